@@ -1,0 +1,122 @@
+import { readU24, readU31 } from './bytes.js';
+import { FLAG, FRAME_LENGTH_SIZE, FRAME_TYPE, METADATA_LENGTH_SIZE, WIRE_OFFSET } from './constants.js';
+import { PROTOCOL_ERROR_CODE, ProtocolError } from './errors.js';
+
+/**
+ * Header-only readers for the forwarding path. Each takes the buffer and the offset of a
+ * frame's first length byte, as the splitter reports it, and reads only what it names:
+ * nothing is decoded, copied or allocated (but the route string).
+ */
+
+export function readWireStreamId(buf: Buffer, frameStart: number): number {
+  return readU31(buf, frameStart + WIRE_OFFSET.STREAM_ID);
+}
+
+/** Overwrites the stream id in place: how the broker moves a frame from one connection to another. */
+export function writeWireStreamId(buf: Buffer, frameStart: number, streamId: number): void {
+  buf.writeUInt32BE(streamId, frameStart + WIRE_OFFSET.STREAM_ID);
+}
+
+export function readWireFrameType(buf: Buffer, frameStart: number): number {
+  return buf[frameStart + WIRE_OFFSET.TYPE_AND_FLAGS]! >>> 2;
+}
+
+export function readWireFlags(buf: Buffer, frameStart: number): number {
+  const at = frameStart + WIRE_OFFSET.TYPE_AND_FLAGS;
+  return ((buf[at]! & 0x03) << 8) | buf[at + 1]!;
+}
+
+/** The u31 right after the header: REQUEST_N's N, REQUEST_STREAM's and REQUEST_CHANNEL's initial N. */
+export function readWireRequestN(buf: Buffer, frameStart: number, frameEnd: number): number {
+  if (frameStart + WIRE_OFFSET.BODY + 4 > frameEnd) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.FRAME_TRUNCATED, 'frame ends inside its request N');
+  }
+  return readU31(buf, frameStart + WIRE_OFFSET.BODY);
+}
+
+/** The u32 error code of an ERROR frame. */
+export function readWireErrorCode(buf: Buffer, frameStart: number, frameEnd: number): number {
+  if (frameStart + WIRE_OFFSET.BODY + 4 > frameEnd) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.FRAME_TRUNCATED, 'frame ends inside its error code');
+  }
+  return buf.readUInt32BE(frameStart + WIRE_OFFSET.BODY);
+}
+
+/** How a connection's request metadata is laid out, from the metadata MIME type of its SETUP. */
+export const METADATA_FORMAT = {
+  /** `message/x.rsocket.composite-metadata.v0`: the route is the routing entry's first tag. */
+  COMPOSITE: 0,
+  /** `message/x.rsocket.routing.v0`: the whole metadata is routing tags. */
+  ROUTING: 1,
+} as const;
+export type MetadataFormat = (typeof METADATA_FORMAT)[keyof typeof METADATA_FORMAT];
+
+const ROUTING_MIME_ID = 0x7e;
+const ROUTING_MIME_BYTES = Buffer.from('message/x.rsocket.routing.v0', 'ascii');
+
+/**
+ * Reads the route (first routing tag) of a REQUEST_* frame from its metadata bytes.
+ * Returns null when the frame has no metadata or no routing entry; throws a ProtocolError
+ * when a length runs past its container.
+ */
+export function readWireRoute(buf: Buffer, frameStart: number, frameEnd: number, format: MetadataFormat): string | null {
+  if ((readWireFlags(buf, frameStart) & FLAG.METADATA) === 0) return null;
+  const type = readWireFrameType(buf, frameStart);
+  let at = frameStart + WIRE_OFFSET.BODY;
+  if (type === FRAME_TYPE.REQUEST_STREAM || type === FRAME_TYPE.REQUEST_CHANNEL) at += 4;
+  if (at + METADATA_LENGTH_SIZE > frameEnd) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.FRAME_TRUNCATED, 'frame ends inside its metadata length');
+  }
+  const metadataStart = at + METADATA_LENGTH_SIZE;
+  const metadataEnd = metadataStart + readU24(buf, at);
+  if (metadataEnd > frameEnd) {
+    throw new ProtocolError(
+      PROTOCOL_ERROR_CODE.METADATA_LENGTH,
+      `metadata length ${metadataEnd - metadataStart} runs past the end of the frame (${frameEnd - metadataStart} bytes left)`,
+    );
+  }
+  if (format === METADATA_FORMAT.ROUTING) return readFirstTag(buf, metadataStart, metadataEnd);
+  return readRouteFromComposite(buf, metadataStart, metadataEnd);
+}
+
+/** Walks composite metadata entries in place until the routing entry; see composite-metadata.ts for the layout. */
+export function readRouteFromComposite(buf: Buffer, start: number, end: number): string | null {
+  let at = start;
+  while (at < end) {
+    const mimeByte = buf[at++]!;
+    let isRouting: boolean;
+    if (mimeByte & 0x80) {
+      isRouting = (mimeByte & 0x7f) === ROUTING_MIME_ID;
+    } else {
+      const mimeLength = (mimeByte & 0x7f) + 1;
+      if (at + mimeLength > end) throw compositeOverrun('MIME type');
+      isRouting = mimeLength === ROUTING_MIME_BYTES.length && buf.compare(ROUTING_MIME_BYTES, 0, mimeLength, at, at + mimeLength) === 0;
+      at += mimeLength;
+    }
+    if (at + 3 > end) throw compositeOverrun('entry length');
+    const contentEnd = at + 3 + readU24(buf, at);
+    at += 3;
+    if (contentEnd > end) throw compositeOverrun('entry content');
+    if (isRouting) return readFirstTag(buf, at, contentEnd);
+    at = contentEnd;
+  }
+  return null;
+}
+
+function readFirstTag(buf: Buffer, start: number, end: number): string | null {
+  if (start >= end) return null;
+  const tagEnd = start + 1 + buf[start]!;
+  if (tagEnd > end) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.ROUTING_METADATA, 'routing tag length runs past the end of the routing metadata');
+  }
+  return buf.toString('utf8', start + 1, tagEnd);
+}
+
+function compositeOverrun(part: string): ProtocolError {
+  return new ProtocolError(PROTOCOL_ERROR_CODE.COMPOSITE_METADATA, `composite metadata ${part} runs past the end of the metadata`);
+}
+
+/** Total bytes of the frame starting at `frameStart`, length prefix included. */
+export function readWireFrameSize(buf: Buffer, frameStart: number): number {
+  return FRAME_LENGTH_SIZE + readU24(buf, frameStart);
+}
