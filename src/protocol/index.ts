@@ -15,3 +15,4 @@ export * from './composite-metadata.js';
 export * from './routing.js';
 export * from './authentication.js';
 export { readU24, writeU24 } from './bytes.js';
+export * from './setup-metadata.js';

@@ -42,6 +42,37 @@ export function readWireErrorCode(buf: Buffer, frameStart: number, frameEnd: num
   return buf.readUInt32BE(frameStart + WIRE_OFFSET.BODY);
 }
 
+/**
+ * Where the metadata-and-data part of a frame starts: after the header and the fields of
+ * its type. For REQUEST_*, PAYLOAD and EXT frames the u24 metadata length sits here when
+ * the METADATA flag is set.
+ */
+export function readWirePayloadStart(buf: Buffer, frameStart: number): number {
+  const type = readWireFrameType(buf, frameStart);
+  const fields = type === FRAME_TYPE.REQUEST_STREAM || type === FRAME_TYPE.REQUEST_CHANNEL || type === FRAME_TYPE.EXT ? 4 : 0;
+  return frameStart + WIRE_OFFSET.BODY + fields;
+}
+
+/**
+ * The end of the metadata (and start of the data) of a frame with a payload; equal to
+ * `readWirePayloadStart` when the frame has no metadata. Throws when the length runs past the frame.
+ */
+export function readWireDataStart(buf: Buffer, frameStart: number, frameEnd: number): number {
+  const payloadStart = readWirePayloadStart(buf, frameStart);
+  if ((readWireFlags(buf, frameStart) & FLAG.METADATA) === 0) return Math.min(payloadStart, frameEnd);
+  if (payloadStart + METADATA_LENGTH_SIZE > frameEnd) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.FRAME_TRUNCATED, 'frame ends inside its metadata length');
+  }
+  const dataStart = payloadStart + METADATA_LENGTH_SIZE + readU24(buf, payloadStart);
+  if (dataStart > frameEnd) {
+    throw new ProtocolError(
+      PROTOCOL_ERROR_CODE.METADATA_LENGTH,
+      `metadata length ${dataStart - payloadStart - METADATA_LENGTH_SIZE} runs past the end of the frame (${frameEnd - payloadStart - METADATA_LENGTH_SIZE} bytes left)`,
+    );
+  }
+  return dataStart;
+}
+
 /** How a connection's request metadata is laid out, from the metadata MIME type of its SETUP. */
 export const METADATA_FORMAT = {
   /** `message/x.rsocket.composite-metadata.v0`: the route is the routing entry's first tag. */
@@ -61,20 +92,8 @@ const ROUTING_MIME_BYTES = Buffer.from('message/x.rsocket.routing.v0', 'ascii');
  */
 export function readWireRoute(buf: Buffer, frameStart: number, frameEnd: number, format: MetadataFormat): string | null {
   if ((readWireFlags(buf, frameStart) & FLAG.METADATA) === 0) return null;
-  const type = readWireFrameType(buf, frameStart);
-  let at = frameStart + WIRE_OFFSET.BODY;
-  if (type === FRAME_TYPE.REQUEST_STREAM || type === FRAME_TYPE.REQUEST_CHANNEL) at += 4;
-  if (at + METADATA_LENGTH_SIZE > frameEnd) {
-    throw new ProtocolError(PROTOCOL_ERROR_CODE.FRAME_TRUNCATED, 'frame ends inside its metadata length');
-  }
-  const metadataStart = at + METADATA_LENGTH_SIZE;
-  const metadataEnd = metadataStart + readU24(buf, at);
-  if (metadataEnd > frameEnd) {
-    throw new ProtocolError(
-      PROTOCOL_ERROR_CODE.METADATA_LENGTH,
-      `metadata length ${metadataEnd - metadataStart} runs past the end of the frame (${frameEnd - metadataStart} bytes left)`,
-    );
-  }
+  const metadataEnd = readWireDataStart(buf, frameStart, frameEnd);
+  const metadataStart = readWirePayloadStart(buf, frameStart) + METADATA_LENGTH_SIZE;
   if (format === METADATA_FORMAT.ROUTING) return readFirstTag(buf, metadataStart, metadataEnd);
   return readRouteFromComposite(buf, metadataStart, metadataEnd);
 }

@@ -1,0 +1,35 @@
+import { Flags } from '@oclif/core';
+import { DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT } from '../src/broker/index.js';
+import { runBrokerNode } from '../src/broker/run-node.js';
+import { RsbCommand } from '../src/cli/base-command.js';
+import { isInteractiveTerminal } from '../src/cli/output.js';
+
+export default class Start extends RsbCommand {
+  static override summary = 'Run a broker node in the foreground.';
+  static override description =
+    'Accepts RSocket connections, registers the services they publish in SETUP, and routes requests between them by forwarding frames. ' +
+    'Runs until SIGINT (Ctrl-C) or SIGTERM, then stops accepting, closes every connection and exits 0. ' +
+    'On a terminal it shows a live status line; otherwise it prints plain log lines.';
+  static override examples = [
+    '<%= config.bin %> start',
+    '<%= config.bin %> start --port 7878 --id edge-1',
+    '<%= config.bin %> start --port 0   # any free port; the line "listening on HOST:PORT" tells which',
+  ];
+
+  static override flags = {
+    port: Flags.integer({ char: 'p', description: 'TCP port to listen on (0: any free port).', default: DEFAULT_BROKER_PORT, min: 0, max: 65535 }),
+    host: Flags.string({ description: 'Address to listen on.', default: DEFAULT_BROKER_OPTIONS.host }),
+    id: Flags.string({ description: 'Name of this broker node, shown to clients and in errors.', default: DEFAULT_BROKER_OPTIONS.id }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Start);
+    await runBrokerNode({
+      host: flags.host,
+      port: flags.port,
+      id: flags.id,
+      isInteractive: isInteractiveTerminal(),
+      print: (line) => this.log(line),
+    });
+  }
+}

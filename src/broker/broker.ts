@@ -1,0 +1,219 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { ListenError } from '../errors.js';
+import { ERROR_CODE, MAX_FRAME_LENGTH } from '../protocol/index.js';
+import { ServiceRegistry } from './registry.js';
+import { Router, type LocalRoute } from './router.js';
+import { Session } from './session.js';
+import type { StreamLink } from './stream-link.js';
+
+export interface BrokerOptions {
+  host: string;
+  port: number;
+  /** A name for this node, shown to clients and in errors. */
+  id: string;
+  /** Largest frame accepted, length prefix excluded (u24 at most). */
+  maxFrameLength: number;
+  /** A connection that has not sent SETUP within this time is closed. */
+  setupTimeoutMs: number;
+}
+
+export const DEFAULT_BROKER_PORT = 9999;
+
+export const DEFAULT_BROKER_OPTIONS: BrokerOptions = {
+  host: '127.0.0.1',
+  port: DEFAULT_BROKER_PORT,
+  id: 'broker-1',
+  maxFrameLength: MAX_FRAME_LENGTH,
+  setupTimeoutMs: 10_000,
+};
+
+export interface BrokerStats {
+  connectionsAccepted: number;
+  requestsRouted: number;
+  requestsRejected: number;
+  /** Requests the broker answered itself (rsb.broker.* routes). */
+  requestsAnswered: number;
+  framesForwarded: number;
+  bytesForwarded: number;
+}
+
+export type BrokerEvent =
+  | { kind: 'session-ready'; session: Session }
+  | { kind: 'session-closed'; session: Session; error?: Error }
+  | { kind: 'setup-rejected' | 'connection-error' | 'peer-error'; session: Session; message: string; code?: number };
+
+/** Routes answered by the broker itself: any RSocket client can ask them. */
+export const BROKER_ROUTES = {
+  SERVICES: 'rsb.broker.services',
+  HEALTH: 'rsb.broker.health',
+} as const;
+
+/**
+ * One broker node: accepts connections, keeps a session for each, registers what they
+ * publish and routes requests between them by forwarding frames.
+ */
+export class Broker {
+  readonly options: BrokerOptions;
+  readonly registry = new ServiceRegistry();
+  readonly router: Router;
+  readonly sessions = new Set<Session>();
+  readonly stats: BrokerStats = {
+    connectionsAccepted: 0,
+    requestsRouted: 0,
+    requestsRejected: 0,
+    requestsAnswered: 0,
+    framesForwarded: 0,
+    bytesForwarded: 0,
+  };
+  /** Whole seconds since start: a coarse clock sessions stamp their activity with, at no cost per frame. */
+  clock = 0;
+  readonly startedAt = Date.now();
+  private readonly server: Server;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sessionCounter = 0;
+  private boundPort = 0;
+
+  constructor(
+    options: Partial<BrokerOptions> = {},
+    private readonly onEvent: (event: BrokerEvent) => void = () => {},
+  ) {
+    this.options = { ...DEFAULT_BROKER_OPTIONS, ...options };
+    this.router = new Router(this, this.buildLocalRoutes());
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** The port listened on (the real one when asked for port 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async start(): Promise<{ host: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', (error: NodeJS.ErrnoException) => {
+        const hint = error.code === 'EADDRINUSE' ? 'Another process listens there: pick another --port, or stop it.' : undefined;
+        reject(new ListenError(`cannot listen on ${this.options.host}:${this.options.port}: ${error.code ?? error.message}`, hint, { cause: error }));
+      });
+      this.server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    const address = this.server.address();
+    this.boundPort = typeof address === 'object' && address ? address.port : this.options.port;
+    this.sweepTimer = setInterval(() => this.sweep(), 1_000);
+    this.sweepTimer.unref();
+    return { host: this.options.host, port: this.boundPort };
+  }
+
+  /** Stops accepting, tells every connection the broker is closing, and waits until all are gone. */
+  async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const session of this.sessions) session.connection.close(ERROR_CODE.CONNECTION_CLOSE, `broker ${this.id} is shutting down`);
+    await serverClosed;
+  }
+
+  private accept(socket: Socket): void {
+    this.stats.connectionsAccepted++;
+    this.sessions.add(new Session(socket, this));
+  }
+
+  nextSessionId(): number {
+    return ++this.sessionCounter;
+  }
+
+  /** Queues a frame for `destination` and pauses `source` if the destination cannot keep up. */
+  relay(source: Session, destination: Session, buf: Buffer, start: number, end: number, streamId: number): void {
+    const connection = destination.connection;
+    connection.forward(buf, start, end, streamId);
+    this.stats.bytesForwarded += end - start;
+    if (connection.isCongested) destination.blockSource(source);
+  }
+
+  /** Drops a finished stream from both sessions. */
+  unlink(link: StreamLink): void {
+    link.requester.requested.delete(link.requesterId);
+    link.responder.served.delete(link.responderId);
+  }
+
+  onSessionReady(session: Session): void {
+    this.registry.register(session, session.services);
+    this.onEvent({ kind: 'session-ready', session });
+  }
+
+  /** Ends what the closed connection left open: its requests are cancelled, requests it was serving fail. */
+  onSessionClosed(session: Session, wasReady: boolean, error: Error | undefined): void {
+    this.sessions.delete(session);
+    if (!wasReady) return;
+    this.registry.unregister(session, session.services);
+    for (const link of session.requested.values()) {
+      if (link.responder === session) continue;
+      link.responder.served.delete(link.responderId);
+      if (!link.isResponderDone) link.responder.connection.sendCancel(link.responderId);
+    }
+    for (const link of session.served.values()) {
+      if (link.requester === session) continue;
+      link.requester.requested.delete(link.requesterId);
+      link.requester.connection.sendError(
+        link.requesterId,
+        ERROR_CODE.APPLICATION_ERROR,
+        `the instance of ${link.serviceKey} serving this request (${session.app.name} at ${session.remoteAddress}) disconnected before it finished; the request may or may not have been processed`,
+      );
+    }
+    session.requested.clear();
+    session.served.clear();
+    this.onEvent({ kind: 'session-closed', session, ...(error ? { error } : {}) });
+  }
+
+  log(event: BrokerEvent): void {
+    this.onEvent(event);
+  }
+
+  /** Once a second: advance the clock, close connections that never sent SETUP or went silent past their lifetime. */
+  private sweep(): void {
+    const now = Date.now();
+    this.clock = Math.floor((now - this.startedAt) / 1000);
+    for (const session of this.sessions) {
+      if (session.isAwaitingSetup) {
+        if (now - session.connectedAt > this.options.setupTimeoutMs) {
+          session.fail(ERROR_CODE.INVALID_SETUP, `no SETUP within ${this.options.setupTimeoutMs} ms of connecting`);
+        }
+      } else if (session.isReady && (this.clock - session.lastActivity) * 1000 > session.lifetimeMs + 1000) {
+        session.fail(ERROR_CODE.CONNECTION_ERROR, `no frame within the connection's ${session.lifetimeMs} ms lifetime`);
+      }
+    }
+  }
+
+  snapshot(): BrokerSnapshot {
+    let ready = 0;
+    for (const session of this.sessions) if (session.isReady) ready++;
+    return {
+      id: this.id,
+      host: this.options.host,
+      port: this.boundPort,
+      uptimeMs: Date.now() - this.startedAt,
+      connections: ready,
+      services: this.registry.serviceCount,
+      instances: this.registry.instanceCount,
+      ...this.stats,
+    };
+  }
+
+  private buildLocalRoutes(): Map<string, LocalRoute> {
+    return new Map<string, LocalRoute>([
+      [BROKER_ROUTES.SERVICES, (broker) => ({ broker: broker.id, services: broker.registry.list() })],
+      [BROKER_ROUTES.HEALTH, (broker) => ({ status: 'up', ...broker.snapshot() })],
+    ]);
+  }
+}
+
+export interface BrokerSnapshot extends BrokerStats {
+  id: string;
+  host: string;
+  port: number;
+  uptimeMs: number;
+  connections: number;
+  services: number;
+  instances: number;
+}

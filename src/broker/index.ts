@@ -1,0 +1,5 @@
+/** The broker node: sessions, registry, router. */
+export { Broker, BROKER_ROUTES, DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT } from './broker.js';
+export type { BrokerEvent, BrokerOptions, BrokerSnapshot, BrokerStats } from './broker.js';
+export type { ServiceSummary } from './registry.js';
+export type { Session } from './session.js';

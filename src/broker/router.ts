@@ -1,0 +1,108 @@
+import {
+  ERROR_CODE,
+  FLAG,
+  FRAME_TYPE,
+  METADATA_FORMAT,
+  parseRoute,
+  ProtocolError,
+  readWireFlags,
+  readWireRoute,
+} from '../protocol/index.js';
+import type { Broker } from './broker.js';
+import type { ServiceInstances } from './registry.js';
+import type { Session } from './session.js';
+import { StreamLink } from './stream-link.js';
+
+/** A route the broker answers itself, with a JSON document. */
+export type LocalRoute = (broker: Broker) => unknown;
+
+/** What a route string resolves to, cached per string. */
+type RouteTarget =
+  | { kind: 'service'; instances: ServiceInstances }
+  | { kind: 'local'; answer: LocalRoute }
+  | { kind: 'invalid'; message: string };
+
+/** Bounds the cache against clients that send endless distinct routes. */
+const MAX_CACHED_ROUTES = 10_000;
+
+/**
+ * Picks the destination of each request from the route in its metadata bytes, opens the
+ * stream on the chosen instance and forwards the very bytes received, with the new stream
+ * id written in place. What cannot be routed is answered with REJECTED, naming why.
+ */
+export class Router {
+  private readonly cache = new Map<string, RouteTarget>();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly localRoutes: ReadonlyMap<string, LocalRoute>,
+  ) {}
+
+  /** Throws ProtocolError when the metadata is malformed; the session ends the connection. */
+  route(requester: Session, buf: Buffer, start: number, end: number, type: number, streamId: number): void {
+    const route = readWireRoute(buf, start, end, METADATA_FORMAT.COMPOSITE);
+    if (route === null) {
+      this.reject(requester, type, streamId, 'the request has no route: put a message/x.rsocket.routing.v0 entry with service.method in its composite metadata');
+      return;
+    }
+    const target = this.cache.get(route) ?? this.resolve(route);
+    if (target.kind !== 'service') {
+      if (target.kind === 'local') this.answerLocally(requester, type, streamId, target.answer);
+      else this.reject(requester, type, streamId, target.message);
+      return;
+    }
+    const responder = target.instances.pick();
+    if (responder === undefined) {
+      this.reject(requester, type, streamId, `no instance of service ${target.instances.key} is registered on broker ${this.broker.id}`);
+      return;
+    }
+    const flags = readWireFlags(buf, start);
+    const responderId = responder.allocateStreamId();
+    const isFragmented = (flags & FLAG.FOLLOWS) !== 0;
+    // A fire-and-forget needs no link, unless fragments of it are still to come.
+    if (type !== FRAME_TYPE.REQUEST_FNF || isFragmented) {
+      const isRequesterDone =
+        type === FRAME_TYPE.REQUEST_CHANNEL ? (flags & FLAG.COMPLETE) !== 0 && !isFragmented : type !== FRAME_TYPE.REQUEST_FNF;
+      const link = new StreamLink(requester, streamId, responder, responderId, type, target.instances.key, isRequesterDone);
+      requester.requested.set(streamId, link);
+      responder.served.set(responderId, link);
+    }
+    this.broker.stats.requestsRouted++;
+    this.broker.relay(requester, responder, buf, start, end, responderId);
+  }
+
+  private resolve(route: string): RouteTarget {
+    let target: RouteTarget;
+    const local = this.localRoutes.get(route);
+    if (local) {
+      target = { kind: 'local', answer: local };
+    } else {
+      try {
+        const parsed = parseRoute(route);
+        target = { kind: 'service', instances: this.broker.registry.entry(parsed.serviceKey, parsed) };
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        target = { kind: 'invalid', message: error.message };
+      }
+    }
+    if (this.cache.size >= MAX_CACHED_ROUTES) this.cache.clear();
+    this.cache.set(route, target);
+    return target;
+  }
+
+  private reject(requester: Session, type: number, streamId: number, message: string): void {
+    this.broker.stats.requestsRejected++;
+    // A fire-and-forget has no stream to answer on: it is counted and dropped.
+    if (type !== FRAME_TYPE.REQUEST_FNF) requester.connection.sendError(streamId, ERROR_CODE.REJECTED, message);
+  }
+
+  private answerLocally(requester: Session, type: number, streamId: number, answer: LocalRoute): void {
+    if (type === FRAME_TYPE.REQUEST_FNF) return;
+    if (type === FRAME_TYPE.REQUEST_CHANNEL) {
+      this.reject(requester, type, streamId, 'broker routes answer request-response and request-stream only');
+      return;
+    }
+    this.broker.stats.requestsAnswered++;
+    requester.connection.sendPayload(streamId, FLAG.NEXT | FLAG.COMPLETE, null, Buffer.from(JSON.stringify(answer(this.broker))));
+  }
+}

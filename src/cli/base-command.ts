@@ -1,0 +1,38 @@
+import { Command, Flags } from '@oclif/core';
+import { ConnectError, RsbError, RSocketRequestError, SetupRejectedError, TimeoutError, UsageError } from '../errors.js';
+import { ProtocolError } from '../protocol/index.js';
+import { EXIT_CODE, type ExitCode } from './exit-codes.js';
+
+/**
+ * What every rsb command shares: `--debug`, and errors printed as one sentence and a hint
+ * with a documented exit code; stack traces only with `--debug`.
+ */
+export abstract class RsbCommand extends Command {
+  static override baseFlags = {
+    debug: Flags.boolean({ description: 'Print stack traces (and, where a command supports it, frames) to stderr.', default: false, helpGroup: 'GLOBAL' }),
+  };
+
+  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (!(error instanceof RsbError) && !(error instanceof ProtocolError)) {
+      // oclif's own errors (bad flags, `this.exit`) keep their codes and wording.
+      if (error.oclif?.exit !== undefined && error.oclif.exit !== EXIT_CODE.ERROR) return super.catch(error);
+      if (/Unexpected argument|Nonexistent flag|Expected|Missing required|Parsing --/i.test(error.message)) {
+        return super.catch(Object.assign(error, { oclif: { exit: EXIT_CODE.USAGE } }));
+      }
+    }
+    const isDebug = process.argv.includes('--debug');
+    const hint = error instanceof RsbError && error.hint ? `\n  hint: ${error.hint}` : '';
+    process.stderr.write(`rsb: ${error.message}${hint}\n`);
+    if (isDebug && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = exitCodeFor(error);
+    return undefined;
+  }
+}
+
+export function exitCodeFor(error: Error): ExitCode {
+  if (error instanceof UsageError) return EXIT_CODE.USAGE;
+  if (error instanceof RSocketRequestError) return EXIT_CODE.RSOCKET_ERROR;
+  if (error instanceof TimeoutError) return EXIT_CODE.TIMEOUT;
+  if (error instanceof ConnectError || error instanceof SetupRejectedError) return EXIT_CODE.NO_CONNECTION;
+  return EXIT_CODE.ERROR;
+}

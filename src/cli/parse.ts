@@ -1,0 +1,32 @@
+import { UsageError } from '../errors.js';
+
+const DURATION_UNITS_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `250ms`, `3s`, `1.5m`, `2h` → milliseconds. A bare number is seconds. */
+export function parseDuration(text: string, what = 'duration'): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|m|h)?\s*$/.exec(text);
+  if (!match) throw new UsageError(`${what} ${JSON.stringify(text)} is not a duration`, 'Write it like 500ms, 20s, 10m or 1h.');
+  return Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 's']!;
+}
+
+/** `1,64,256` → [1, 64, 256]; every item a whole number of at least `min`. */
+export function parseIntegerList(text: string, what: string, min = 1): number[] {
+  const items = text.split(',').map((item) => item.trim());
+  return items.map((item) => {
+    const value = Number(item);
+    if (item === '' || !Number.isInteger(value) || value < min) {
+      throw new UsageError(`${what} ${JSON.stringify(text)} must be a comma-separated list of whole numbers of at least ${min}`);
+    }
+    return value;
+  });
+}
+
+/** `host:port`, `:port` or `port` → parts; the host defaults to 127.0.0.1. */
+export function parseAddress(text: string, what = 'address'): { host: string; port: number } {
+  const match = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(text.trim());
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65535) {
+    throw new UsageError(`${what} ${JSON.stringify(text)} is not host:port`, 'Write it like 127.0.0.1:9999.');
+  }
+  return { host: match[1] || '127.0.0.1', port };
+}

@@ -1,0 +1,95 @@
+import { nameErrorCode } from './protocol/index.js';
+
+/**
+ * rsb's error classes, all in one place, each with a stable string `code` that scripts
+ * and tests can rely on (README, "Errors"). Codec errors are `ProtocolError` in
+ * src/protocol, which must not depend on the rest of rsb. Wrap with `{ cause }`, never swallow.
+ */
+export const RSB_ERROR_CODE = {
+  USAGE: 'ERR_USAGE',
+  CONNECT: 'ERR_CONNECT',
+  SETUP_REJECTED: 'ERR_SETUP_REJECTED',
+  RSOCKET: 'ERR_RSOCKET',
+  TIMEOUT: 'ERR_TIMEOUT',
+  CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
+  STREAM_IDS_EXHAUSTED: 'ERR_STREAM_IDS_EXHAUSTED',
+  LISTEN: 'ERR_LISTEN',
+} as const;
+export type RsbErrorCode = (typeof RSB_ERROR_CODE)[keyof typeof RSB_ERROR_CODE];
+
+export class RsbError extends Error {
+  constructor(
+    readonly code: RsbErrorCode,
+    message: string,
+    /** One sentence telling the user what to try. */
+    readonly hint?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A flag, argument or file the user gave is wrong. */
+export class UsageError extends RsbError {
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super(RSB_ERROR_CODE.USAGE, message, hint, options);
+  }
+}
+
+/** No TCP connection could be made. */
+export class ConnectError extends RsbError {
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super(RSB_ERROR_CODE.CONNECT, message, hint, options);
+  }
+}
+
+/** A server could not listen: the port is taken or the address is not ours. */
+export class ListenError extends RsbError {
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super(RSB_ERROR_CODE.LISTEN, message, hint, options);
+  }
+}
+
+/** The peer answered SETUP with a connection-level ERROR. */
+export class SetupRejectedError extends RsbError {
+  constructor(
+    readonly errorCode: number,
+    readonly errorMessage: string,
+  ) {
+    super(RSB_ERROR_CODE.SETUP_REJECTED, `connection refused with ${nameErrorCode(errorCode)}: ${errorMessage}`);
+  }
+}
+
+/** A request ended with an RSocket ERROR frame. */
+export class RSocketRequestError extends RsbError {
+  constructor(
+    readonly errorCode: number,
+    readonly errorMessage: string,
+  ) {
+    super(RSB_ERROR_CODE.RSOCKET, `${nameErrorCode(errorCode)}: ${errorMessage}`);
+  }
+
+  get errorName(): string {
+    return nameErrorCode(this.errorCode);
+  }
+}
+
+export class TimeoutError extends RsbError {
+  constructor(message: string, hint?: string) {
+    super(RSB_ERROR_CODE.TIMEOUT, message, hint);
+  }
+}
+
+/** The connection ended while something still waited on it. */
+export class ConnectionClosedError extends RsbError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(RSB_ERROR_CODE.CONNECTION_CLOSED, message, undefined, options);
+  }
+}
+
+export class StreamIdsExhaustedError extends RsbError {
+  constructor() {
+    super(RSB_ERROR_CODE.STREAM_IDS_EXHAUSTED, 'no free stream id: a million consecutive ids are in use');
+  }
+}

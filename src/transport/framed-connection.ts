@@ -1,0 +1,232 @@
+import type { Socket } from 'node:net';
+import {
+  encodeFrame,
+  FLAG,
+  FRAME_HEADER_SIZE,
+  FRAME_LENGTH_SIZE,
+  FRAME_TYPE,
+  FRAME_TYPE_SHIFT,
+  FrameSplitter,
+  MAX_FRAME_LENGTH,
+  METADATA_LENGTH_SIZE,
+  ProtocolError,
+  writeU24,
+  writeWireStreamId,
+  type Frame,
+  type FrameSink,
+} from '../protocol/index.js';
+import { flushScheduler, type Flushable } from './flush-scheduler.js';
+import { LARGE_FRAME_BYTES, OutboundBuffer } from './outbound-buffer.js';
+
+export interface ConnectionHandler extends FrameSink {
+  /** Sees each chunk before it is split into frames; returning false drops the chunk. */
+  beforeChunk?(chunk: Buffer): boolean;
+  /** The byte stream broke the framing rules; the connection should end with a CONNECTION_ERROR. */
+  onProtocolError(error: ProtocolError): void;
+  /** The socket closed, with the socket error that closed it if any. Called once. */
+  onClose(error: Error | undefined): void;
+  /** The socket's send buffer emptied after having been full. */
+  onDrain?(): void;
+}
+
+export interface FramedConnectionOptions {
+  maxFrameLength?: number;
+  /** Bytes queued (ours and the socket's) above which `isCongested` turns true. */
+  highWaterMark?: number;
+}
+
+export const DEFAULT_HIGH_WATER_MARK = 4 * 1024 * 1024;
+
+/**
+ * One TCP connection carrying RSocket frames: splits what arrives into frames for its
+ * handler, and queues what is sent so that it leaves in one write per event-loop turn.
+ * Senders check `isCongested` and stop feeding a connection that cannot keep up.
+ */
+export class FramedConnection implements Flushable {
+  private readonly splitter: FrameSplitter;
+  private readonly out = new OutboundBuffer();
+  private readonly highWaterMark: number;
+  private isFlushScheduled = false;
+  private closeError: Error | undefined;
+  private isClosing = false;
+  isClosed = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly handler: ConnectionHandler,
+    options: FramedConnectionOptions = {},
+  ) {
+    this.splitter = new FrameSplitter(options.maxFrameLength ?? MAX_FRAME_LENGTH);
+    this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', (error) => {
+      this.closeError ??= error;
+    });
+    socket.on('close', () => {
+      this.isClosed = true;
+      this.handler.onClose(this.closeError);
+    });
+    socket.on('drain', () => this.handler.onDrain?.());
+  }
+
+  get remoteAddress(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  }
+
+  /** Bytes waiting to be sent, in our queue and in the socket's. */
+  get bufferedBytes(): number {
+    return this.out.size + this.socket.writableLength;
+  }
+
+  get isCongested(): boolean {
+    return this.bufferedBytes > this.highWaterMark;
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.isClosing) return;
+    if (this.handler.beforeChunk !== undefined && !this.handler.beforeChunk(chunk)) return;
+    try {
+      this.splitter.push(chunk, this.handler);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.handler.onProtocolError(error);
+    }
+  }
+
+  /** Queues a copy of the frame `buf[start, end)` under another stream id: the broker's forwarding step. */
+  forward(buf: Buffer, start: number, end: number, streamId: number): void {
+    if (this.isClosing) return;
+    const size = end - start;
+    if (size >= LARGE_FRAME_BYTES) {
+      // Large frames are not copied: their stream id is rewritten where they lie.
+      writeWireStreamId(buf, start, streamId);
+      this.out.appendReference(buf.subarray(start, end));
+    } else {
+      const slab = this.out.reserve(size);
+      const at = this.out.offset;
+      buf.copy(slab, at, start, end);
+      writeWireStreamId(slab, at, streamId);
+      this.out.commit(size);
+    }
+    this.scheduleFlush();
+  }
+
+  /** Queues a copy of a prepared frame under a new stream id; the template itself is never changed. */
+  sendTemplate(template: Buffer, streamId: number): void {
+    if (template.length >= LARGE_FRAME_BYTES) {
+      const copy = Buffer.from(template);
+      writeWireStreamId(copy, 0, streamId);
+      this.sendEncoded(copy);
+    } else {
+      this.forward(template, 0, template.length, streamId);
+    }
+  }
+
+  /** Queues an encoded frame, length prefix included; the caller must not change it afterwards. */
+  sendEncoded(frame: Buffer): void {
+    if (this.isClosing) return;
+    if (frame.length >= LARGE_FRAME_BYTES) {
+      this.out.appendReference(frame);
+    } else {
+      frame.copy(this.out.reserve(frame.length), this.out.offset);
+      this.out.commit(frame.length);
+    }
+    this.scheduleFlush();
+  }
+
+  sendFrame(frame: Frame): void {
+    this.sendEncoded(encodeFrame(frame));
+  }
+
+  // PAYLOAD: | u24 length | u31 stream id | type u6, flags u10 | [u24 length | metadata] | data |
+  /** Queues a PAYLOAD frame, encoding it straight into the outbound slab (no intermediate buffer). */
+  sendPayload(streamId: number, flags: number, metadata: Buffer | null, data: Buffer): void {
+    if (this.isClosing) return;
+    const bodySize = FRAME_HEADER_SIZE + (metadata ? METADATA_LENGTH_SIZE + metadata.length : 0) + data.length;
+    if (FRAME_LENGTH_SIZE + bodySize >= LARGE_FRAME_BYTES) {
+      this.sendFrame({ type: FRAME_TYPE.PAYLOAD, streamId, flags, metadata, data });
+      return;
+    }
+    const slab = this.out.reserve(FRAME_LENGTH_SIZE + bodySize);
+    let at = this.out.offset;
+    writeU24(slab, at, bodySize);
+    slab.writeUInt32BE(streamId, at + 3);
+    const wireFlags = metadata ? flags | FLAG.METADATA : flags & ~FLAG.METADATA;
+    slab.writeUInt16BE((FRAME_TYPE.PAYLOAD << FRAME_TYPE_SHIFT) | wireFlags, at + 7);
+    at += FRAME_LENGTH_SIZE + FRAME_HEADER_SIZE;
+    if (metadata) {
+      writeU24(slab, at, metadata.length);
+      at += METADATA_LENGTH_SIZE + metadata.copy(slab, at + METADATA_LENGTH_SIZE);
+    }
+    data.copy(slab, at);
+    this.out.commit(FRAME_LENGTH_SIZE + bodySize);
+    this.scheduleFlush();
+  }
+
+  sendError(streamId: number, code: number, message: string): void {
+    this.sendFrame({ type: FRAME_TYPE.ERROR, streamId, flags: 0, code, message });
+  }
+
+  sendRequestN(streamId: number, requestN: number): void {
+    this.sendFrame({ type: FRAME_TYPE.REQUEST_N, streamId, flags: 0, requestN });
+  }
+
+  sendCancel(streamId: number): void {
+    this.sendFrame({ type: FRAME_TYPE.CANCEL, streamId, flags: 0 });
+  }
+
+  private scheduleFlush(): void {
+    if (!this.isFlushScheduled) {
+      this.isFlushScheduled = true;
+      flushScheduler.schedule(this);
+    }
+  }
+
+  /** Writes everything queued now: one write, or one writev through cork/uncork. */
+  flush(): void {
+    this.isFlushScheduled = false;
+    if (this.isClosed || this.socket.destroyed) return;
+    const chunks = this.out.take();
+    if (chunks.length === 1) {
+      this.socket.write(chunks[0]!);
+    } else if (chunks.length > 1) {
+      this.socket.cork();
+      for (const chunk of chunks) this.socket.write(chunk);
+      this.socket.uncork();
+    }
+  }
+
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.isClosing) this.socket.resume();
+  }
+
+  /**
+   * Ends the connection after what is queued: with a connection-level ERROR first when
+   * `code` is given (Protocol.md, "Error Codes": stream 0). Reading stops at once.
+   */
+  close(code?: number, message = ''): void {
+    if (this.isClosing) return;
+    if (code !== undefined) this.sendError(0, code, message);
+    this.isClosing = true;
+    this.flush();
+    this.socket.end();
+    // A peer that never reads must not keep the socket half-open forever.
+    setTimeout(() => this.socket.destroy(), 5_000).unref();
+  }
+
+  /** Drops the connection now, without flushing. */
+  destroy(error?: Error): void {
+    this.isClosing = true;
+    this.socket.destroy(error);
+  }
+
+  get isOpen(): boolean {
+    return !this.isClosing && !this.isClosed;
+  }
+}
+

@@ -1,0 +1,7 @@
+/** Framed TCP for RSocket endpoints: connections, batched writes, and the lean requester and responder. */
+export * from './framed-connection.js';
+export * from './flush-scheduler.js';
+export * from './peer-connection.js';
+export * from './lean-requester.js';
+export * from './lean-responder.js';
+export * from './stream-ids.js';

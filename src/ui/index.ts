@@ -1,0 +1,2 @@
+/** Ink components: numbers in through props, no sockets. */
+export { BrokerStatus, type BrokerStatusProps } from './BrokerStatus.js';
