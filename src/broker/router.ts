@@ -41,10 +41,16 @@ export class Router {
   /** Throws ProtocolError when the metadata is malformed; the session ends the connection. */
   route(requester: Session, buf: Buffer, start: number, end: number, type: number, streamId: number): void {
     const route = readWireRoute(buf, start, end, METADATA_FORMAT.COMPOSITE);
-    if (route === null) {
-      this.reject(requester, type, streamId, 'the request has no route: put a message/x.rsocket.routing.v0 entry with service.method in its composite metadata');
-      return;
-    }
+    if (route === null) this.rejectUnrouted(requester, type, streamId);
+    else this.routeTo(requester, route, buf, start, end, type, streamId);
+  }
+
+  rejectUnrouted(requester: Session, type: number, streamId: number): void {
+    this.reject(requester, type, streamId, 'the request has no route: put a message/x.rsocket.routing.v0 entry with service.method in its composite metadata');
+  }
+
+  /** Forwards a request whose route is known to an instance of its service, or answers why it cannot. */
+  routeTo(requester: Session, route: string, buf: Buffer, start: number, end: number, type: number, streamId: number): void {
     const target = this.cache.get(route) ?? this.resolve(route);
     if (target.kind !== 'service') {
       if (target.kind === 'local') this.answerLocally(requester, type, streamId, target.answer);

@@ -10,6 +10,7 @@ import {
   MIME,
   nameFrameType,
   ProtocolError,
+  readWireDataStart,
   readWireFlags,
   readWireFrameType,
   readWireRequestN,
@@ -21,7 +22,8 @@ import {
 import { FramedConnection, type ConnectionHandler } from '../transport/framed-connection.js';
 import { StreamIdAllocator } from '../transport/stream-ids.js';
 import type { Broker } from './broker.js';
-import { StreamLink } from './stream-link.js';
+import { FragmentedRequest } from './fragmented-request.js';
+import type { StreamLink } from './stream-link.js';
 
 const SESSION_STATE = { AWAITING_SETUP: 0, READY: 1, CLOSED: 2 } as const;
 type SessionState = (typeof SESSION_STATE)[keyof typeof SESSION_STATE];
@@ -48,6 +50,8 @@ export class Session implements ConnectionHandler {
   readonly requested = new Map<number, StreamLink>();
   /** Streams the broker opened on this connection as responder, by the broker's (even) id. */
   readonly served = new Map<number, StreamLink>();
+  /** Fragmented requests waiting for the rest of their route (see FragmentedRequest). */
+  private readonly fragmented = new Map<number, FragmentedRequest>();
   /** Connections paused because this one's send queue was full. */
   private readonly blockedSources = new Set<Session>();
   private readonly ids = new StreamIdAllocator(2, (id) => this.served.has(id));
@@ -113,6 +117,18 @@ export class Session implements ConnectionHandler {
   }
 
   onFrame(buf: Buffer, start: number, end: number): void {
+    // After `fail` the rest of the chunk that held the bad frame is not acted on.
+    if (!this.connection.isOpen) return;
+    try {
+      this.dispatch(buf, start, end);
+    } catch (error) {
+      // A frame whose lengths do not add up ends its connection, never the broker.
+      if (!(error instanceof ProtocolError)) throw error;
+      this.fail(ERROR_CODE.CONNECTION_ERROR, error.message);
+    }
+  }
+
+  private dispatch(buf: Buffer, start: number, end: number): void {
     if (this.state !== SESSION_STATE.READY) {
       if (this.state === SESSION_STATE.AWAITING_SETUP) this.onFirstFrame(buf, start, end);
       return;
@@ -147,29 +163,65 @@ export class Session implements ConnectionHandler {
       this.fail(ERROR_CODE.CONNECTION_ERROR, `a client opens streams with odd ids, got ${nameFrameType(type)} on stream ${streamId}`);
       return;
     }
-    if (this.requested.has(streamId)) {
-      this.fail(ERROR_CODE.CONNECTION_ERROR, `stream ${streamId} is already open: a new request must use a new stream id`);
+    // "Receiving a Request frame on a Stream ID that is already in use MUST be ignored." (Protocol.md, "Stream Identifiers")
+    if (this.requested.has(streamId) || this.fragmented.has(streamId)) return;
+    if ((type === FRAME_TYPE.REQUEST_STREAM || type === FRAME_TYPE.REQUEST_CHANNEL) && readWireRequestN(buf, start, end) === 0) {
+      this.connection.sendError(streamId, ERROR_CODE.INVALID, `${nameFrameType(type)} with an initial request N of 0: N must be greater than 0`);
       return;
     }
-    try {
+    const flags = readWireFlags(buf, start);
+    if (flags & FLAG.FOLLOWS) this.onFirstFragment(buf, start, end, type, flags, streamId);
+    else this.broker.router.route(this, buf, start, end, type, streamId);
+  }
+
+  /** A request in fragments: forwarded at once if its first fragment holds the route, else held until it does. */
+  private onFirstFragment(buf: Buffer, start: number, end: number, type: number, flags: number, streamId: number): void {
+    const pending = new FragmentedRequest(type, this.broker.options.maxFrameLength);
+    pending.add(buf, start, end, flags);
+    const route = pending.readRoute(false);
+    if (route) {
       this.broker.router.route(this, buf, start, end, type, streamId);
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      this.fail(ERROR_CODE.CONNECTION_ERROR, error.message);
+    } else {
+      this.fragmented.set(streamId, pending);
     }
   }
 
+  /** A further fragment of a held request: routes the held frames once the route is complete. */
+  private onHeldFragment(pending: FragmentedRequest, buf: Buffer, start: number, end: number, type: number, streamId: number): void {
+    if (type !== FRAME_TYPE.PAYLOAD) {
+      // CANCEL (or ERROR) abandons the request before it was ever forwarded.
+      this.fragmented.delete(streamId);
+      return;
+    }
+    const flags = readWireFlags(buf, start);
+    pending.add(buf, start, end, flags);
+    // Metadata comes before data (Protocol.md, "Fragmentation"): data, no M flag or the last fragment ends it.
+    const isMetadataComplete = (flags & FLAG.FOLLOWS) === 0 || (flags & FLAG.METADATA) === 0 || readWireDataStart(buf, start, end) < end;
+    const route = pending.readRoute(isMetadataComplete);
+    if (route === null) return;
+    this.fragmented.delete(streamId);
+    const [first, ...rest] = pending.frames;
+    if (route === undefined) {
+      this.broker.router.rejectUnrouted(this, pending.type, streamId);
+      return;
+    }
+    this.broker.router.routeTo(this, route, first!, 0, first!.length, pending.type, streamId);
+    for (const frame of rest) this.onStreamFrame(frame, 0, frame.length, FRAME_TYPE.PAYLOAD, streamId);
+  }
+
   /** PAYLOAD, REQUEST_N, CANCEL, ERROR and EXT: follow the link to the other side. */
-  private onStreamFrame(buf: Buffer, start: number, end: number, type: number, streamId: number): void {
+  onStreamFrame(buf: Buffer, start: number, end: number, type: number, streamId: number): void {
     // Parity tells the role: odd ids are this connection's own requests, even ids the broker's.
     const isFromRequester = (streamId & 1) === 1;
     const link = isFromRequester ? this.requested.get(streamId) : this.served.get(streamId);
-    // Frames for a stream that has ended (a late PAYLOAD after CANCEL, say) are dropped.
-    if (link === undefined) return;
-    if (type === FRAME_TYPE.REQUEST_N && readWireRequestN(buf, start, end) === 0) {
-      this.fail(ERROR_CODE.CONNECTION_ERROR, `REQUEST_N of 0 on stream ${streamId}: N must be greater than 0`);
+    if (link === undefined) {
+      const pending = isFromRequester ? this.fragmented.get(streamId) : undefined;
+      if (pending) this.onHeldFragment(pending, buf, start, end, type, streamId);
+      // Otherwise the stream has ended (a late PAYLOAD after CANCEL, say): dropped, as the spec asks.
       return;
     }
+    // N must be > 0 (Protocol.md, "REQUEST_N Frame"); the spec defines no error for it, so it is dropped.
+    if (type === FRAME_TYPE.REQUEST_N && readWireRequestN(buf, start, end) === 0) return;
     const flags = readWireFlags(buf, start);
     const broker = this.broker;
     broker.stats.framesForwarded++;
