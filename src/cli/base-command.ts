@@ -14,11 +14,10 @@ export abstract class RsbCommand extends Command {
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (!(error instanceof RsbError) && !(error instanceof ProtocolError)) {
-      // oclif's own errors (bad flags, `this.exit`) keep their codes and wording.
-      if (error.oclif?.exit !== undefined && error.oclif.exit !== EXIT_CODE.ERROR) return super.catch(error);
-      if (/Unexpected argument|Nonexistent flag|Expected|Missing required|Parsing --/i.test(error.message)) {
-        return super.catch(Object.assign(error, { oclif: { exit: EXIT_CODE.USAGE } }));
-      }
+      // oclif's own errors (bad flags exit 2, `this.error(..., {exit})`, `this.exit(n)`) keep
+      // their wording; under --json oclif would exit 1 whatever the code, so set it here.
+      if (this.jsonEnabled()) process.exitCode = error.oclif?.exit ?? error.exitCode ?? EXIT_CODE.ERROR;
+      return super.catch(error);
     }
     const isDebug = process.argv.includes('--debug');
     const hint = error instanceof RsbError && error.hint ? `\n  hint: ${error.hint}` : '';
