@@ -79,6 +79,8 @@ export class ReceiveQueue<T> {
  * again each time half the window has been taken, never more than `limit` in all.
  */
 export class CreditWindow {
+  /** What to ask for in the request frame. */
+  readonly initial: number;
   private requested: number;
   private taken = 0;
 
@@ -87,11 +89,7 @@ export class CreditWindow {
     private readonly limit: number = Infinity,
   ) {
     this.requested = Math.min(window, limit);
-  }
-
-  /** What to ask for in the request frame. */
-  get initial(): number {
-    return Math.min(this.requested, MAX_REQUEST_N);
+    this.initial = Math.min(this.requested, MAX_REQUEST_N);
   }
 
   /** Counts one item taken; returns how many more to ask for now (0: none). */
