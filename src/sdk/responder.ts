@@ -192,8 +192,9 @@ function rejectNow(subscriber: OnTerminalSubscriber, message: string): Cancellab
 }
 
 /**
- * Sends a handler's items to the requester, pulling the next one only while the
- * requester has granted credit (REQUEST_N); stops the handler's iterator on CANCEL.
+ * Sends a handler's items to the requester, never more than the requester has granted
+ * (REQUEST_N): the handler's iterator runs at most one item ahead of the credit. Stops
+ * the iterator on CANCEL.
  */
 class ReplyPump implements Requestable, Cancellable, OnExtensionSubscriber {
   private credits: number;
@@ -219,14 +220,17 @@ class ReplyPump implements Requestable, Cancellable, OnExtensionSubscriber {
       this.iterator =
         Symbol.asyncIterator in iterable ? (iterable as AsyncIterable<Reply>)[Symbol.asyncIterator]() : (iterable as Iterable<Reply>)[Symbol.iterator]();
       for (;;) {
-        while (this.credits === 0 && !this.isCancelled) await new Promise<void>((resolve) => (this.wake = resolve));
-        if (this.isCancelled) return;
+        // Out of credit, the next item is still pulled (and parked): a handler whose items
+        // are all sent must be seen to end, or the requester would wait for COMPLETE until
+        // it granted credit it does not need.
         const result = await this.iterator.next();
         if (this.isCancelled) return;
         if (result.done) {
           this.subscriber.onComplete();
           return;
         }
+        while (this.credits === 0 && !this.isCancelled) await new Promise<void>((resolve) => (this.wake = resolve));
+        if (this.isCancelled) return;
         if (this.credits !== MAX_REQUEST_N) this.credits--;
         this.subscriber.onNext(toPayload(result.value), false);
       }

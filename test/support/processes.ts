@@ -55,9 +55,9 @@ export async function runRsb(args: string[], options: { env?: NodeJS.ProcessEnv;
   return { code, stdout: run.stdout, stderr: run.stderr };
 }
 
-/** `rsb start --port 0` as a real process; resolves once it listens, with its port. */
-export async function startBrokerProcess(extraArgs: string[] = []): Promise<{ broker: RsbProcess; port: number }> {
-  const broker = new RsbProcess(['start', '--port', '0', ...extraArgs]);
+/** `rsb start` as a real process, on any free port unless one is given; resolves once it listens, with its port. */
+export async function startBrokerProcess(extraArgs: string[] = [], port = 0): Promise<{ broker: RsbProcess; port: number }> {
+  const broker = new RsbProcess(['start', '--port', String(port), ...extraArgs]);
   const match = await broker.waitForOutput(/listening on [\d.]+:(\d+)/);
   return { broker, port: Number(match[1]) };
 }
