@@ -51,7 +51,8 @@ export default class Call extends RsbCommand {
       timeoutMs: parseDuration(flags.timeout, '--timeout'),
       onResponse: isJson ? undefined : (message) => this.log(message.data.toString('utf8')),
       onFrame: flags.debug
-        ? (direction, frame) => this.logToStderr(formatFrameDump(direction === FRAME_DIRECTION.SENT ? '->' : '<-', frame).join('\n'))
+        ? // Straight to stderr: oclif's logToStderr is silent under --json, and frames are wanted there too.
+          (direction, frame) => process.stderr.write(`${formatFrameDump(direction === FRAME_DIRECTION.SENT ? '->' : '<-', frame).join('\n')}\n`)
         : undefined,
     });
   }

@@ -58,8 +58,8 @@ export default class Mock extends RsbCommand {
       instances: flags.instances,
       listen: flags.listen === undefined ? undefined : { host: flags.host, port: flags.listen },
       isInteractive: isInteractiveTerminal() && !isJson,
-      // Under --json, stdout holds the final report only.
-      print: (line) => (isJson ? this.logToStderr(line) : this.log(line)),
+      // Under --json, stdout holds the final report only (and oclif silences logToStderr too).
+      print: (line) => (isJson ? process.stderr.write(`${line}\n`) : this.log(line)),
     });
   }
 }

@@ -18,10 +18,19 @@ export class RsbProcess {
   }
 
   /** Waits until stdout matches, and returns the match. */
-  async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    return this.waitFor(() => this.stdout, pattern, timeoutMs);
+  }
+
+  /** Waits until stderr matches (commands print progress there under --json). */
+  waitForStderr(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    return this.waitFor(() => this.stderr, pattern, timeoutMs);
+  }
+
+  private async waitFor(read: () => string, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const match = this.stdout.match(pattern);
+      const match = read().match(pattern);
       if (match) return match;
       if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before printing ${pattern}:\n${this.stdout}${this.stderr}`);
       if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.stdout}${this.stderr}`);
