@@ -1,8 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-/** bin/run.js, from dist/src/bench/. */
-const RSB_BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+import { RSB_BIN } from '../cli/paths.js';
 const READY_TIMEOUT_MS = 20_000;
 
 /**

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { render } from 'ink';
-import React from 'react';
 import { formatCount, waitForShutdownSignal } from '../cli/output.js';
 import { UsageError } from '../errors.js';
 import { formatBrokerAddress, type BrokerAddress } from '../sdk/brokers.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
 import { DEFAULT_RECONNECT_POLICY, ResponderServer, type ReconnectPolicy } from '../transport/index.js';
-import { MockStatus, type MockMethodRow } from '../ui/index.js';
+import type { MockMethodRow } from '../ui/index.js';
 import { InstanceLink, type InstanceEvent } from './instance-link.js';
 import { MockHandler, type MethodCounters } from './mock-handler.js';
 import { describeBehaviour, type MockSpec } from './spec.js';
@@ -59,7 +57,8 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
   const startedAt = Date.now();
   const handler = new MockHandler(spec, await loadResponseFiles(spec));
   const brokers = options.brokers.map(formatBrokerAddress);
-  const view: MockView = options.isInteractive ? new InkView(spec.service) : new PlainView(print);
+  // Ink (with React and its layout engine, ~45 MB) is loaded only when a person watches: a load run starts many mocks.
+  const view: MockView = options.isInteractive ? await InkView.create(spec.service) : new PlainView(print);
   const links: InstanceLink[] = [];
   let server: ResponderServer | undefined;
   const stop = async (): Promise<void> => {
@@ -208,20 +207,30 @@ class PlainView implements MockView {
   }
 }
 
+type InkModules = [typeof import('ink'), typeof import('react'), typeof import('../ui/index.js')];
+
 /** Ink: the counts table redrawn twice a second, events kept above it. */
 class InkView implements MockView {
   private readonly events: { key: number; text: string }[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private instance: ReturnType<typeof render> | undefined;
+  private instance: ReturnType<InkModules[0]['render']> | undefined;
   private readonly rates = new MethodRates();
 
-  constructor(private readonly service: string) {}
+  private constructor(
+    private readonly service: string,
+    private readonly modules: InkModules,
+  ) {}
+
+  static async create(service: string): Promise<InkView> {
+    return new InkView(service, await Promise.all([import('ink'), import('react'), import('../ui/index.js')]));
+  }
 
   event(text: string): void {
     this.events.push({ key: this.events.length, text });
   }
 
   start(handler: MockHandler, connections: ConnectionCounts, where: string): void {
+    const [{ render }, React, { MockStatus }] = this.modules;
     const draw = (): void => {
       const element = React.createElement(MockStatus, {
         service: this.service,
