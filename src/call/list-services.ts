@@ -1,6 +1,6 @@
 import { BROKER_ROUTES } from '../broker/broker.js';
 import type { ServiceSummary } from '../broker/registry.js';
-import { formatCount } from '../cli/output.js';
+import { formatCount, formatCountOf } from '../cli/output.js';
 import { connect, type BrokerAddress } from '../sdk/index.js';
 
 export interface BrokerServices {
@@ -52,7 +52,7 @@ export function formatServicesReport(report: ServicesReport, now = Date.now()): 
       continue;
     }
     const instances = entry.services.reduce((sum, service) => sum + service.instances.length, 0);
-    lines.push(`broker ${entry.broker} at ${entry.address}: ${plural(entry.services.length, 'service')}, ${plural(instances, 'instance')}`);
+    lines.push(`broker ${entry.broker} at ${entry.address}: ${formatCountOf(entry.services.length, 'service')}, ${formatCountOf(instances, 'instance')}`);
     if (instances === 0) continue;
     const rows = entry.services.flatMap((service) =>
       service.instances.map((instance) => [service.key, instance.app, instance.uuid, instance.address, formatCount(instance.inFlight), formatAge(now - Date.parse(instance.connectedAt))]),
@@ -78,9 +78,5 @@ function formatAge(ms: number): string {
   if (seconds < 60) return `${seconds}s ago`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s ago`;
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m ago`;
-}
-
-function plural(count: number, word: string): string {
-  return `${formatCount(count)} ${word}${count === 1 ? '' : 's'}`;
 }
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { formatCount, waitForShutdownSignal } from '../cli/output.js';
+import { formatCount, formatCountOf, waitForShutdownSignal } from '../cli/output.js';
 import { UsageError } from '../errors.js';
 import { formatBrokerAddress, type BrokerAddress } from '../sdk/brokers.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
 import { DEFAULT_RECONNECT_POLICY, ResponderServer, type ReconnectPolicy } from '../transport/index.js';
-import type { MockMethodRow } from '../ui/index.js';
+import { createLiveView } from '../cli/live-view.js';
+import type { MockMethodRow, MockStatusProps } from '../ui/index.js';
 import { InstanceLink, type InstanceEvent } from './instance-link.js';
 import { MockHandler, type MethodCounters } from './mock-handler.js';
 import { describeBehaviour, type MockSpec } from './spec.js';
@@ -57,9 +58,32 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
   const startedAt = Date.now();
   const handler = new MockHandler(spec, await loadResponseFiles(spec));
   const brokers = options.brokers.map(formatBrokerAddress);
-  // Ink (with React and its layout engine, ~45 MB) is loaded only when a person watches: a load run starts many mocks.
-  const view: MockView = options.isInteractive ? await InkView.create(spec.service) : new PlainView(print);
   const links: InstanceLink[] = [];
+  let where = '';
+  const rates = new MethodRates();
+  let lastTotal = 0;
+  const view = await createLiveView<MockStatusProps>({
+    isInteractive: options.isInteractive,
+    print,
+    plainIntervalMs: PLAIN_INTERVAL_MS,
+    plainLine: () => {
+      const rows = rates.read(handler.counters);
+      const total = rows.reduce((sum, row) => sum + row.requests, 0);
+      if (total === lastTotal) return undefined;
+      lastTotal = total;
+      return `requests: ${rows
+        .map((row) => `${row.method} ${formatCount(row.requests)} (${formatRate(row.requestsPerSecond)}/s${row.errors ? `, ${formatCountOf(row.errors, 'error')}` : ''})`)
+        .join(', ')}`;
+    },
+    component: (ui) => ui.MockStatus,
+    props: () => ({
+      service: spec.service,
+      where,
+      connected: links.filter((link) => link.isConnected).length,
+      connections: links.length,
+      rows: rates.read(handler.counters),
+    }),
+  });
   let server: ResponderServer | undefined;
   const stop = async (): Promise<void> => {
     await Promise.all(links.map((link) => link.close()));
@@ -91,8 +115,8 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
   print(`rsb mock ${spec.service} ready: ${options.instances} instance(s) on ${brokers.join(', ')}`);
   for (const behaviour of spec.methods) print(`  ${spec.service}.${behaviour.method}: ${describeBehaviour(behaviour)}`);
   options.onReady?.({ listenPort: server?.port ?? null });
-  const where = `${options.instances} instance(s) on ${brokers.join(', ')}${server ? `, direct on ${options.listen!.host}:${server.port}` : ''}`;
-  view.start(handler, () => ({ connected: links.filter((link) => link.isConnected).length, connections: links.length }), where);
+  where = `${options.instances} instance(s) on ${brokers.join(', ')}${server ? `, direct on ${options.listen!.host}:${server.port}` : ''}`;
+  view.start();
   const stoppedBy = await (options.until ?? waitForShutdownSignal());
   view.stop();
   print(`rsb mock ${spec.service} stopping on ${stoppedBy}`);
@@ -140,11 +164,7 @@ function describeInstanceEvent(event: InstanceEvent): string {
 }
 
 function formatCounts(counters: readonly MethodCounters[]): string {
-  return counters.map((c) => `${c.method} ${formatCount(c.requests)}${c.errors ? ` (${plural(c.errors, 'error')})` : ''}`).join(', ');
-}
-
-function plural(count: number, word: string): string {
-  return `${formatCount(count)} ${word}${count === 1 ? '' : 's'}`;
+  return counters.map((c) => `${c.method} ${formatCount(c.requests)}${c.errors ? ` (${formatCountOf(c.errors, 'error')})` : ''}`).join(', ');
 }
 
 /** Low rates keep a decimal: a mock called now and then shows 0.2/s, not 0/s. */
@@ -164,90 +184,5 @@ class MethodRates {
     this.last = counters.map((c) => c.requests);
     this.lastAt = now;
     return rows;
-  }
-}
-
-type ConnectionCounts = () => { connected: number; connections: number };
-
-interface MockView {
-  event(text: string): void;
-  start(handler: MockHandler, connections: ConnectionCounts, where: string): void;
-  stop(): void;
-}
-
-/** Plain lines: every event, and the counts every 5 s while requests flow. */
-class PlainView implements MockView {
-  private timer: NodeJS.Timeout | undefined;
-  private readonly rates = new MethodRates();
-
-  constructor(private readonly print: (line: string) => void) {}
-
-  event(text: string): void {
-    this.print(text);
-  }
-
-  start(handler: MockHandler): void {
-    let lastTotal = 0;
-    this.timer = setInterval(() => {
-      const rows = this.rates.read(handler.counters);
-      const total = rows.reduce((sum, row) => sum + row.requests, 0);
-      if (total === lastTotal) return;
-      lastTotal = total;
-      this.print(
-        `requests: ${rows
-          .map((row) => `${row.method} ${formatCount(row.requests)} (${formatRate(row.requestsPerSecond)}/s${row.errors ? `, ${plural(row.errors, 'error')}` : ''})`)
-          .join(', ')}`,
-      );
-    }, PLAIN_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
-
-type InkModules = [typeof import('ink'), typeof import('react'), typeof import('../ui/index.js')];
-
-/** Ink: the counts table redrawn twice a second, events kept above it. */
-class InkView implements MockView {
-  private readonly events: { key: number; text: string }[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private instance: ReturnType<InkModules[0]['render']> | undefined;
-  private readonly rates = new MethodRates();
-
-  private constructor(
-    private readonly service: string,
-    private readonly modules: InkModules,
-  ) {}
-
-  static async create(service: string): Promise<InkView> {
-    return new InkView(service, await Promise.all([import('ink'), import('react'), import('../ui/index.js')]));
-  }
-
-  event(text: string): void {
-    this.events.push({ key: this.events.length, text });
-  }
-
-  start(handler: MockHandler, connections: ConnectionCounts, where: string): void {
-    const [{ render }, React, { MockStatus }] = this.modules;
-    const draw = (): void => {
-      const element = React.createElement(MockStatus, {
-        service: this.service,
-        where,
-        ...connections(),
-        rows: this.rates.read(handler.counters),
-        events: this.events,
-      });
-      if (this.instance) this.instance.rerender(element);
-      else this.instance = render(element, { exitOnCtrlC: false, patchConsole: false });
-    };
-    draw();
-    this.timer = setInterval(draw, 500);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.instance?.unmount();
   }
 }
