@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { decodeWireFrame, encodeFrame, FLAG, FRAME_TYPE, FrameSplitter, type Frame } from '../../src/protocol/index.js';
+import { waitForFrameIn } from './wait-for-frame.js';
 
 /**
  * A bare TCP server for one client at a time: decodes what the client sends and writes
@@ -53,16 +54,10 @@ export class RawServer {
     this.socket!.write(encodeFrame(frame));
   }
 
-  async waitForFrame<T extends Frame>(predicate: (frame: Frame) => frame is T, timeoutMs?: number): Promise<T>;
-  async waitForFrame(predicate: (frame: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
-  async waitForFrame(predicate: (frame: Frame) => boolean, timeoutMs = 5_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.frames.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching frame within ${timeoutMs} ms; got types ${JSON.stringify(this.frames.map((f) => f.type))}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  waitForFrame<T extends Frame>(predicate: (frame: Frame) => frame is T, timeoutMs?: number): Promise<T>;
+  waitForFrame(predicate: (frame: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
+  waitForFrame(predicate: (frame: Frame) => boolean, timeoutMs?: number): Promise<Frame> {
+    return waitForFrameIn(this.frames, predicate, timeoutMs);
   }
 
   async close(): Promise<void> {
