@@ -1,5 +1,6 @@
 import type { Payload } from 'rsocket-core';
 import { ConnectError, TimeoutError, UsageError } from '../errors.js';
+import type { AppInfo } from '../protocol/index.js';
 import { DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from '../transport/index.js';
 import { BrokerLink, LINK_EVENT, STREAM_ID_BUDGET, type BrokerConnection, type LinkEvent } from './broker-link.js';
 import { formatBrokerAddress, resolveBrokerAddresses, type BrokerAddress } from './brokers.js';
@@ -9,7 +10,6 @@ import { createResponder, type ServiceHandlers } from './responder.js';
 import { buildConnectorSetup, describeApp, parseServiceKey, DEFAULT_KEEPALIVE_TIMING, type KeepAliveTiming } from './setup.js';
 import type { FrameListener } from './socket.js';
 import { toCallError } from './wire-errors.js';
-import type { AppInfo } from '../protocol/index.js';
 
 export interface ConnectOptions {
   /** `host:port` strings or addresses; one connection to each. Default: 127.0.0.1:9999. */
@@ -120,6 +120,7 @@ export class RsbClient {
     return this.links.filter((link) => link.isConnected).map((link) => link.name);
   }
 
+  /** Connects every link; `connect()` calls it. */
   async open(): Promise<void> {
     const results = await Promise.allSettled(this.links.map((link) => link.open()));
     if (results.some((result) => result.status === 'fulfilled')) return;

@@ -21,3 +21,6 @@ export {
 } from './setup.js';
 export { FRAME_DIRECTION, type FrameDirection, type FrameListener } from './socket.js';
 export { createRSocketError } from './wire-errors.js';
+// What SDK users throw and catch, so that `rsb/sdk` is all a program imports.
+export { ConnectError, ConnectionClosedError, RSocketRequestError, SetupRejectedError, TimeoutError } from '../errors.js';
+export { ERROR_CODE } from '../protocol/index.js';
