@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { MockProcess } from './mock-process.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BenchMessage, BenchRole } from './bench-process.js';
+import { MockProcess } from './mock-process.js';
 import type { ClosedLoopResult } from './closed-loop.js';
 
 export const BENCH_SETUP = {
