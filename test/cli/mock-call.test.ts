@@ -181,8 +181,8 @@ describe('rsb mock, rsb call and rsb services end to end', () => {
 describe('rsb mock lifecycle', () => {
   it('unregisters on SIGTERM, exits 0 and reports its counts as JSON', async () => {
     const { broker, port } = await startBrokerProcess();
+    const mock = new RsbProcess(['mock', 'life', '--broker', `127.0.0.1:${port}`, '--json']);
     try {
-      const mock = new RsbProcess(['mock', 'life', '--broker', `127.0.0.1:${port}`, '--json']);
       await mock.waitForStderr(/rsb mock life ready/);
       expect((await runRsb(['call', 'life.echo', '-d', 'x', '--broker', `127.0.0.1:${port}`])).stdout).toBe('x\n');
       expect(await mock.stop('SIGTERM')).toBe(0);
@@ -192,6 +192,7 @@ describe('rsb mock lifecycle', () => {
       expect(after.code).toBe(EXIT_CODE.RSOCKET_ERROR);
       expect(after.stderr).toContain('no instance of service life');
     } finally {
+      await mock.stop();
       await broker.stop();
     }
   }, 40_000);

@@ -234,9 +234,11 @@ describe('SDK when the broker restarts', () => {
     let { broker, port } = await startBrokerProcess();
     const events: LinkEvent[] = [];
     const reconnect = { initialDelayMs: 50, maxDelayMs: 300 };
-    const service = await connect({ brokers: [`127.0.0.1:${port}`], services: { calc: { ping: () => 'pong' } }, reconnect, onLinkEvent: (event) => events.push(event) });
-    const caller = await connect({ brokers: [`127.0.0.1:${port}`], reconnect, timeoutMs: 5_000 });
+    let service: RsbClient | undefined;
+    let caller: RsbClient | undefined;
     try {
+      service = await connect({ brokers: [`127.0.0.1:${port}`], services: { calc: { ping: () => 'pong' } }, reconnect, onLinkEvent: (event) => events.push(event) });
+      caller = await connect({ brokers: [`127.0.0.1:${port}`], reconnect, timeoutMs: 5_000 });
       expect((await caller.requestResponse('calc.ping')).data.toString()).toBe('pong');
       await broker.stop();
       await expect.poll(() => events.map((event) => event.kind)).toContain(LINK_EVENT.DISCONNECTED);
@@ -244,20 +246,22 @@ describe('SDK when the broker restarts', () => {
       ({ broker } = await startBrokerProcess([], port));
       await expect.poll(() => events.filter((event) => event.kind === LINK_EVENT.CONNECTED && event.isReconnect).length, { timeout: 10_000 }).toBe(1);
       // The caller waits for its own reconnection, then the service is registered again.
-      const ping = (): Promise<string> => caller.requestResponse('calc.ping').then((answer) => answer.data.toString(), (error: Error) => error.message);
+      const ping = (): Promise<string> => caller!.requestResponse('calc.ping').then((answer) => answer.data.toString(), (error: Error) => error.message);
       await expect.poll(ping, { timeout: 10_000 }).toBe('pong');
     } finally {
-      await caller.close();
-      await service.close();
+      await caller?.close();
+      await service?.close();
       await broker.stop();
     }
   }, 40_000);
 
   it('fails calls in flight when the connection drops, with ConnectionClosedError', async () => {
     const { broker, port } = await startBrokerProcess();
-    const service = await connect({ brokers: [`127.0.0.1:${port}`], services: { calc: { never: () => new Promise(() => {}) } }, reconnect: false });
-    const caller = await connect({ brokers: [`127.0.0.1:${port}`], reconnect: false });
+    let service: RsbClient | undefined;
+    let caller: RsbClient | undefined;
     try {
+      service = await connect({ brokers: [`127.0.0.1:${port}`], services: { calc: { never: () => new Promise(() => {}) } }, reconnect: false });
+      caller = await connect({ brokers: [`127.0.0.1:${port}`], reconnect: false });
       const outcome = caller.requestResponse('calc.never', 'x', { timeoutMs: 10_000 }).catch((caught: unknown) => caught);
       await delay(100);
       await broker.stop();
@@ -266,8 +270,9 @@ describe('SDK when the broker restarts', () => {
       expect(error).toBeInstanceOf(ConnectionClosedError);
       expect((error as Error).message).toContain('is shutting down');
     } finally {
-      await caller.close();
-      await service.close();
+      await caller?.close();
+      await service?.close();
+      await broker.stop();
     }
   });
 });
