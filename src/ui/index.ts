@@ -1,2 +1,3 @@
 /** Ink components: numbers in through props, no sockets. */
 export { BrokerStatus, type BrokerStatusProps } from './BrokerStatus.js';
+export { MockStatus, type MockMethodRow, type MockStatusProps } from './MockStatus.js';
