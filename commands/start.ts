@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT } from '../src/broker/index.js';
 import { runBrokerNode } from '../src/broker/run-node.js';
@@ -14,12 +15,18 @@ export default class Start extends RsbCommand {
     '<%= config.bin %> start',
     '<%= config.bin %> start --port 7878 --id edge-1',
     '<%= config.bin %> start --port 0   # any free port; the line "listening on HOST:PORT" tells which',
+    '<%= config.bin %> start --port 9999 --id b1 --cluster-file brokers.json   # push the list in brokers.json to every client',
   ];
 
   static override flags = {
     port: Flags.integer({ char: 'p', description: 'TCP port to listen on (0: any free port).', default: DEFAULT_BROKER_PORT, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Address to listen on.', default: DEFAULT_BROKER_OPTIONS.host }),
     id: Flags.string({ description: 'Name of this broker node, shown to clients and in errors.', default: DEFAULT_BROKER_OPTIONS.id }),
+    'cluster-file': Flags.string({
+      description:
+        'JSON file {"name", "brokers": [{"id", "host", "port"}]} listing the cluster this broker belongs to: pushed to every client ' +
+        '(METADATA_PUSH, a com.rsb.broker.list CloudEvent), and again whenever the file changes. `rsb cluster up` passes its state file.',
+    }),
   };
 
   async run(): Promise<void> {
@@ -28,6 +35,7 @@ export default class Start extends RsbCommand {
       host: flags.host,
       port: flags.port,
       id: flags.id,
+      ...(flags['cluster-file'] ? { clusterFile: path.resolve(flags['cluster-file']) } : {}),
       isInteractive: isInteractiveTerminal(),
       print: (line) => this.log(line),
     });

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ListenError } from '../errors.js';
-import { ERROR_CODE, MAX_FRAME_LENGTH } from '../protocol/index.js';
+import { ERROR_CODE, MAX_FRAME_LENGTH, type BrokerAddress } from '../protocol/index.js';
+import { ClusterMembership, type ClusterDefinition } from './cluster-membership.js';
 import { ServiceRegistry } from './registry.js';
 import { Router, type LocalRoute } from './router.js';
 import { Session } from './session.js';
@@ -15,6 +16,10 @@ export interface BrokerOptions {
   maxFrameLength: number;
   /** A connection that has not sent SETUP within this time is closed. */
   setupTimeoutMs: number;
+  /** The cluster this broker belongs to: its broker list is pushed to every client. */
+  cluster?: ClusterDefinition;
+  /** A JSON file holding the cluster's list (`rsb cluster up` writes it); read at start and watched for changes. */
+  clusterFile?: string;
 }
 
 export const DEFAULT_BROKER_PORT = 9999;
@@ -40,12 +45,16 @@ export interface BrokerStats {
 export type BrokerEvent =
   | { kind: 'session-ready'; session: Session }
   | { kind: 'session-closed'; session: Session; error?: Error }
-  | { kind: 'setup-rejected' | 'connection-error' | 'peer-error'; session: Session; message: string; code?: number };
+  | { kind: 'setup-rejected' | 'connection-error' | 'peer-error'; session: Session; message: string; code?: number }
+  | { kind: 'cluster-changed'; cluster: string; brokers: BrokerAddress[] }
+  | { kind: 'cluster-file-error'; path: string; message: string };
 
 /** Routes answered by the broker itself: any RSocket client can ask them. */
 export const BROKER_ROUTES = {
   SERVICES: 'rsb.broker.services',
   HEALTH: 'rsb.broker.health',
+  /** The cluster's broker list as a `com.rsb.broker.list` CloudEvent (what the METADATA_PUSH carries). */
+  CLUSTER: 'rsb.broker.cluster',
 } as const;
 
 /**
@@ -57,6 +66,7 @@ export class Broker {
   readonly registry = new ServiceRegistry();
   readonly router: Router;
   readonly sessions = new Set<Session>();
+  readonly membership = new ClusterMembership(this);
   readonly stats: BrokerStats = {
     connectionsAccepted: 0,
     requestsRouted: 0,
@@ -103,12 +113,15 @@ export class Broker {
     this.boundPort = typeof address === 'object' && address ? address.port : this.options.port;
     this.sweepTimer = setInterval(() => this.sweep(), 1_000);
     this.sweepTimer.unref();
+    if (this.options.cluster) this.membership.update(this.options.cluster);
+    if (this.options.clusterFile) this.membership.watch(this.options.clusterFile);
     return { host: this.options.host, port: this.boundPort };
   }
 
   /** Stops accepting, tells every connection the broker is closing, and waits until all are gone. */
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
+    this.membership.stop();
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const session of this.sessions) session.connection.close(ERROR_CODE.CONNECTION_CLOSE, `broker ${this.id} is shutting down`);
     await serverClosed;
@@ -139,6 +152,7 @@ export class Broker {
 
   onSessionReady(session: Session): void {
     this.registry.register(session, session.services);
+    this.membership.announceTo(session);
     this.onEvent({ kind: 'session-ready', session });
   }
 
@@ -204,6 +218,7 @@ export class Broker {
     return new Map<string, LocalRoute>([
       [BROKER_ROUTES.SERVICES, (broker) => ({ broker: broker.id, services: broker.registry.list() })],
       [BROKER_ROUTES.HEALTH, (broker) => ({ status: 'up', ...broker.snapshot() })],
+      [BROKER_ROUTES.CLUSTER, (broker) => broker.membership.describe()],
     ]);
   }
 }

@@ -1,2 +1,3 @@
 /** Ink components: numbers in through props, no sockets. */
 export { BrokerStatus, type BrokerStatusProps } from './BrokerStatus.js';
+export { ClusterStatus, type ClusterNodeProps, type ClusterStatusProps } from './ClusterStatus.js';
