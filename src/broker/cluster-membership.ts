@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import {
   buildBrokerListEvent,
@@ -23,9 +23,10 @@ export interface ClusterDefinition {
 }
 
 /**
- * How often the cluster file is checked. `fs.watchFile` polls with stat(): it sees a file
- * that is replaced by rename (how rsb writes it) or created after the broker started,
- * which an inotify watch on the file itself would miss.
+ * How often the cluster file is read again. Reading a small file four times a second
+ * costs the broker nothing measurable, and it is immune to what makes change watchers
+ * miss updates: `fs.watch` on the file loses it when the file is replaced by rename (how
+ * rsb writes it), and `fs.watchFile` misses a change made before its first stat() ran.
  */
 const CLUSTER_FILE_POLL_MS = 250;
 
@@ -44,8 +45,11 @@ export class ClusterMembership {
   private definition: ClusterDefinition | undefined;
   private event: CloudEvent<BrokerList> | undefined;
   private pushFrame: Buffer | undefined;
-  private watchedFile: string | undefined;
-  private readonly onFileChange = (): void => this.reloadFile();
+  /** The file's text when last read: it is parsed again only when it changed. */
+  private lastText: string | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** The last problem logged, so that one that persists is logged once, not four times a second. */
+  private lastProblem: string | undefined;
 
   constructor(private readonly broker: Broker) {}
 
@@ -86,41 +90,47 @@ export class ClusterMembership {
    * malformed are logged and the last good list is kept.
    */
   watch(path: string): void {
-    this.watchedFile = path;
-    const definition = readClusterFile(path);
-    if (definition) this.update(definition);
-    watchFile(path, { interval: CLUSTER_FILE_POLL_MS, persistent: false }, this.onFileChange);
+    this.lastText = readClusterFileText(path);
+    if (this.lastText !== undefined) this.update(parseClusterFile(this.lastText, path));
+    this.pollTimer = setInterval(() => this.reloadFile(path), CLUSTER_FILE_POLL_MS);
+    this.pollTimer.unref();
   }
 
   stop(): void {
-    if (this.watchedFile) unwatchFile(this.watchedFile, this.onFileChange);
-    this.watchedFile = undefined;
+    clearInterval(this.pollTimer);
   }
 
-  private reloadFile(): void {
-    const path = this.watchedFile;
-    if (!path) return;
+  private reloadFile(path: string): void {
     try {
-      const definition = readClusterFile(path);
-      if (definition) this.update(definition);
+      const text = readClusterFileText(path);
+      // Missing: not written yet, or removed as the cluster stops. Either way the last list stands.
+      if (text === undefined || text === this.lastText) return;
+      this.lastText = text;
+      this.update(parseClusterFile(text, path));
+      this.lastProblem = undefined;
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
+      if (error.message === this.lastProblem) return;
+      this.lastProblem = error.message;
       this.broker.log({ kind: 'cluster-file-error', path, message: error.message });
     }
   }
 }
 
-/** The cluster file's list, or undefined while there is no file (not written yet, or removed as the cluster stops). */
+/** The cluster file's list, or undefined while there is no file. */
 export function readClusterFile(path: string): ClusterDefinition | undefined {
-  let text: string;
+  const text = readClusterFileText(path);
+  return text === undefined ? undefined : parseClusterFile(text, path);
+}
+
+function readClusterFileText(path: string): string | undefined {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     throw new UsageError(`cannot read cluster file ${path}: ${code ?? (error as Error).message}`, undefined, { cause: error });
   }
-  return parseClusterFile(text, path);
 }
 
 /**
