@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core';
 import { RsbCommand } from '../../src/cli/base-command.js';
 import { CLUSTER_FLAGS } from '../../src/cli/cluster-flags.js';
-import { isInteractiveTerminal } from '../../src/cli/output.js';
+import { abortOnShutdownSignal, isInteractiveTerminal } from '../../src/cli/output.js';
 import { parseDuration } from '../../src/cli/parse.js';
+import { ClusterStartError } from '../../src/errors.js';
 import { formatStartResult, MAX_CLUSTER_SIZE, runClusterForeground, startCluster, type ForegroundResult, type StartClusterResult } from '../../src/cluster/index.js';
 
 export default class ClusterUp extends RsbCommand {
@@ -45,11 +46,21 @@ export default class ClusterUp extends RsbCommand {
       ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
       startTimeoutMs: parseDuration(flags.timeout, '--timeout'),
     };
-    if (flags.foreground) {
-      return runClusterForeground({ ...options, isInteractive: isInteractiveTerminal() && !flags.json, print: (line) => this.log(line) });
+    try {
+      if (flags.foreground) {
+        return await runClusterForeground({ ...options, isInteractive: isInteractiveTerminal() && !flags.json, print: (line) => this.log(line) });
+      }
+      // A Ctrl-C while the brokers start stops those already started: nothing runs unrecorded.
+      const shutdown = abortOnShutdownSignal();
+      const result = await startCluster({ ...options, onProgress: (line) => this.logToStderr(line), signal: shutdown.signal }).finally(shutdown.dispose);
+      for (const line of formatStartResult(result)) this.log(line);
+      return result;
+    } catch (error) {
+      if (error instanceof ClusterStartError && error.logTail.length > 0) {
+        this.logToStderr('the end of its log:');
+        for (const line of error.logTail) this.logToStderr(`  | ${line}`);
+      }
+      throw error;
     }
-    const result = await startCluster({ ...options, onProgress: (line) => this.logToStderr(line) });
-    for (const line of formatStartResult(result)) this.log(line);
-    return result;
   }
 }

@@ -78,6 +78,8 @@ export interface BrokerLaunch {
   logFile: string;
   rsbBin: string;
   timeoutMs: number;
+  /** Aborted (Ctrl-C): the broker is stopped again and the launch fails. */
+  signal?: AbortSignal;
 }
 
 export interface LaunchedBroker {
@@ -126,6 +128,10 @@ export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> 
       const log = readLogFrom(spec.logFile, logStart);
       const listening = LISTENING_LINE.exec(log);
       if (listening && child.pid !== undefined) return { pid: child.pid, port: Number(listening[2]), startedAt: new Date().toISOString() };
+      if (spec.signal?.aborted && exit === undefined) {
+        if (child.pid !== undefined) await terminateProcess(child.pid, 1_000);
+        throw new ClusterStartError(`interrupted while broker ${spec.id} was starting; it was stopped again`);
+      }
       if (exit !== undefined || Date.now() > deadline) {
         if (exit === undefined) {
           child.kill('SIGKILL');

@@ -1,6 +1,6 @@
 import { render } from 'ink';
 import React from 'react';
-import { formatCount, waitForShutdownSignal } from '../cli/output.js';
+import { abortOnShutdownSignal, formatCount } from '../cli/output.js';
 import { ClusterStatus } from '../ui/index.js';
 import { ClusterMonitor, type ClusterNodeRow } from './cluster-monitor.js';
 import { formatStartResult } from './format.js';
@@ -29,22 +29,34 @@ const PLAIN_FIGURES_MS = 10_000;
  */
 export async function runClusterForeground(options: ForegroundOptions): Promise<ForegroundResult> {
   const { isInteractive, print, ...startOptions } = options;
-  const started = await startCluster({ ...startOptions, onProgress: print });
+  // Listening from the start: a Ctrl-C while the brokers start stops those already started.
+  const shutdown = abortOnShutdownSignal();
+  let started: StartClusterResult;
+  try {
+    started = await startCluster({ ...startOptions, onProgress: print, signal: shutdown.signal });
+  } catch (error) {
+    shutdown.dispose();
+    throw error;
+  }
   for (const line of formatStartResult(started)) print(line);
   const view: View = isInteractive ? new InkView(started.state.name) : new PlainView(print);
   const monitor = new ClusterMonitor(started.state.brokers, started.stateFile, (row, previous, problem) =>
     view.event(`${row.state === 'up' ? '+' : '!'} ${row.id} ${previous} → ${row.state}${problem ? `: ${problem}` : ''}`),
   );
-  let isSampling = true;
   let timer: NodeJS.Timeout | undefined;
-  const loop = async (): Promise<void> => {
-    view.draw(await monitor.sample());
-    if (isSampling) timer = setTimeout(() => void loop(), SAMPLE_MS);
+  let sampling: Promise<void> = Promise.resolve();
+  const sample = (): void => {
+    sampling = monitor.sample().then((rows) => {
+      if (shutdown.signal.aborted) return;
+      view.draw(rows);
+      timer = setTimeout(sample, SAMPLE_MS);
+    });
   };
-  void loop();
-  const signal = await waitForShutdownSignal();
-  isSampling = false;
+  sample();
+  const signal = await shutdown.received;
   clearTimeout(timer);
+  // The sample under way ends before the brokers stop, so that their stopping is not reported as failures.
+  await sampling;
   view.stop();
   await monitor.close();
   print(`stopping cluster ${started.state.name} on ${signal}`);

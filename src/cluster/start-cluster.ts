@@ -41,6 +41,11 @@ export interface StartClusterOptions {
   /** The `bin/run.js` to start brokers with; default this package's. */
   rsbBin?: string;
   onProgress?: (line: string) => void;
+  /**
+   * Abort (on Ctrl-C, say) while brokers are starting: the brokers this call started are
+   * stopped and it fails, so that nothing runs unrecorded.
+   */
+  signal?: AbortSignal;
 }
 
 export interface StartClusterResult {
@@ -113,7 +118,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
     const rsbBin = options.rsbBin ?? findRsbBin();
     const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     for (const broker of planned) progress(`${broker.isRestart ? 'restarting' : 'starting'} broker ${broker.id} on ${broker.port ? `${host}:${broker.port}` : `a free port of ${host}`}`);
-    const launched = await launchAll(planned, { host, stateFile, stateDir, name, rsbBin, timeoutMs });
+    const launched = await launchAll(planned, { host, stateFile, stateDir, name, rsbBin, timeoutMs, signal: options.signal });
 
     const now = new Date().toISOString();
     const brokers = slots.map((slot): ClusterBrokerRecord => {
@@ -188,9 +193,10 @@ interface LaunchContext {
   name: string;
   rsbBin: string;
   timeoutMs: number;
+  signal: AbortSignal | undefined;
 }
 
-/** Starts the planned brokers side by side; if one fails, stops those that started and rethrows its failure. */
+/** Starts the planned brokers side by side; if one fails (or the start is aborted), stops those that started and throws. */
 async function launchAll(planned: Planned[], context: LaunchContext): Promise<Map<string, LaunchedBroker>> {
   const outcomes = await Promise.allSettled(
     planned.map((broker) =>
@@ -203,6 +209,7 @@ async function launchAll(planned: Planned[], context: LaunchContext): Promise<Ma
         logFile: brokerLogFile(context.stateDir, context.name, broker.id),
         rsbBin: context.rsbBin,
         timeoutMs: context.timeoutMs,
+        ...(context.signal ? { signal: context.signal } : {}),
       }),
     ),
   );
@@ -211,9 +218,9 @@ async function launchAll(planned: Planned[], context: LaunchContext): Promise<Ma
     if (outcome.status === 'fulfilled') launched.set(planned[index]!.id, outcome.value);
   });
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-  if (failure) {
+  if (failure || context.signal?.aborted) {
     await Promise.all([...launched.values()].map((broker) => terminateProcess(broker.pid, STOP_GRACE_MS)));
-    throw failure.reason;
+    throw failure?.reason ?? new ClusterStartError(`interrupted while cluster ${context.name} was starting; the brokers it started were stopped again`);
   }
   return launched;
 }

@@ -158,7 +158,7 @@ export function lockCluster(stateDir: string, name: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new ClusterStateError(`cannot create ${file}: ${(error as Error).message}`, undefined, { cause: error });
     }
     const holder = Number(readFileSafely(file));
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessRunning(holder)) {
+    if (Number.isInteger(holder) && holder > 0 && isProcessRunning(holder)) {
       throw new ClusterBusyError(`cluster ${name} is being changed by another rsb process (pid ${holder})`, `Wait for it to finish, or remove ${file} if that process is not rsb.`);
     }
     unlinkSafely(file);
