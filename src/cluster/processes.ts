@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ClusterStartError, ClusterStateError } from '../errors.js';
 
 /** Whether a process with this pid exists and has not ended (a zombie has ended). */
@@ -53,18 +52,6 @@ export function isBrokerProcess(pid: number, id: string, clusterFile: string): b
 function hasArgument(argv: string[], flag: string, value: string): boolean {
   for (let i = 0; i < argv.length - 1; i++) if (argv[i] === flag && argv[i + 1] === value) return true;
   return argv.includes(`${flag}=${value}`);
-}
-
-/** `bin/run.js` of this package, found from this module whether it runs compiled (dist/src/cluster) or from source (src/cluster). */
-export function findRsbBin(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'bin', 'run.js');
-    if (existsSync(candidate) && existsSync(path.join(dir, 'package.json'))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new ClusterStartError('cannot find rsb\'s bin/run.js above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
 }
 
 export interface BrokerLaunch {

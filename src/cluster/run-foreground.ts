@@ -1,7 +1,4 @@
-import { render } from 'ink';
-import React from 'react';
 import { abortOnShutdownSignal, formatCount } from '../cli/output.js';
-import { ClusterStatus } from '../ui/index.js';
 import { ClusterMonitor, type ClusterNodeRow } from './cluster-monitor.js';
 import { formatStartResult } from './format.js';
 import { startCluster, type StartClusterOptions, type StartClusterResult } from './start-cluster.js';
@@ -39,7 +36,8 @@ export async function runClusterForeground(options: ForegroundOptions): Promise<
     throw error;
   }
   for (const line of formatStartResult(started)) print(line);
-  const view: View = isInteractive ? new InkView(started.state.name) : new PlainView(print);
+  // Ink (and React, and its layout engine) cost ~45 MB: loaded only when a person watches.
+  const view: View = isInteractive ? await InkView.create(started.state.name) : new PlainView(print);
   const monitor = new ClusterMonitor(started.state.brokers, started.stateFile, (row, previous, problem) =>
     view.event(`${row.state === 'up' ? '+' : '!'} ${row.id} ${previous} → ${row.state}${problem ? `: ${problem}` : ''}`),
   );
@@ -94,17 +92,27 @@ class PlainView implements View {
   stop(): void {}
 }
 
+type InkModules = [typeof import('ink'), typeof import('react'), typeof import('../ui/index.js')];
+
 class InkView implements View {
   private readonly events: { key: number; text: string }[] = [];
-  private instance: ReturnType<typeof render> | undefined;
+  private instance: ReturnType<InkModules[0]['render']> | undefined;
 
-  constructor(private readonly name: string) {}
+  private constructor(
+    private readonly name: string,
+    private readonly modules: InkModules,
+  ) {}
+
+  static async create(name: string): Promise<InkView> {
+    return new InkView(name, await Promise.all([import('ink'), import('react'), import('../ui/index.js')]));
+  }
 
   event(text: string): void {
     this.events.push({ key: this.events.length, text });
   }
 
   draw(rows: ClusterNodeRow[]): void {
+    const [{ render }, React, { ClusterStatus }] = this.modules;
     const element = React.createElement(ClusterStatus, { name: this.name, nodes: rows.map((row) => ({ ...row })), events: [...this.events] });
     if (this.instance) this.instance.rerender(element);
     else this.instance = render(element, { exitOnCtrlC: false, patchConsole: false });

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { BROKER_ROUTES, DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT } from '../broker/index.js';
+import { RSB_BIN } from '../cli/paths.js';
 import { ClusterStartError, RsbError, UsageError } from '../errors.js';
 import { ProtocolError, readBrokerList, type BrokerAddress, type CloudEvent } from '../protocol/index.js';
 import { BrokerQueryClient } from './broker-query.js';
-import { findRsbBin, isBrokerProcess, launchBroker, terminateProcess, type LaunchedBroker } from './processes.js';
+import { isBrokerProcess, launchBroker, terminateProcess, type LaunchedBroker } from './processes.js';
 import {
   checkClusterName,
   DEFAULT_CLUSTER_NAME,
@@ -115,7 +116,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
     const kept = slots.filter((slot): slot is ClusterBrokerRecord => !isPlanned(slot));
     const extras = (existing?.brokers.slice(count) ?? []).filter((record) => isBrokerProcess(record.pid, record.id, stateFile));
 
-    const rsbBin = options.rsbBin ?? findRsbBin();
+    const rsbBin = options.rsbBin ?? RSB_BIN;
     const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     for (const broker of planned) progress(`${broker.isRestart ? 'restarting' : 'starting'} broker ${broker.id} on ${broker.port ? `${host}:${broker.port}` : `a free port of ${host}`}`);
     const launched = await launchAll(planned, { host, stateFile, stateDir, name, rsbBin, timeoutMs, signal: options.signal });

@@ -1,15 +1,15 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectError, ConnectionClosedError, SetupRejectedError } from '../errors.js';
 import {
+  createSetupFrame,
+  DEFAULT_KEEPALIVE_MS,
+  DEFAULT_LIFETIME_MS,
   encodeFrame,
-  encodeSetupMetadata,
   ERROR_CODE,
   FLAG,
   FRAME_TYPE,
   MIME,
   nameFrameType,
-  PROTOCOL_MAJOR_VERSION,
-  PROTOCOL_MINOR_VERSION,
   ProtocolError,
   readWireErrorCode,
   readWireFlags,
@@ -63,8 +63,6 @@ export type StreamHandlerSource = StreamFrameHandler | ((peer: PeerConnection) =
 /** For a connection whose streams nobody serves yet: stream frames are dropped. */
 export const NO_STREAMS: StreamFrameHandler = { onStreamFrame() {}, onConnectionLost() {} };
 
-export const DEFAULT_KEEPALIVE_MS = 20_000;
-export const DEFAULT_LIFETIME_MS = 90_000;
 const HANDSHAKE_DATA = Buffer.from('rsb-handshake');
 
 /**
@@ -96,7 +94,6 @@ export class PeerConnection implements ConnectionHandler {
     this.isSetupReceived = role === 'client';
     this.connection = new FramedConnection(socket, this, options);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.handler = NO_STREAMS;
     this.handler = typeof handler === 'function' ? handler(this) : handler;
   }
 
@@ -131,20 +128,17 @@ export class PeerConnection implements ConnectionHandler {
   }
 
   private async performHandshake(options: PeerConnectOptions): Promise<void> {
-    const setup = encodeFrame({
-      type: FRAME_TYPE.SETUP,
-      streamId: 0,
-      flags: 0,
-      majorVersion: PROTOCOL_MAJOR_VERSION,
-      minorVersion: PROTOCOL_MINOR_VERSION,
-      keepAlive: options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
-      lifetime: options.lifetimeMs ?? DEFAULT_LIFETIME_MS,
-      resumeToken: null,
-      metadataMimeType: options.metadataMimeType ?? MIME.COMPOSITE_METADATA,
-      dataMimeType: options.dataMimeType ?? MIME.OCTET_STREAM,
-      metadata: encodeSetupMetadata({ app: options.app, services: options.services, authentication: options.authentication }),
-      data: Buffer.alloc(0),
-    });
+    const setup = encodeFrame(
+      createSetupFrame(
+        { app: options.app, services: options.services, authentication: options.authentication },
+        {
+          keepAlive: options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
+          lifetime: options.lifetimeMs ?? DEFAULT_LIFETIME_MS,
+          metadataMimeType: options.metadataMimeType ?? MIME.COMPOSITE_METADATA,
+          dataMimeType: options.dataMimeType ?? MIME.OCTET_STREAM,
+        },
+      ),
+    );
     const accepted = new Promise<void>((resolve, reject) => (this.handshake = { resolve, reject }));
     this.connection.sendEncoded(setup);
     this.connection.flush();
