@@ -4,7 +4,10 @@
  */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const isNumeric = header.map((_, column) => rows.length > 0 && rows.every((row) => /^[\d,.]+$/.test(row[column] ?? '')));
+  // A column is numeric when its cells are numbers, or '-' where there is none.
+  const isNumeric = header.map(
+    (_, column) => rows.some((row) => /^[\d,.]+$/.test(row[column] ?? '')) && rows.every((row) => /^([\d,.]+|-)$/.test(row[column] ?? '')),
+  );
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, column) => (isNumeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
