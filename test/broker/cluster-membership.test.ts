@@ -6,6 +6,7 @@ import { Broker, BROKER_ROUTES, type BrokerEvent } from '../../src/broker/index.
 import { decodeCloudEvent, readBrokerList, type BrokerList, type CloudEvent } from '../../src/protocol/index.js';
 import { NO_STREAMS, PeerConnection } from '../../src/transport/index.js';
 import { call, connectRequester } from '../support/lean-calls.js';
+import { waitFor } from '../support/wait.js';
 
 const BROKERS = [
   { id: 'b1', host: '127.0.0.1', port: 7001 },
@@ -19,13 +20,6 @@ async function connectListener(port: number): Promise<{ peer: PeerConnection; li
   return { peer, lists };
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Replaces the file at once, as rsb writes its state. */
 function writeAtomically(file: string, value: unknown): void {
@@ -67,7 +61,7 @@ describe('a broker that knows its cluster', () => {
     for (const client of clients) cleanups.push(() => client.peer.close());
     const grown = [...BROKERS, { id: 'b3', host: '127.0.0.1', port: 7003 }];
     writeAtomically(file, { name: 'east', brokers: grown, extra: 'ignored' });
-    await waitFor(() => clients.every((client) => client.lists.length === 2), 'the second push');
+    await waitFor(() => clients.every((client) => client.lists.length === 2), 'the second push', 3_000);
     for (const client of clients) expect(client.lists.map((list) => list.brokers.length)).toEqual([2, 3]);
     expect(clients[0]!.lists[1]).toEqual({ cluster: 'east', broker: 'b1', brokers: grown });
   });

@@ -19,17 +19,11 @@ import { ECHO_HANDLER } from '../../src/transport/index.js';
 import { call, connectRequester, PROMISE_OBSERVER, type CallOutcome, type PendingCall } from '../support/lean-calls.js';
 import { killClusterProcesses, makeStateDir, processesWithClusterFile, runCluster } from '../support/cluster.js';
 import { RsbProcess } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
 
 const HOST = '127.0.0.1';
 const FAST_RECONNECT = { reconnectMinMs: 20, reconnectMaxMs: 250 };
 
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function instancesOn(port: number, key: string): Promise<number> {
   const answer = await queryBroker<{ services: ServiceSummary[] }>({ host: HOST, port }, BROKER_ROUTES.SERVICES);
@@ -119,8 +113,8 @@ describe('rsb cluster, end to end with real broker processes', () => {
     const converged = JSON.parse(again.stdout) as StartClusterResult;
     expect({ restarted: converged.restarted, kept: converged.kept, started: converged.started }).toEqual({ restarted: ['default-2'], kept: ['default-1', 'default-3'], started: [] });
     expect(converged.state.brokers[1]!.port).toBe(victim.port);
-    await waitFor(async () => (await instancesOn(victim.port, 'svc')) === 1, 'the service to register again on the restarted broker');
-    await waitFor(() => requester.liveCount === 3, 'the requester to reconnect to the restarted broker');
+    await waitFor(async () => (await instancesOn(victim.port, 'svc')) === 1, 'the service to register again on the restarted broker', 8_000);
+    await waitFor(() => requester.liveCount === 3, 'the requester to reconnect to the restarted broker', 8_000);
 
     // down stops every process and removes the state; a second down has nothing to do.
     const pids = converged.state.brokers.map((broker) => broker.pid);

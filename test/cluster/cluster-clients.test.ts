@@ -4,18 +4,12 @@ import { ClusterRequester, ClusterResponder, type BrokerPoolOptions } from '../.
 import { ERROR_CODE, type BrokerAddress } from '../../src/protocol/index.js';
 import { ECHO_HANDLER, prepareRequest, type ResponderHandler, type ResponderStream } from '../../src/transport/index.js';
 import { call, PROMISE_OBSERVER, type CallOutcome, type PendingCall } from '../support/lean-calls.js';
+import { waitFor } from '../support/wait.js';
 
 const SERVICE = [{ service: 'svc', group: '', version: '' }];
 /** Short backoff so that reconnects happen within a test's time. */
 const FAST_RECONNECT = { reconnectMinMs: 20, reconnectMaxMs: 200 };
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function instancesOf(broker: Broker, key = 'svc'): number {
   return broker.registry.list().find((entry) => entry.key === key)?.instances.length ?? 0;
