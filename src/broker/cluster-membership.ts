@@ -71,7 +71,7 @@ export class ClusterMembership {
   /** Sets the list; when it differs from the current one, pushes it to every connected client. Returns whether it changed. */
   update(definition: ClusterDefinition): boolean {
     if (this.definition && isSameDefinition(this.definition, definition)) return false;
-    this.definition = { name: definition.name, brokers: definition.brokers.map((entry) => ({ id: entry.id, host: entry.host, port: entry.port })) };
+    this.definition = { name: definition.name, brokers: definition.brokers.map((entry) => ({ ...entry })) };
     this.event = buildBrokerListEvent({ cluster: definition.name, broker: this.broker.id, brokers: this.definition.brokers }, randomUUID(), new Date());
     this.pushFrame = encodeFrame({ type: FRAME_TYPE.METADATA_PUSH, streamId: 0, flags: FLAG.METADATA, metadata: encodeCloudEvent(this.event) });
     for (const session of this.broker.sessions) if (session.isReady) this.announceTo(session);
@@ -134,8 +134,8 @@ function readClusterFileText(path: string): string | undefined {
 }
 
 /**
- * Reads a cluster file: `{"name": "...", "brokers": [{"id", "host", "port"}, ...]}`. Other
- * fields are ignored, so the state file `rsb cluster up` writes serves as one.
+ * Reads a cluster file: `{"name": "...", "brokers": [{"id", "host", "port", "adminPort"?}, ...]}`.
+ * Other fields are ignored, so the state file `rsb cluster up` writes serves as one.
  */
 export function parseClusterFile(text: string, path: string): ClusterDefinition {
   const shape = 'Write it as {"name": "...", "brokers": [{"id": "b1", "host": "127.0.0.1", "port": 9999}, ...]}.';
@@ -161,6 +161,9 @@ function isSameDefinition(a: ClusterDefinition, b: ClusterDefinition): boolean {
   return (
     a.name === b.name &&
     a.brokers.length === b.brokers.length &&
-    a.brokers.every((entry, index) => entry.id === b.brokers[index]!.id && entry.host === b.brokers[index]!.host && entry.port === b.brokers[index]!.port)
+    a.brokers.every((entry, index) => {
+      const other = b.brokers[index]!;
+      return entry.id === other.id && entry.host === other.host && entry.port === other.port && entry.adminPort === other.adminPort;
+    })
   );
 }

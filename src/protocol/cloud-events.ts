@@ -31,6 +31,8 @@ export interface BrokerAddress {
   id: string;
   host: string;
   port: number;
+  /** Its admin HTTP port, when known. */
+  adminPort?: number;
 }
 
 /** The data of a `com.rsb.broker.list` event. */
@@ -114,5 +116,7 @@ export function checkBrokerAddress(item: unknown, where: string): BrokerAddress 
   ) {
     throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `${where} must be {"id","host","port"} with a port from 1 to 65535`);
   }
-  return { id: entry.id, host: entry.host, port: entry.port! };
+  // An unknown admin port (0, as rsb records one it has not learned yet) is left out.
+  const hasAdminPort = Number.isInteger(entry.adminPort) && entry.adminPort! >= 1 && entry.adminPort! <= 0xffff;
+  return { id: entry.id, host: entry.host, port: entry.port!, ...(hasAdminPort ? { adminPort: entry.adminPort! } : {}) };
 }

@@ -42,6 +42,12 @@ describe('CloudEvents broker list', () => {
     expect(() => readBrokerList(event)).toThrow(/data.brokers\[0\]/);
   });
 
+  it('keeps a known admin port of a broker and leaves out an unknown one (0)', () => {
+    const brokers = [{ id: 'b1', host: '127.0.0.1', port: 9999, adminPort: 9998 }, { id: 'b2', host: '127.0.0.1', port: 10000, adminPort: 0 }];
+    const event = decodeCloudEvent(encodeCloudEvent(buildBrokerListEvent({ ...list, brokers }, 'e-3', new Date())));
+    expect(readBrokerList(event).brokers).toEqual([{ id: 'b1', host: '127.0.0.1', port: 9999, adminPort: 9998 }, { id: 'b2', host: '127.0.0.1', port: 10000 }]);
+  });
+
   it('refuses to read a broker list from an event of another type', () => {
     expect(() => readBrokerList({ specversion: '1.0', id: '1', source: 's', type: 'com.example.other' })).toThrow(/expected a com.rsb.broker.list event/);
   });
