@@ -53,10 +53,7 @@ export class ClusterMembership {
 
   constructor(private readonly broker: Broker) {}
 
-  get isClustered(): boolean {
-    return this.definition !== undefined;
-  }
-
+  /** The cluster's name and brokers; undefined while the broker belongs to none. */
   get cluster(): ClusterDefinition | undefined {
     return this.definition;
   }

@@ -132,7 +132,9 @@ export class BrokerPool<C extends StreamFrameHandler> {
     if (this.options.brokers.length === 0) throw new UsageError('no broker to connect to', 'Give --broker HOST:PORT or --cluster NAME.');
     const firstRound = new Promise<void>((resolve) => (this.finishFirstRound = resolve));
     this.isStarting = true;
-    for (const endpoint of this.options.brokers) this.addMember(endpoint);
+    for (const endpoint of this.options.brokers) {
+      if (!this.members.some((member) => isSameAddress(member, endpoint))) this.addMember(endpoint);
+    }
     await firstRound;
     if (this.liveLinks().length === 0) {
       const reasons = this.members.map((member) => `${member.label}: ${member.links[0]?.lastError?.message ?? 'not reached'}`);

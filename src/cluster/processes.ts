@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ClusterStartError, ClusterStateError } from '../errors.js';
 
@@ -79,6 +79,8 @@ export interface LaunchedBroker {
 const LISTENING_LINE = /rsb broker \S+ listening on (\S+):(\d+)/;
 const POLL_MS = 50;
 const LOG_TAIL_LINES = 15;
+/** A broker that has not listened after this much output never will: enough to find the line or the complaint. */
+const MAX_LOG_READ_BYTES = 64 * 1024;
 
 /**
  * Starts `rsb start` as a detached process (its own process group, so a Ctrl-C meant for
@@ -134,8 +136,17 @@ export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> 
   }
 }
 
+/** What the broker wrote since `start`: the log may hold earlier runs, and grows while a broker runs long. */
 function readLogFrom(file: string, start: number): string {
-  return readFileSync(file).subarray(start).toString('utf8');
+  const fd = openSync(file, 'r');
+  try {
+    const length = Math.max(0, fstatSync(fd).size - start);
+    const bytes = Buffer.alloc(Math.min(length, MAX_LOG_READ_BYTES));
+    const read = readSync(fd, bytes, 0, bytes.length, start);
+    return bytes.toString('utf8', 0, read);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Names the cause in one sentence (the port, when it is taken) and keeps the end of the log. */
