@@ -114,9 +114,13 @@ export class Broker {
   }
 
   async start(): Promise<{ host: string; port: number }> {
+    // A malformed cluster file fails the start before anything listens.
+    if (this.options.cluster) this.membership.update(this.options.cluster);
+    if (this.options.clusterFile) this.membership.watch(this.options.clusterFile);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (error: NodeJS.ErrnoException) => {
         const hint = error.code === 'EADDRINUSE' ? 'Another process listens there: pick another --port, or stop it.' : undefined;
+        this.membership.stop();
         reject(new ListenError(`cannot listen on ${this.options.host}:${this.options.port}: ${error.code ?? error.message}`, hint, { cause: error }));
       });
       this.server.listen(this.options.port, this.options.host, () => resolve());
@@ -125,8 +129,6 @@ export class Broker {
     this.boundPort = typeof address === 'object' && address ? address.port : this.options.port;
     this.sweepTimer = setInterval(() => this.sweep(), 1_000);
     this.sweepTimer.unref();
-    if (this.options.cluster) this.membership.update(this.options.cluster);
-    if (this.options.clusterFile) this.membership.watch(this.options.clusterFile);
     return { host: this.options.host, port: this.boundPort };
   }
 

@@ -6,6 +6,7 @@ import { Broker, BROKER_ROUTES, type BrokerEvent } from '../../src/broker/index.
 import { decodeCloudEvent, readBrokerList, type BrokerList, type CloudEvent } from '../../src/protocol/index.js';
 import { NO_STREAMS, PeerConnection } from '../../src/transport/index.js';
 import { call, connectRequester } from '../support/lean-calls.js';
+import { runRsb } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 const BROKERS = [
@@ -107,6 +108,14 @@ describe('a broker that knows its cluster', () => {
     const broker = new Broker({ port: 0, clusterFile: file });
     await expect(broker.start()).rejects.toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining(file) });
     await broker.stop();
+  });
+
+  it('rsb start --cluster-file names a malformed file and exits 2', async () => {
+    const file = temporaryFile();
+    writeAtomically(file, '{"name": "east", "brokers": [{"id": "b1", "host": "127.0.0.1", "port": 0}]}');
+    const run = await runRsb(['start', '--port', '0', '--cluster-file', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`rsb: cluster file ${file}: brokers[0] must be {"id","host","port"} with a port from 1 to 65535`);
   });
 
   it('pushes nothing when it belongs to no cluster, and names only itself on rsb.broker.cluster', async () => {
