@@ -1,6 +1,15 @@
 import { NoBrokerError, UsageError } from '../errors.js';
-import { CLOUD_EVENT_TYPE, decodeCloudEvent, ProtocolError, readBrokerList, type BrokerAddress } from '../protocol/index.js';
-import { PeerConnection, type FramedConnectionOptions, type SetupOptions, type StreamFrameHandler } from '../transport/index.js';
+import { ProtocolError, type BrokerAddress } from '../protocol/index.js';
+import {
+  computeBackoffDelay,
+  DEFAULT_RECONNECT_POLICY,
+  PeerConnection,
+  type FramedConnectionOptions,
+  type ReconnectPolicy,
+  type SetupOptions,
+  type StreamFrameHandler,
+} from '../transport/index.js';
+import { diffBrokerList, isSameAddress, readBrokerListPush } from './broker-list.js';
 
 /** A broker to connect to: from a cluster's state file (with its id), a `--broker` flag, or a pushed list. */
 export interface BrokerEndpoint {
@@ -20,9 +29,8 @@ export interface BrokerPoolOptions extends SetupOptions, FramedConnectionOptions
   /** Connections to each broker. Default 1. */
   connectionsPerBroker?: number;
   connectTimeoutMs?: number;
-  /** First pause before reconnecting to a broker; it doubles on each failure up to `reconnectMaxMs`. */
-  reconnectMinMs?: number;
-  reconnectMaxMs?: number;
+  /** How long to wait before connecting again to a broker that went away or could not be reached. */
+  reconnect?: Partial<ReconnectPolicy>;
   /** See PeerConnectOptions.settleMs: for brokers built on rsocket-js. */
   settleMs?: number;
   onEvent?: (event: BrokerPoolEvent) => void;
@@ -96,9 +104,6 @@ export interface BrokerPoolHooks<C> {
   onDown?(link: BrokerLink<C>): void;
 }
 
-const DEFAULT_RECONNECT_MIN_MS = 100;
-const DEFAULT_RECONNECT_MAX_MS = 2_000;
-
 /**
  * Connections to every broker of a cluster, for the project's lean endpoints. Brokers of
  * a cluster are independent (DESIGN.md, "Cluster model"), so a client connects to each:
@@ -115,12 +120,14 @@ export class BrokerPool<C extends StreamFrameHandler> {
   private pendingFirstAttempts = 0;
   private finishFirstRound: (() => void) | undefined;
   private readonly emit: (event: BrokerPoolEvent) => void;
+  private readonly reconnect: ReconnectPolicy;
 
   constructor(
     private readonly options: BrokerPoolOptions,
     private readonly hooks: BrokerPoolHooks<C>,
   ) {
     this.emit = options.onEvent ?? (() => {});
+    this.reconnect = { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect };
   }
 
   /**
@@ -176,9 +183,10 @@ export class BrokerPool<C extends StreamFrameHandler> {
     const isFirstAttempt = this.isStarting;
     if (isFirstAttempt) this.pendingFirstAttempts++;
     const { member } = link;
+    const { brokers, followBrokerList, connectionsPerBroker, reconnect, onEvent, ...setup } = this.options;
     PeerConnection.connect(
       {
-        ...this.options,
+        ...setup,
         host: member.host,
         port: member.port,
         onMetadataPush: (metadata) => this.onMetadataPush(link, metadata),
@@ -240,12 +248,11 @@ export class BrokerPool<C extends StreamFrameHandler> {
     this.emit({ kind: 'connect-failed', broker: link.member.label, slot: link.slot, message: error.message, retryInMs });
   }
 
-  /** Doubling backoff with ±20% jitter, so that clients of a restarted broker do not all come back in the same millisecond. */
+  /** Backoff with jitter (ReconnectPolicy), so that the clients of a restarted broker do not all come back in the same millisecond. */
   private scheduleReconnect(link: BrokerLink<C>): number {
     if (this.isClosed) return 0;
-    const min = this.options.reconnectMinMs ?? DEFAULT_RECONNECT_MIN_MS;
-    const max = this.options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS;
-    const delay = Math.round(Math.min(max, min * 2 ** Math.max(0, link.failures - 1)) * (0.8 + Math.random() * 0.4));
+    const delay = computeBackoffDelay(this.reconnect, Math.max(0, link.failures - 1));
+    // Not unref'd: a program whose only work is serving through the brokers must live on while it reconnects.
     link.timer = setTimeout(() => this.connect(link), delay);
     return delay;
   }
@@ -264,11 +271,9 @@ export class BrokerPool<C extends StreamFrameHandler> {
 
   private onMetadataPush(link: BrokerLink<C>, metadata: Buffer): void {
     const from = link.member.label;
-    let event;
     try {
-      event = decodeCloudEvent(metadata);
-      if (event.type !== CLOUD_EVENT_TYPE.BROKER_LIST) return;
-      const list = readBrokerList(event);
+      const list = readBrokerListPush(metadata);
+      if (!list) return;
       if (list.broker) link.member.id = list.broker;
       this.cluster = list.cluster;
       this.emit({ kind: 'broker-list', from, cluster: list.cluster, brokers: list.brokers });
@@ -281,27 +286,23 @@ export class BrokerPool<C extends StreamFrameHandler> {
 
   /** Connects to the brokers the list adds, follows a broker whose address changed, leaves the brokers it drops. */
   private applyList(brokers: BrokerAddress[]): void {
-    for (const entry of brokers) {
-      const member = this.members.find((known) => known.id === entry.id) ?? this.members.find((known) => isSameAddress(known, entry));
-      if (!member) {
-        this.addMember(entry);
-        this.emit({ kind: 'broker-added', broker: `${entry.id} (${entry.host}:${entry.port})` });
-      } else if (isSameAddress(member, entry)) {
-        member.id = entry.id;
-      } else {
-        // The broker moved (restarted on another port): reconnect there.
-        member.id = entry.id;
-        member.host = entry.host;
-        member.port = entry.port;
-        for (const link of member.links) void this.restartLink(link);
-      }
+    const changes = diffBrokerList(this.members, brokers);
+    for (const { member, entry } of changes.kept) member.id = entry.id;
+    for (const { member, entry } of changes.moved) {
+      // The broker moved (restarted on another port): reconnect there.
+      member.id = entry.id;
+      member.host = entry.host;
+      member.port = entry.port;
+      for (const link of member.links) void this.restartLink(link);
     }
-    for (const member of [...this.members]) {
-      if (member.id !== undefined && !brokers.some((entry) => entry.id === member.id)) {
-        this.members.splice(this.members.indexOf(member), 1);
-        for (const link of member.links) void this.closeLink(link);
-        this.emit({ kind: 'broker-removed', broker: member.label });
-      }
+    for (const entry of changes.added) {
+      this.addMember(entry);
+      this.emit({ kind: 'broker-added', broker: `${entry.id} (${entry.host}:${entry.port})` });
+    }
+    for (const member of changes.removed) {
+      this.members.splice(this.members.indexOf(member), 1);
+      for (const link of member.links) void this.closeLink(link);
+      this.emit({ kind: 'broker-removed', broker: member.label });
     }
   }
 
@@ -311,13 +312,4 @@ export class BrokerPool<C extends StreamFrameHandler> {
     link.failures = 0;
     this.connect(link);
   }
-}
-
-/** 127.0.0.1, localhost and ::1 name the same machine. */
-function isSameAddress(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
-  return a.port === b.port && normalizeHost(a.host) === normalizeHost(b.host);
-}
-
-function normalizeHost(host: string): string {
-  return host === 'localhost' || host === '::1' || host === '[::1]' ? '127.0.0.1' : host;
 }

@@ -32,6 +32,7 @@ export {
 export { isBrokerProcess, isProcessRunning, TERMINATION, type Termination } from './processes.js';
 export { BrokerQueryClient, queryBroker, type BrokerQueryOptions } from './broker-query.js';
 export { BrokerPool, BrokerMember, BrokerLink, LINK_STATE, type BrokerEndpoint, type BrokerPoolEvent, type BrokerPoolOptions, type LinkState } from './broker-pool.js';
+export { diffBrokerList, isSameAddress, readBrokerListPush, type BrokerListChanges, type KnownBroker } from './broker-list.js';
 export { ClusterRequester } from './cluster-requester.js';
 export { ClusterResponder } from './cluster-responder.js';
 export { resolveBrokerEndpoints, type BrokerTarget, type ResolvedBrokers } from './endpoints.js';

@@ -22,7 +22,7 @@ import { RsbProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 const HOST = '127.0.0.1';
-const FAST_RECONNECT = { reconnectMinMs: 20, reconnectMaxMs: 250 };
+const FAST_RECONNECT = { reconnect: { initialDelayMs: 20, maxDelayMs: 250 } };
 
 
 async function instancesOn(port: number, key: string): Promise<number> {

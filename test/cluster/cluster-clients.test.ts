@@ -8,7 +8,7 @@ import { waitFor } from '../support/wait.js';
 
 const SERVICE = [{ service: 'svc', group: '', version: '' }];
 /** Short backoff so that reconnects happen within a test's time. */
-const FAST_RECONNECT = { reconnectMinMs: 20, reconnectMaxMs: 200 };
+const FAST_RECONNECT = { reconnect: { initialDelayMs: 20, maxDelayMs: 200 } };
 
 
 function instancesOf(broker: Broker, key = 'svc'): number {
