@@ -38,7 +38,7 @@ export interface BrokerPoolOptions extends SetupOptions, FramedConnectionOptions
 
 export type BrokerPoolEvent =
   | { kind: 'connected'; broker: string; slot: number; isReconnect: boolean }
-  | { kind: 'disconnected'; broker: string; slot: number; message: string }
+  | { kind: 'disconnected'; broker: string; slot: number; message: string; retryInMs: number }
   | { kind: 'connect-failed'; broker: string; slot: number; message: string; retryInMs: number }
   | { kind: 'broker-list'; from: string; cluster: string; brokers: BrokerAddress[] }
   | { kind: 'broker-added' | 'broker-removed'; broker: string }
@@ -234,8 +234,8 @@ export class BrokerPool<C extends StreamFrameHandler> {
     link.state = LINK_STATE.DOWN;
     link.lastError = error;
     this.hooks.onDown?.(link);
-    this.emit({ kind: 'disconnected', broker: link.member.label, slot: link.slot, message: error?.message ?? 'closed by the broker' });
-    this.scheduleReconnect(link);
+    const retryInMs = this.scheduleReconnect(link);
+    this.emit({ kind: 'disconnected', broker: link.member.label, slot: link.slot, message: error?.message ?? 'closed by the broker', retryInMs });
   }
 
   private onConnectFailed(link: BrokerLink<C>, error: Error): void {

@@ -1,15 +1,14 @@
-import { DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT } from '../broker/index.js';
-import { parseAddress } from '../cli/parse.js';
 import { UsageError } from '../errors.js';
+import { formatBrokerAddress, resolveBrokerAddresses } from '../sdk/brokers.js';
 import type { BrokerEndpoint } from './broker-pool.js';
 import { checkClusterName, requireClusterState, resolveStateDir } from './state.js';
 
 export interface BrokerTarget {
   /** `--cluster NAME`: every broker in that cluster's state file. */
-  cluster?: string;
+  cluster?: string | undefined;
   /** `--broker HOST:PORT` (repeatable): where to start; the rest of the cluster is learned from the pushed list. */
-  brokers?: string[];
-  stateDir?: string;
+  brokers?: readonly (string | { host: string; port: number })[] | undefined;
+  stateDir?: string | undefined;
 }
 
 export interface ResolvedBrokers {
@@ -19,9 +18,9 @@ export interface ResolvedBrokers {
 }
 
 /**
- * What `--cluster` and `--broker` mean for every client command (mock, call, load, the
- * SDK): the brokers of a named cluster from its state file, or the addresses given —
- * and with neither, the one broker `rsb start` runs by default.
+ * What `--cluster` and `--broker` mean for every client command (mock, call, services,
+ * load, the SDK): the brokers of a named cluster from its state file, or the addresses
+ * given (src/sdk/brokers.ts) — and with neither, the one broker `rsb start` runs by default.
  */
 export function resolveBrokerEndpoints(target: BrokerTarget): ResolvedBrokers {
   const brokers = target.brokers ?? [];
@@ -36,9 +35,6 @@ export function resolveBrokerEndpoints(target: BrokerTarget): ResolvedBrokers {
       description: `cluster ${state.name} (${state.brokers.length} brokers)`,
     };
   }
-  if (brokers.length === 0) {
-    return { endpoints: [{ host: DEFAULT_BROKER_OPTIONS.host, port: DEFAULT_BROKER_PORT }], description: `${DEFAULT_BROKER_OPTIONS.host}:${DEFAULT_BROKER_PORT}` };
-  }
-  const endpoints = brokers.map((text) => parseAddress(text, '--broker'));
-  return { endpoints, description: endpoints.map((endpoint) => `${endpoint.host}:${endpoint.port}`).join(', ') };
+  const endpoints = resolveBrokerAddresses(brokers);
+  return { endpoints, description: endpoints.map(formatBrokerAddress).join(', ') };
 }

@@ -26,6 +26,7 @@ function formatBrokerRecords(brokers: readonly ClusterBrokerRecord[]): string[] 
   return formatTable(
     ['broker', 'address', 'admin port', 'pid', 'log'],
     brokers.map((broker) => [broker.id, `${broker.host}:${broker.port}`, broker.adminPort ? String(broker.adminPort) : '-', String(broker.pid), broker.logFile]),
+    [2, 3],
   ).map((line) => `  ${line}`);
 }
 
@@ -46,7 +47,7 @@ export function formatClusterStatus(report: ClusterStatusReport): string[] {
     ];
   });
   const lines = [`cluster ${report.name}: ${report.up}/${report.brokers.length} brokers up`];
-  lines.push(...formatTable(['broker', 'address', 'pid', 'state', 'clients', 'services (instances)', 'routed', 'uptime'], rows).map((line) => `  ${line}`));
+  lines.push(...formatTable(['broker', 'address', 'pid', 'state', 'clients', 'services (instances)', 'routed', 'uptime'], rows, [2, 4, 6, 7]).map((line) => `  ${line}`));
   for (const broker of report.brokers) if (broker.problem) lines.push(`  ${broker.id} ${broker.state}: ${broker.problem} (log: ${broker.logFile})`);
   return lines;
 }

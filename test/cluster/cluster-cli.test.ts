@@ -3,9 +3,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BROKER_ROUTES, type ServiceSummary } from '../../src/broker/index.js';
+import type { ServicesReport } from '../../src/call/index.js';
 import {
   ClusterRequester,
-  ClusterResponder,
   isProcessRunning,
   queryBroker,
   resolveBrokerEndpoints,
@@ -15,8 +15,7 @@ import {
   type StopClusterResult,
 } from '../../src/cluster/index.js';
 import { ERROR_CODE } from '../../src/protocol/index.js';
-import { ECHO_HANDLER } from '../../src/transport/index.js';
-import { call, connectRequester, PROMISE_OBSERVER, type CallOutcome, type PendingCall } from '../support/lean-calls.js';
+import { call, PROMISE_OBSERVER, type CallOutcome, type PendingCall } from '../support/lean-calls.js';
 import { killClusterProcesses, makeStateDir, processesWithClusterFile, runCluster } from '../support/cluster.js';
 import { RsbProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
@@ -49,7 +48,7 @@ describe('rsb cluster, end to end with real broker processes', () => {
     });
   }
 
-  it('runs three brokers that a service joins through one address and that keep answering when one is killed with SIGKILL', async () => {
+  it('runs three brokers that a mock joins through one address and that keep answering when one is killed with SIGKILL', async () => {
     const dir = stateDir();
     guard(dir, 'default');
     const up = await runCluster(dir, ['cluster', 'up', '-n', '3', '--base-port', '0', '--json']);
@@ -59,20 +58,21 @@ describe('rsb cluster, end to end with real broker processes', () => {
     expect(state.brokers.every((broker) => isProcessRunning(broker.pid))).toBe(true);
     expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual(state);
 
-    // A service given one address registers on all three.
-    const service = new ClusterResponder(
-      { brokers: [{ host: HOST, port: state.brokers[0]!.port }], services: [{ service: 'svc', group: '', version: '' }], ...FAST_RECONNECT },
-      ECHO_HANDLER,
-    );
-    await service.start();
-    cleanups.push(() => service.close());
-    for (const broker of state.brokers) expect(await instancesOn(broker.port, 'svc'), broker.id).toBe(1);
-
-    // Calls through each broker succeed.
+    // `rsb mock` given one address registers on all three: `rsb services` on each shows it.
+    const mock = new RsbProcess(['mock', 'svc', '--broker', `${HOST}:${state.brokers[0]!.port}`]);
+    cleanups.push(() => mock.stop());
+    await mock.waitForOutput(/rsb mock svc ready: 1 instance\(s\) on /, 20_000);
     for (const broker of state.brokers) {
-      const requester = await connectRequester({ host: HOST, port: broker.port });
-      expect(await call(requester, 'svc.echo', broker.id)).toEqual({ data: broker.id });
-      await requester.peer.close();
+      const services = await runCluster(dir, ['services', '--broker', `${HOST}:${broker.port}`, '--json']);
+      expect(services.code, services.stderr).toBe(0);
+      const report = JSON.parse(services.stdout) as ServicesReport;
+      expect(report.brokers.map((entry) => ({ broker: entry.broker, keys: entry.services.map((service) => service.key) })), broker.id).toEqual([{ broker: broker.id, keys: ['svc'] }]);
+    }
+
+    // `rsb call` through each broker succeeds.
+    for (const broker of state.brokers) {
+      const answer = await runCluster(dir, ['call', 'svc.echo', '-d', broker.id, '--broker', `${HOST}:${broker.port}`]);
+      expect({ code: answer.code, stdout: answer.stdout }, answer.stderr).toEqual({ code: 0, stdout: `${broker.id}\n` });
     }
 
     // A requester on the whole cluster (--cluster default) keeps going through a SIGKILL.
@@ -107,13 +107,18 @@ describe('rsb cluster, end to end with real broker processes', () => {
     expect(plainStatus.stdout).toMatch(/cluster default: 2\/3 brokers up/);
     expect(plainStatus.stdout).toMatch(/default-2 down: pid \d+ no longer runs this broker/);
 
-    // up again starts the dead broker on its port; the service and the requester come back to it.
+    // `rsb call --cluster` still succeeds, through a live broker.
+    const afterKill = await runCluster(dir, ['call', 'svc.echo', '-d', 'still', '--cluster', 'default']);
+    expect({ code: afterKill.code, stdout: afterKill.stdout }, afterKill.stderr).toEqual({ code: 0, stdout: 'still\n' });
+
+    // up again starts the dead broker on its port; the mock and the requester come back to it.
     const again = await runCluster(dir, ['cluster', 'up', '--json']);
     expect(again.code, again.stderr).toBe(0);
     const converged = JSON.parse(again.stdout) as StartClusterResult;
     expect({ restarted: converged.restarted, kept: converged.kept, started: converged.started }).toEqual({ restarted: ['default-2'], kept: ['default-1', 'default-3'], started: [] });
     expect(converged.state.brokers[1]!.port).toBe(victim.port);
-    await waitFor(async () => (await instancesOn(victim.port, 'svc')) === 1, 'the service to register again on the restarted broker', 8_000);
+    await waitFor(async () => (await instancesOn(victim.port, 'svc')) === 1, 'the mock to register again on the restarted broker', 10_000);
+    await mock.waitForOutput(/\+ instance 1 reconnected to default-2 \(127\.0\.0\.1:\d+\) and registered again/);
     await waitFor(() => requester.liveCount === 3, 'the requester to reconnect to the restarted broker', 8_000);
 
     // down stops every process and removes the state; a second down has nothing to do.
@@ -151,6 +156,10 @@ describe('rsb cluster, end to end with real broker processes', () => {
     expect(requester.pool.cluster).toBe('second');
     expect(requester.liveCount).toBe(2);
     await requester.close();
+    // rsb services --cluster asks every broker of the named cluster, and only those.
+    const services = await runCluster(dir, ['services', '--cluster', 'second', '--json']);
+    expect(services.code, services.stderr).toBe(0);
+    expect((JSON.parse(services.stdout) as ServicesReport).brokers.map((entry) => entry.broker)).toEqual(['second-1', 'second-2']);
     expect((await runCluster(dir, ['cluster', 'down', '--name', 'second'])).code).toBe(0);
     const status = await runCluster(dir, ['cluster', 'status', '--json']);
     expect((JSON.parse(status.stdout) as ClusterStatusReport).brokers.map((broker) => broker.state)).toEqual(['up']);
