@@ -18,7 +18,7 @@ export function formatStartResult(result: StartClusterResult): string[] {
     `cluster ${state.name}: ${state.brokers.length} broker${state.brokers.length === 1 ? '' : 's'} up (${changes.join('; ')})`,
     ...formatBrokerRecords(state.brokers),
     `state: ${result.stateFile}`,
-    `next: rsb cluster status --name ${state.name} · rsb cluster down --name ${state.name}`,
+    `use it: rsb mock svc --cluster ${state.name} · rsb call svc.echo --cluster ${state.name} · rsb cluster status --name ${state.name} · rsb cluster down --name ${state.name}`,
   ];
 }
 

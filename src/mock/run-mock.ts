@@ -163,7 +163,7 @@ function describePoolEvent(instance: number, event: BrokerPoolEvent): string | u
     case 'disconnected':
       return `- instance ${instance} lost ${event.broker}: ${event.message}; reconnecting in ${event.retryInMs} ms`;
     case 'connect-failed':
-      return `  instance ${instance} could not connect to ${event.broker}: ${event.message}; next try in ${event.retryInMs} ms`;
+      return `  instance ${instance}: ${event.message}; next try in ${event.retryInMs} ms`;
     case 'connected':
       return event.isReconnect ? `+ instance ${instance} reconnected to ${event.broker} and registered again` : undefined;
     case 'broker-added':
