@@ -138,7 +138,7 @@ describe('rsb cluster, end to end with real broker processes', () => {
   it('runs a second cluster under another name beside the first, and lists both', async () => {
     const dir = stateDir();
     guard(dir, 'default', 'second');
-    const first = await runCluster(dir, ['cluster', 'up', '-n', '1', '--base-port', '0']);
+    const first = await runCluster(dir, ['cluster', 'up', '-n', '1', '--port', '0']);
     expect(first.code, first.stderr).toBe(0);
     const second = await runCluster(dir, ['cluster', 'up', '-n', '2', '--base-port', '0', '--name', 'second']);
     expect(second.code, second.stderr).toBe(0);
