@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
+import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { parseByteSize, parseDuration } from '../src/cli/parse.js';
 import { DEFAULT_GATEWAY_PORT, runGateway, type GatewayReport } from '../src/gateway/index.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/sdk/index.js';
+import { resolveBrokerAddresses } from '../src/sdk/index.js';
 
 export default class Gateway extends RsbCommand {
   static override summary = 'Serve HTTP/1.1 and turn each request into an RSocket request through the brokers.';
@@ -24,7 +25,7 @@ export default class Gateway extends RsbCommand {
   static override flags = {
     port: Flags.integer({ char: 'p', description: 'HTTP port to listen on (0: any free port).', default: DEFAULT_GATEWAY_PORT, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Address to listen on.', default: '127.0.0.1' }),
-    broker: Flags.string({ description: `Broker host:port (repeatable). Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}.`, multiple: true }),
+    ...BROKER_TARGET_FLAGS,
     token: Flags.string({ description: 'Bearer token for brokers that require authentication.', env: 'RSB_TOKEN' }),
     timeout: Flags.string({ description: 'Time a call may take (streams: each next item).', default: '30s' }),
     'max-body': Flags.string({ description: 'Largest request body accepted.', default: '1MiB' }),
@@ -36,6 +37,8 @@ export default class Gateway extends RsbCommand {
       host: flags.host,
       port: flags.port,
       brokers: resolveBrokerAddresses(flags.broker),
+      cluster: flags.cluster,
+      stateDir: flags['state-dir'],
       token: flags.token,
       timeoutMs: parseDuration(flags.timeout, '--timeout'),
       maxBodyBytes: parseByteSize(flags['max-body'], '--max-body'),

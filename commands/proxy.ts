@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
+import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { parseDuration } from '../src/cli/parse.js';
 import { runProxy, type ProxyReport } from '../src/gateway/index.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/sdk/index.js';
+import { resolveBrokerAddresses } from '../src/sdk/index.js';
 
 export default class Proxy extends RsbCommand {
   static override summary = 'Stand in front of an HTTP backend: register a service on the brokers and answer it over HTTP.';
@@ -19,7 +20,7 @@ export default class Proxy extends RsbCommand {
   static override flags = {
     service: Flags.string({ char: 's', description: 'Service to register (service, group!service or service:version).', required: true }),
     target: Flags.string({ char: 't', description: 'Base URL of the HTTP backend.', required: true }),
-    broker: Flags.string({ description: `Broker host:port (repeatable). Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}.`, multiple: true }),
+    ...BROKER_TARGET_FLAGS,
     token: Flags.string({ description: 'Bearer token for brokers that require authentication.', env: 'RSB_TOKEN' }),
     timeout: Flags.string({ description: 'Time the backend may take to answer.', default: '30s' }),
     connections: Flags.integer({ description: 'Keep-alive connections to the backend.', default: 64, min: 1 }),
@@ -31,6 +32,8 @@ export default class Proxy extends RsbCommand {
       service: flags.service,
       target: flags.target,
       brokers: resolveBrokerAddresses(flags.broker),
+      cluster: flags.cluster,
+      stateDir: flags['state-dir'],
       token: flags.token,
       timeoutMs: parseDuration(flags.timeout, '--timeout'),
       connections: flags.connections,

@@ -1,12 +1,15 @@
 import { formatCount, waitForShutdownSignal } from '../cli/output.js';
 import { createLiveView } from '../cli/live-view.js';
-import { connect, formatBrokerAddress, type BrokerAddress, type RsbClient } from '../sdk/index.js';
+import { connect, type BrokerAddress, type RsbClient } from '../sdk/index.js';
 import type { BridgeStatusProps } from '../ui/index.js';
 import { GatewayServer, type GatewayServerOptions } from './gateway-server.js';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.js';
 
 interface BridgeRunOptions {
   brokers: BrokerAddress[];
+  /** Instead of `brokers`: every broker of this cluster (`rsb cluster up`), from its state file in `stateDir`. */
+  cluster?: string | undefined;
+  stateDir?: string | undefined;
   token?: string | undefined;
   isInteractive: boolean;
   print: (line: string) => void;
@@ -35,7 +38,7 @@ const PLAIN_INTERVAL_MS = 10_000;
 
 /** The one call behind `rsb gateway`: an HTTP server in front of the brokers until SIGINT/SIGTERM. */
 export async function runGateway(options: BridgeRunOptions & Omit<GatewayServerOptions, 'defaultResponseMime'>): Promise<GatewayReport> {
-  const client = await connect({ brokers: options.brokers, app: 'rsb-gateway', token: options.token, timeoutMs: options.timeoutMs });
+  const client = await connect({ ...brokerTarget(options), app: 'rsb-gateway', token: options.token, timeoutMs: options.timeoutMs });
   const gateway = new GatewayServer(client, { ...options, defaultResponseMime: 'application/octet-stream' });
   let url: string;
   try {
@@ -45,7 +48,7 @@ export async function runGateway(options: BridgeRunOptions & Omit<GatewayServerO
     await client.close();
     throw error;
   }
-  const brokers = options.brokers.map(formatBrokerAddress);
+  const brokers = client.links.map((link) => link.name);
   options.print(`rsb gateway listening on ${url} for brokers ${brokers.join(', ')}`);
   const stoppedBy = await runLiveView(options, client, {
     title: 'gateway',
@@ -66,12 +69,12 @@ export async function runProxy(options: BridgeRunOptions & HttpProxyOptions): Pr
   const proxy = new HttpProxy(options);
   let client: RsbClient;
   try {
-    client = await connect({ brokers: options.brokers, app: `rsb-proxy-${options.service}`, token: options.token, services: proxy.handlers() });
+    client = await connect({ ...brokerTarget(options), app: `rsb-proxy-${options.service}`, token: options.token, services: proxy.handlers() });
   } catch (error) {
     await proxy.close();
     throw error;
   }
-  const brokers = options.brokers.map(formatBrokerAddress);
+  const brokers = client.links.map((link) => link.name);
   options.print(`rsb proxy ${options.service} ready: ${options.service}.* → POST ${options.target}/{method}, registered on ${brokers.join(', ')}`);
   const stoppedBy = await runLiveView(options, client, {
     title: `proxy ${options.service}`,
@@ -84,6 +87,11 @@ export async function runProxy(options: BridgeRunOptions & HttpProxyOptions): Pr
   await proxy.close();
   options.print(`rsb proxy ${options.service} stopped after ${formatCount(proxy.stats.requests)} requests, ${formatCount(proxy.stats.failures)} failed`);
   return { service: options.service, target: options.target, brokers, requests: proxy.stats.requests, failures: proxy.stats.failures, stoppedBy };
+}
+
+/** A cluster by name, else the brokers given (and, through their pushed list, the rest of their cluster). */
+function brokerTarget(options: BridgeRunOptions): { cluster: string; stateDir?: string | undefined } | { brokers: BrokerAddress[] } {
+  return options.cluster !== undefined ? { cluster: options.cluster, stateDir: options.stateDir } : { brokers: options.brokers };
 }
 
 /** Shows the figures (Ink or plain lines) until it is time to stop; returns why. */
