@@ -33,6 +33,8 @@ export interface SetupOptions {
   app?: AppInfo;
   services?: ServiceId[];
   authentication?: Authentication;
+  /** A bearer token (JWT) for a broker that authenticates: shorthand for `authentication: { type: 'bearer', token }`. */
+  token?: string;
   dataMimeType?: string;
   metadataMimeType?: string;
   keepAliveMs?: number;
@@ -120,7 +122,7 @@ export class PeerConnection implements ConnectionHandler {
       resumeToken: null,
       metadataMimeType: options.metadataMimeType ?? MIME.COMPOSITE_METADATA,
       dataMimeType: options.dataMimeType ?? MIME.OCTET_STREAM,
-      metadata: encodeSetupMetadata({ app: options.app, services: options.services, authentication: options.authentication }),
+      metadata: encodeSetupMetadata({ app: options.app, services: options.services, authentication: setupAuthentication(options) }),
       data: Buffer.alloc(0),
     });
     const accepted = new Promise<void>((resolve, reject) => (this.handshake = { resolve, reject }));
@@ -233,6 +235,12 @@ export class PeerConnection implements ConnectionHandler {
     this.connection.close();
     await this.closed;
   }
+}
+
+/** The credentials a SETUP carries: explicit authentication, else a bearer token, else none. */
+export function setupAuthentication(options: Pick<SetupOptions, 'authentication' | 'token'>): Authentication | undefined {
+  if (options.authentication) return options.authentication;
+  return options.token ? { type: 'bearer', token: options.token } : undefined;
 }
 
 function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {

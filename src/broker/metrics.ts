@@ -1,0 +1,117 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
+import type { Broker } from './broker.js';
+import { CIRCUIT_STATE_NAME } from './circuit-breaker.js';
+import { LatencyHistogram, OUTCOME_NAMES, REJECTION_NAMES } from './traffic-stats.js';
+
+/**
+ * The broker's Prometheus metrics. Nothing here runs per request: every metric is filled
+ * from the broker's plain counters when scraped (prom-client `collect`), so the data path
+ * pays for a scrape only when one happens.
+ */
+export function createBrokerMetrics(broker: Broker): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ broker: broker.id });
+  const registers = [registry];
+
+  gauge('rsb_connections', 'Connections past SETUP.', [], function () {
+    this.set(broker.snapshot().connections);
+  });
+  gauge('rsb_services', 'Services with at least one instance.', [], function () {
+    this.set(broker.registry.serviceCount);
+  });
+  gauge('rsb_instances', 'Registered instances (a connection publishing a service).', [], function () {
+    this.set(broker.registry.instanceCount);
+  });
+  counter('rsb_connections_accepted_total', 'TCP connections accepted.', [], function () {
+    this.reset();
+    this.inc(broker.stats.connectionsAccepted);
+  });
+  counter('rsb_setups_rejected_total', 'Connections refused at SETUP, bad credentials included.', [], function () {
+    this.reset();
+    this.inc(broker.stats.setupsRejected);
+  });
+  counter('rsb_requests_total', 'Requests to services, by service, method and outcome.', ['service', 'method', 'outcome'], function () {
+    this.reset();
+    for (const entry of broker.registry.entries) {
+      for (const stats of entry.methods.values()) {
+        OUTCOME_NAMES.forEach((outcome, index) => {
+          const count = stats.outcomes[index]!;
+          if (count > 0) this.inc({ service: entry.key, method: stats.method, outcome }, count);
+        });
+      }
+    }
+  });
+  counter('rsb_broker_requests_total', "Requests the broker answered itself (its rsb.broker.* routes).", [], function () {
+    this.reset();
+    this.inc(broker.stats.requestsAnswered);
+  });
+  counter('rsb_rejections_total', 'Requests answered REJECTED by the broker, by reason.', ['reason'], function () {
+    this.reset();
+    REJECTION_NAMES.forEach((reason, index) => this.inc({ reason }, broker.rejections[index]!));
+  });
+  counter('rsb_frames_forwarded_total', 'Stream frames forwarded after the request (PAYLOAD, REQUEST_N, CANCEL, ERROR, EXT).', [], function () {
+    this.reset();
+    this.inc(broker.stats.framesForwarded);
+  });
+  counter('rsb_bytes_forwarded_total', 'Bytes of frames forwarded, requests included.', [], function () {
+    this.reset();
+    this.inc(broker.stats.bytesForwarded);
+  });
+  gauge('rsb_instance_requests_in_flight', 'Requests in flight per instance.', ['service', 'app', 'uuid'], function () {
+    this.reset();
+    for (const entry of broker.registry.entries) {
+      for (const instance of entry.instances) this.set({ service: entry.key, app: instance.session.app.name, uuid: instance.session.app.uuid }, instance.inFlight);
+    }
+  });
+  gauge('rsb_circuit_breaker_state', 'Circuit breaker state per instance: 1 for the state it is in.', ['service', 'app', 'uuid', 'state'], function () {
+    this.reset();
+    for (const entry of broker.registry.entries) {
+      for (const instance of entry.instances) {
+        if (instance.breaker === null) continue;
+        const labels = { service: entry.key, app: instance.session.app.name, uuid: instance.session.app.uuid };
+        for (const [state, name] of Object.entries(CIRCUIT_STATE_NAME)) this.set({ ...labels, state: name }, Number(state) === instance.breaker.state ? 1 : 0);
+      }
+    }
+  });
+  registry.registerMetric(new ServiceLatencyMetric(broker) as unknown as Metric);
+  collectDefaultMetrics({ register: registry, prefix: 'rsb_process_' });
+  return registry;
+
+  function gauge(name: string, help: string, labelNames: string[], collect: (this: Gauge) => void): void {
+    new Gauge({ name, help, labelNames, registers, collect });
+  }
+
+  function counter(name: string, help: string, labelNames: string[], collect: (this: Counter) => void): void {
+    new Counter({ name, help, labelNames, registers, collect });
+  }
+}
+
+/**
+ * `rsb_request_duration_seconds`, a histogram per service, read from the broker's own
+ * LatencyHistogram counts. prom-client's Histogram can only be fed one observation at a
+ * time, which would put a call per request on the data path; a metric is anything with
+ * `get()`, so this one hands over the counts the broker already keeps.
+ */
+class ServiceLatencyMetric {
+  readonly name = 'rsb_request_duration_seconds';
+  readonly help = 'Broker-side latency of request-response calls, from the request arriving to the answer arriving, by service.';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+
+  constructor(private readonly broker: Broker) {}
+
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { metricName: string; labels: Record<string, string | number>; value: number }[] }> {
+    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+    for (const entry of this.broker.registry.entries) {
+      const histogram: LatencyHistogram = entry.latency;
+      if (histogram.count === 0) continue;
+      for (const { le, count } of histogram.cumulative()) values.push({ metricName: `${this.name}_bucket`, labels: { service: entry.key, le }, value: count });
+      values.push({ metricName: `${this.name}_bucket`, labels: { service: entry.key, le: '+Inf' }, value: histogram.count });
+      values.push({ metricName: `${this.name}_sum`, labels: { service: entry.key }, value: histogram.sumMicros / 1e6 });
+      values.push({ metricName: `${this.name}_count`, labels: { service: entry.key }, value: histogram.count });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {}
+}
