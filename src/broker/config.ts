@@ -90,11 +90,13 @@ export function loadBrokerConfig(file: string): BrokerConfigFile {
   } catch (error) {
     throw new UsageError(`cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, undefined, { cause: error });
   }
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text);
   const [yamlError] = document.errors;
   if (yamlError) {
     const at = yamlError.linePos?.[0];
-    throw new UsageError(`config file ${file}${at ? ` line ${at.line}, column ${at.col}` : ''}: ${yamlError.message.split('\n')[0]}`);
+    // The message ends with " at line L, column C:" and a code frame; the position goes up front instead.
+    const problem = yamlError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, '');
+    throw new UsageError(`config file ${file}${at ? ` line ${at.line}, column ${at.col}` : ''}: ${problem}`);
   }
   const parsed = BROKER_CONFIG_SCHEMA.safeParse(document.toJS() ?? {});
   if (!parsed.success) {

@@ -39,8 +39,10 @@ export async function readBrokerStatus(admin: string): Promise<BrokerStatus> {
     ]);
     return { admin, isUp: true, broker, services: services.services, connections: connections.connections };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    const reason = cause?.code ?? (error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${ADMIN_TIMEOUT_MS} ms` : error.message) : String(error));
+    // fetch says "fetch failed"; its cause says why (ECONNREFUSED, "bad port"...).
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason =
+      cause?.code ?? cause?.message ?? (error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${ADMIN_TIMEOUT_MS} ms` : error.message) : String(error));
     return { admin, isUp: false, error: reason };
   }
 }

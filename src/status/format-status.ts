@@ -20,51 +20,50 @@ export function formatMicros(us: number): string {
   return us >= 1000 ? `${(us / 1000).toFixed(us >= 10_000 ? 0 : 1)} ms` : `${Math.round(us)} µs`;
 }
 
-/** The headline of one broker: up or down, and its figures. */
-export function formatBrokerLine(status: BrokerStatus): string {
-  if (!status.isUp || !status.broker) return `✗ admin ${status.admin}: down (${status.error ?? 'no answer'})`;
+/** The headline of one broker (up or down), then its figures. */
+export function formatBrokerLines(status: BrokerStatus): string[] {
+  if (!status.isUp || !status.broker) return [`✗ admin ${status.admin}: down (${status.error ?? 'no answer'})`];
   const broker = status.broker;
   const rate = status.requestsPerSecond !== undefined ? `, ${formatCount(status.requestsPerSecond)} req/s` : '';
-  const circuits = broker.openCircuits + broker.halfOpenCircuits > 0 ? `, circuits ${broker.openCircuits} open / ${broker.halfOpenCircuits} half-open` : '';
-  return (
-    `● ${broker.id} on ${broker.host}:${broker.port} (admin ${status.admin}), up ${formatUptime(broker.uptimeMs)}: ` +
-    `${broker.connections} connections, ${broker.services} services (${broker.instances} instances)${rate}, ` +
-    `${formatCount(broker.requestsRouted)} routed, ${formatCount(broker.requestsRejected)} rejected${circuits}`
-  );
+  const circuits =
+    (broker.openCircuits > 0 ? `, ${broker.openCircuits} open circuit${broker.openCircuits === 1 ? '' : 's'}` : '') +
+    (broker.halfOpenCircuits > 0 ? `, ${broker.halfOpenCircuits} half-open` : '');
+  return [
+    `● ${broker.id} on ${broker.host}:${broker.port} (admin ${status.admin}), up ${formatUptime(broker.uptimeMs)}`,
+    `  ${broker.connections} connections, ${broker.services} services (${broker.instances} instances)${rate}, ` +
+      `${formatCount(broker.requestsRouted)} routed, ${formatCount(broker.requestsRejected)} rejected${circuits}`,
+  ];
 }
 
-/** Rows of the services table: one per instance, the service's figures on its first row. */
-export function serviceRows(services: readonly ServiceSummary[]): string[][] {
-  const rows: string[][] = [];
-  for (const service of services) {
-    const requests = service.requests;
-    const figures = [
-      formatCount(requests.ok),
-      formatCount(requests.error + requests.timeout + requests.disconnected),
-      formatCount(requests.rejected),
-      service.latency.count ? formatMicros(service.latency.p50Us) : '-',
-      service.latency.count ? formatMicros(service.latency.p99Us) : '-',
-    ];
-    const limit = service.rateLimit ? `${formatCount(service.rateLimit.requestsPerSecond)}/s` : '-';
-    if (service.instances.length === 0) rows.push([service.key, service.loadBalancing, limit, '(none)', '', '', '', '', ...figures]);
-    service.instances.forEach((instance, index) => {
-      rows.push([
-        index === 0 ? service.key : '',
-        index === 0 ? service.loadBalancing : '',
-        index === 0 ? limit : '',
-        instance.app,
-        instance.address,
-        formatCount(instance.inFlight),
-        formatCount(instance.forwarded),
-        instance.circuit?.state ?? '-',
-        ...(index === 0 ? figures : ['', '', '', '', '']),
-      ]);
-    });
-  }
-  return rows;
+/** One line for a broker, as `--watch` prints it without a terminal. */
+export function formatBrokerLine(status: BrokerStatus): string {
+  return formatBrokerLines(status)
+    .map((line) => line.trim())
+    .join(': ');
 }
 
-export const SERVICE_COLUMNS = ['SERVICE', 'BALANCING', 'RATE LIMIT', 'INSTANCE', 'ADDRESS', 'IN FLIGHT', 'FORWARDED', 'CIRCUIT', 'OK', 'FAILED', 'REJECTED', 'P50', 'P99'];
+export const INSTANCE_COLUMNS = ['INSTANCE', 'ADDRESS', 'WEIGHT', 'IN FLIGHT', 'FORWARDED', 'CIRCUIT'];
+
+/** A service's policy, its traffic, then a table of its instances. */
+export function formatServiceLines(service: ServiceSummary): string[] {
+  const requests = service.requests;
+  const limit = service.rateLimit ? `, rate limit ${formatCount(service.rateLimit.requestsPerSecond)}/s burst ${formatCount(service.rateLimit.burst)}` : '';
+  const latency = service.latency.count ? `; p50 ≤ ${formatMicros(service.latency.p50Us)}, p99 ≤ ${formatMicros(service.latency.p99Us)}` : '';
+  const headline = [
+    `${service.key}: ${service.loadBalancing}${limit}`,
+    `  ok ${formatCount(requests.ok)}, failed ${formatCount(requests.error + requests.timeout + requests.disconnected)}, rejected ${formatCount(requests.rejected)}${latency}`,
+  ];
+  if (service.instances.length === 0) return [...headline, '  no instance'];
+  const rows = service.instances.map((instance) => [
+    instance.app,
+    instance.address,
+    String(instance.weight),
+    formatCount(instance.inFlight),
+    formatCount(instance.forwarded),
+    instance.circuit ? `${instance.circuit.state}${instance.circuit.state === 'closed' ? '' : ` (${instance.circuit.consecutiveFailures} failures in a row)`}` : '-',
+  ]);
+  return [...headline, ...formatTable(INSTANCE_COLUMNS, rows).map((line) => `  ${line}`)];
+}
 
 /** Columns padded to their widest cell. */
 export function formatTable(header: readonly string[], rows: readonly string[][]): string[] {
@@ -82,10 +81,10 @@ export function formatStatusReport(report: StatusReport): string[] {
   const lines: string[] = [];
   for (const status of report.brokers) {
     if (lines.length) lines.push('');
-    lines.push(formatBrokerLine(status));
+    lines.push(...formatBrokerLines(status));
     if (!status.services) continue;
     if (status.services.length === 0) lines.push('  no services registered');
-    else lines.push(...formatTable(SERVICE_COLUMNS, serviceRows(status.services)).map((line) => `  ${line}`));
+    for (const service of status.services) lines.push(...formatServiceLines(service).map((line) => `  ${line}`));
   }
   return lines;
 }

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SetupRejectedError } from '../../src/errors.js';
+import type { StatusReport } from '../../src/status/index.js';
+import { Caller, connectService } from '../support/lean-peers.js';
+import { runRsb, startBrokerProcess } from '../support/processes.js';
+
+/** A port nothing listens on: bound, then let go. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'rsb-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `rsb start` with management flags and a config file, `rsb status` and `rsb token create`, run as a user would. */
+describe('rsb start, status and token create', () => {
+  it('serves the admin API of a configured broker, and rsb status shows its services, instances and circuits', async () => {
+    const config = path.join(dir, 'broker.yaml');
+    writeFileSync(config, 'id: edge-9\ncircuitBreaker: true\nservices:\n  calc: { loadBalancing: least-outstanding, rateLimit: { requestsPerSecond: 500 } }\n');
+    const { broker, port } = await startBrokerProcess(['--config', config]);
+    try {
+      const adminUrl = (await broker.waitForOutput(/admin API and metrics on (http:\/\/[\d.]+:\d+)/))[1]!;
+      expect(broker.stdout).toContain('balancing round-robin, no authentication, circuit breakers (5 in a row or 50% over 10 s), 1 rate limit rule, 1 service rule');
+      expect((await fetch(`${adminUrl}/healthz`)).status).toBe(200);
+      const service = await connectService(port, { name: 'calc-1', services: ['calc'] });
+      const caller = await Caller.connect(port);
+      try {
+        await caller.callMany('calc.add', 12);
+        const admin = adminUrl.replace('http://', '');
+        const plain = await runRsb(['status', '--broker', admin]);
+        expect(plain.code, plain.stderr).toBe(0);
+        expect(plain.stdout).toMatch(/^● edge-9 on 127\.0\.0\.1:\d+ \(admin 127\.0\.0\.1:\d+\), up \d+s\n  2 connections, 1 services \(1 instances\), 12 routed, 0 rejected\n/);
+        expect(plain.stdout).toMatch(/  calc: least-outstanding, rate limit 500\/s burst 500\n    ok 12, failed 0, rejected 0; p50 ≤ [\d.]+ .s, p99 ≤ [\d.]+ .s\n/);
+        expect(plain.stdout).toMatch(/    INSTANCE +ADDRESS +WEIGHT +IN FLIGHT +FORWARDED +CIRCUIT\n    calc-1 +127\.0\.0\.1:\d+ +1 +0 +12 +closed\n/);
+        const json = await runRsb(['status', '--broker', admin, '--json']);
+        expect(json.code, json.stderr).toBe(0);
+        const report = JSON.parse(json.stdout) as StatusReport;
+        expect(report.brokers[0]).toMatchObject({ isUp: true, broker: { id: 'edge-9', requestsRouted: 12 } });
+        expect(report.brokers[0]!.services![0]!.instances[0]).toMatchObject({ app: 'calc-1', circuit: { state: 'closed' } });
+      } finally {
+        await caller.close();
+        await service.peer.close();
+      }
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('exits 7 when no broker answers at the admin address', async () => {
+    const port = await freePort();
+    const { code, stderr } = await runRsb(['status', '--broker', `127.0.0.1:${port}`]);
+    expect(code).toBe(7);
+    expect(stderr).toContain(`no broker answered at 127.0.0.1:${port}: ECONNREFUSED`);
+  });
+
+  it('refuses --watch with --json as a usage error', async () => {
+    const { code, stderr } = await runRsb(['status', '--watch', '--json']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--watch and --json do not go together');
+  });
+
+  it('signs tokens that a broker started with --auth jwt accepts, and refuses connections without one', async () => {
+    const created = await runRsb(['token', 'create', '--sub', 'web', '--routes', 'calc.*', '--secret', 'cli-secret', '--ttl', '1h', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const { token, claims } = JSON.parse(created.stdout) as { token: string; claims: { sub: string; routes: string[]; exp: number; iat: number } };
+    expect(claims).toMatchObject({ sub: 'web', routes: ['calc.*'] });
+    expect(claims.exp - claims.iat).toBe(3_600);
+    const { broker, port } = await startBrokerProcess(['--auth', 'jwt', '--jwt-secret', 'cli-secret', '--no-admin']);
+    try {
+      expect(broker.stdout).not.toContain('admin API');
+      const caller = await Caller.connect(port, { token });
+      await caller.close();
+      await expect(Caller.connect(port)).rejects.toBeInstanceOf(SetupRejectedError);
+      await broker.waitForOutput(/refused at SETUP: this broker requires authentication/);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('prints just the token without --json, and needs a key to sign with', async () => {
+    const plain = await runRsb(['token', 'create', '--sub', 'svc', '--services', 'calc', '--secret', 's']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const unsigned = await runRsb(['token', 'create', '--sub', 'svc'], { env: { RSB_JWT_SECRET: '' } });
+    expect(unsigned.code).toBe(2);
+    expect(unsigned.stderr).toContain('a token needs a key to be signed with');
+  });
+
+  it('refuses --auth jwt without a key as a usage error', async () => {
+    const { code, stderr } = await runRsb(['start', '--port', '0', '--auth', 'jwt']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--auth jwt needs a key');
+  });
+});
