@@ -41,6 +41,16 @@ export default class Start extends RsbCommand {
     auth: Flags.string({ description: 'Authenticate connections: jwt (bearer token in SETUP), or none.', options: ['jwt', 'none'] }),
     'jwt-secret': Flags.string({ description: 'HS256 secret for --auth jwt.', env: 'RSB_JWT_SECRET' }),
     'jwt-public-key': Flags.string({ description: 'PEM public key file for --auth jwt (RS256 or ES256).' }),
+    'max-connections': Flags.integer({
+      description: `Connections beyond this many are refused at once with ERROR[REJECTED_SETUP]. [default: ${DEFAULT_BROKER_OPTIONS.maxConnections}]`,
+      min: 1,
+    }),
+    'max-frame-size': Flags.integer({
+      description: `Largest frame accepted, in bytes (length prefix excluded); a larger one ends its connection with ERROR[CONNECTION_ERROR]. [default: ${DEFAULT_BROKER_OPTIONS.maxFrameLength}]`,
+      min: 64,
+      max: DEFAULT_BROKER_OPTIONS.maxFrameLength,
+    }),
+    'setup-timeout': Flags.string({ description: 'Close a connection that sends no SETUP within this time. [default: 10s]' }),
   };
 
   async run(): Promise<void> {
@@ -60,6 +70,9 @@ export default class Start extends RsbCommand {
       auth: flags.auth as 'jwt' | 'none' | undefined,
       jwtSecret: flags['jwt-secret'],
       jwtPublicKey: flags['jwt-public-key'],
+      maxConnections: flags['max-connections'],
+      maxFrameSize: flags['max-frame-size'],
+      setupTimeout: flags['setup-timeout'],
     });
     await runBrokerNode({
       broker: settings.broker,

@@ -19,6 +19,9 @@ export const DEFAULT_ADMIN_PORT = 9998;
  *
  *   id: edge-1
  *   port: 9999
+ *   maxConnections: 100000
+ *   maxFrameSize: 16777215
+ *   setupTimeout: 10s
  *   admin: { host: 127.0.0.1, port: 9998 }      # or `admin: false`
  *   loadBalancing: least-outstanding
  *   requestTimeout: 10s
@@ -71,6 +74,9 @@ export const BROKER_CONFIG_SCHEMA = z.strictObject({
   id: z.string().min(1).optional(),
   host: z.string().min(1).optional(),
   port: port.optional(),
+  maxConnections: positiveInteger.optional(),
+  maxFrameSize: z.number().int().min(64).max(DEFAULT_BROKER_OPTIONS.maxFrameLength).optional(),
+  setupTimeout: duration.optional(),
   admin: z.union([z.literal(false), z.strictObject({ host: z.string().min(1).optional(), port: port.optional() })]).optional(),
   loadBalancing: strategy.optional(),
   requestTimeout: duration.optional(),
@@ -125,6 +131,9 @@ export interface StartFlags {
   jwtSecret?: string;
   /** Path of a PEM public key. */
   jwtPublicKey?: string;
+  maxConnections?: number;
+  maxFrameSize?: number;
+  setupTimeout?: string;
 }
 
 export interface NodeSettings {
@@ -148,6 +157,9 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     id: flags.id ?? file.id ?? DEFAULT_BROKER_OPTIONS.id,
     host,
     port: brokerPort,
+    maxConnections: flags.maxConnections ?? file.maxConnections ?? DEFAULT_BROKER_OPTIONS.maxConnections,
+    maxFrameLength: flags.maxFrameSize ?? file.maxFrameSize ?? DEFAULT_BROKER_OPTIONS.maxFrameLength,
+    setupTimeoutMs: flags.setupTimeout !== undefined ? parseDuration(flags.setupTimeout, '--setup-timeout') : (file.setupTimeout ?? DEFAULT_BROKER_OPTIONS.setupTimeoutMs),
     loadBalancing: flags.lb ?? file.loadBalancing ?? DEFAULT_BROKER_OPTIONS.loadBalancing,
     maxInFlightPerInstance: flags.maxInFlight ?? file.maxInFlightPerInstance ?? DEFAULT_BROKER_OPTIONS.maxInFlightPerInstance,
     requestTimeoutMs: flags.requestTimeout !== undefined ? parseDuration(flags.requestTimeout, '--request-timeout') : (file.requestTimeout ?? 0),

@@ -25,6 +25,7 @@ const REPORT: StatusReport = {
         halfOpenCircuits: 0,
         rejections: { no_route: 0, invalid_route: 0, no_instance: 0, service_rate_limit: 7, app_rate_limit: 0, in_flight_cap: 0, circuit_open: 0, not_allowed: 0, unsupported: 0 },
         connectionsAccepted: 3,
+        connectionsRefused: 0,
         requestsRouted: 1_211,
         requestsRejected: 7,
         requestsAnswered: 0,
