@@ -20,8 +20,11 @@ async function freePort(): Promise<number> {
 const dir = mkdtempSync(path.join(tmpdir(), 'rsb-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Each test runs several CLI processes, a second or more each on a busy machine. */
+const CLI_TEST_TIMEOUT_MS = 60_000;
+
 /** `rsb start` with management flags and a config file, `rsb status` and `rsb token create`, run as a user would. */
-describe('rsb start, status and token create', () => {
+describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('serves the admin API of a configured broker, and rsb status shows its services, instances and circuits', async () => {
     const config = path.join(dir, 'broker.yaml');
     writeFileSync(config, 'id: edge-9\ncircuitBreaker: true\nservices:\n  calc: { loadBalancing: least-outstanding, rateLimit: { requestsPerSecond: 500 } }\n');
