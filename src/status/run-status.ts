@@ -59,7 +59,9 @@ async function watch(options: StatusOptions): Promise<StatusReport> {
         const time = report.takenAt.slice(11, 19);
         for (const status of report.brokers) options.print(`${time} ${formatBrokerLine(status)}`);
       }
-      await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, options.intervalMs).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, options.intervalMs)))]);
+      clearTimeout(timer);
     }
   } finally {
     ink?.unmount();

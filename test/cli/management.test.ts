@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SetupRejectedError } from '../../src/errors.js';
 import type { StatusReport } from '../../src/status/index.js';
 import { Caller, connectService } from '../support/lean-peers.js';
-import { runRsb, startBrokerProcess } from '../support/processes.js';
+import { RsbProcess, runRsb, startBrokerProcess } from '../support/processes.js';
 
 /** A port nothing listens on: bound, then let go. */
 async function freePort(): Promise<number> {
@@ -49,6 +49,28 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
         expect(report.brokers[0]).toMatchObject({ isUp: true, broker: { id: 'edge-9', requestsRouted: 12 } });
         expect(report.brokers[0]!.services![0]!.instances[0]).toMatchObject({ app: 'calc-1', circuit: { state: 'closed' } });
       } finally {
+        await caller.close();
+        await service.peer.close();
+      }
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('keeps reading with --watch, a line per broker and reading with its request rate, until SIGINT', async () => {
+    const { broker, port } = await startBrokerProcess();
+    try {
+      const admin = (await broker.waitForOutput(/admin API and metrics on http:\/\/([\d.]+:\d+)/))[1]!;
+      const service = await connectService(port, { name: 'calc-1', services: ['calc'] });
+      const caller = await Caller.connect(port);
+      const watching = new RsbProcess(['status', '--broker', admin, '--watch', '--interval', '200ms']);
+      try {
+        await watching.waitForOutput(/^\d\d:\d\d:\d\d ● broker-1 on .*: 2 connections, 1 services \(1 instances\), 0 routed/m, 20_000);
+        await caller.callMany('calc.add', 50);
+        await watching.waitForOutput(/\d+ req\/s, 50 routed, 0 rejected/);
+        expect(await watching.stop('SIGINT')).toBe(0);
+      } finally {
+        await watching.stop();
         await caller.close();
         await service.peer.close();
       }
