@@ -71,8 +71,8 @@ export class Session implements ConnectionHandler {
   private state: SessionState = SESSION_STATE.AWAITING_SETUP;
   /** The first bytes seen while the first header is incomplete; null once it has been checked. */
   private firstBytes: Buffer | null = Buffer.alloc(0);
-  /** Frames that came after SETUP while its token was being verified, copied. */
-  private held: Buffer[] = [];
+  /** Frames that came after SETUP while its token was being verified, copied (only then). */
+  private held: Buffer[] | null = null;
 
   constructor(
     socket: Socket,
@@ -148,7 +148,7 @@ export class Session implements ConnectionHandler {
   private dispatch(buf: Buffer, start: number, end: number): void {
     if (this.state !== SESSION_STATE.READY) {
       if (this.state === SESSION_STATE.AWAITING_SETUP) this.onFirstFrame(buf, start, end);
-      else if (this.state === SESSION_STATE.VERIFYING) this.held.push(Buffer.from(buf.subarray(start, end)));
+      else if (this.state === SESSION_STATE.VERIFYING) (this.held ??= []).push(Buffer.from(buf.subarray(start, end)));
       return;
     }
     const streamId = readWireStreamId(buf, start);
@@ -362,10 +362,12 @@ export class Session implements ConnectionHandler {
       return;
     }
     this.accept(frame, description, grant);
-    const held = this.held;
-    this.held = [];
-    for (const heldFrame of held) this.onFrame(heldFrame, 0, heldFrame.length);
+    // Reading resumes first: no chunk is handled before the held frames (this runs to its end),
+    // and a held request that fills its destination can pause reading again.
     this.connection.resumeReading();
+    const held = this.held ?? [];
+    this.held = null;
+    for (const heldFrame of held) this.onFrame(heldFrame, 0, heldFrame.length);
   }
 
   private refuseSetup(code: number, message: string): void {

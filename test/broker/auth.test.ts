@@ -4,9 +4,19 @@ import { TcpClientTransport } from 'rsocket-tcp-client';
 import { describe, expect, it } from 'vitest';
 import { createToken } from '../../src/broker/index.js';
 import { SetupRejectedError } from '../../src/errors.js';
-import { encodeSetupMetadata, ERROR_CODE, MIME } from '../../src/protocol/index.js';
+import {
+  createSetupFrame,
+  encodeCompositeMetadata,
+  encodeFrame,
+  encodeRoutingTags,
+  encodeSetupMetadata,
+  ERROR_CODE,
+  FRAME_TYPE,
+  MIME,
+} from '../../src/protocol/index.js';
 import { useInProcessBrokers } from '../support/in-process.js';
 import { Caller, connectService } from '../support/lean-peers.js';
+import { RawClient } from '../support/raw-client.js';
 import { requestResponse, routed } from '../support/rsocket-js.js';
 
 const SECRET = 'test-secret-of-the-broker';
@@ -103,6 +113,26 @@ describe('authentication', () => {
     expect(signed.algorithm).toBe('RS256');
     own(await Caller.connect(broker.port, { token: signed.token }), (c) => c.close());
     expect(broker.listConnections()).toHaveLength(1);
+  });
+
+  it('holds the frames that arrive with SETUP until its token is verified, then handles them in order', async () => {
+    const broker = await startBroker({ auth: { secret: SECRET } });
+    own(await connectService(broker.port, { name: 'calc', services: ['calc'], token: await tokenFor({ sub: 'calc-service', services: ['calc'] }) }), (s) =>
+      s.peer.close(),
+    );
+    const raw = own(await RawClient.connect(broker.port), (client) => client.close());
+    const token = await tokenFor({ sub: 'raw', routes: ['calc.*'] });
+    const metadata = encodeCompositeMetadata([{ mimeType: MIME.ROUTING, content: encodeRoutingTags(['calc.add']) }]);
+    // One write: SETUP, then two requests, all in the chunk whose SETUP starts the verification.
+    raw.write(
+      Buffer.concat([
+        encodeFrame(createSetupFrame({ app: { name: 'raw', uuid: 'raw-1' }, authentication: { type: 'bearer', token } })),
+        encodeFrame({ type: FRAME_TYPE.REQUEST_RESPONSE, streamId: 1, flags: 0, metadata, data: Buffer.from('a') }),
+        encodeFrame({ type: FRAME_TYPE.REQUEST_RESPONSE, streamId: 3, flags: 0, metadata, data: Buffer.from('b') }),
+      ]),
+    );
+    await raw.waitForFrame((frame) => frame.type === FRAME_TYPE.PAYLOAD && frame.streamId === 3);
+    expect(raw.frames.filter((frame) => frame.type === FRAME_TYPE.PAYLOAD).map((frame) => frame.streamId)).toEqual([1, 3]);
   });
 
   it('serves an rsocket-js client whose requests follow its SETUP before the token is verified', async () => {
