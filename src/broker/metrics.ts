@@ -13,6 +13,7 @@ export function createBrokerMetrics(broker: Broker): Registry {
   registry.setDefaultLabels({ broker: broker.id });
   const registers = [registry];
 
+  total('rsb_connections_refused_total', 'Connections turned away at the connection limit (--max-connections).', () => broker.stats.connectionsRefused);
   gauge('rsb_connections', 'Connections past SETUP.', [], function () {
     this.set(broker.snapshot().connections);
   });
@@ -22,14 +23,8 @@ export function createBrokerMetrics(broker: Broker): Registry {
   gauge('rsb_instances', 'Registered instances (a connection publishing a service).', [], function () {
     this.set(broker.registry.instanceCount);
   });
-  counter('rsb_connections_accepted_total', 'TCP connections accepted.', [], function () {
-    this.reset();
-    this.inc(broker.stats.connectionsAccepted);
-  });
-  counter('rsb_setups_rejected_total', 'Connections refused at SETUP, bad credentials included.', [], function () {
-    this.reset();
-    this.inc(broker.stats.setupsRejected);
-  });
+  total('rsb_connections_accepted_total', 'TCP connections accepted.', () => broker.stats.connectionsAccepted);
+  total('rsb_setups_rejected_total', 'Connections refused at SETUP, bad credentials included.', () => broker.stats.setupsRejected);
   counter('rsb_requests_total', 'Requests to services, by service, method and outcome.', ['service', 'method', 'outcome'], function () {
     this.reset();
     for (const entry of broker.registry.entries) {
@@ -41,22 +36,13 @@ export function createBrokerMetrics(broker: Broker): Registry {
       }
     }
   });
-  counter('rsb_broker_requests_total', "Requests the broker answered itself (its rsb.broker.* routes).", [], function () {
-    this.reset();
-    this.inc(broker.stats.requestsAnswered);
-  });
+  total('rsb_broker_requests_total', 'Requests the broker answered itself (its rsb.broker.* routes).', () => broker.stats.requestsAnswered);
   counter('rsb_rejections_total', 'Requests answered REJECTED by the broker, by reason.', ['reason'], function () {
     this.reset();
     REJECTION_NAMES.forEach((reason, index) => this.inc({ reason }, broker.rejections[index]!));
   });
-  counter('rsb_frames_forwarded_total', 'Stream frames forwarded after the request (PAYLOAD, REQUEST_N, CANCEL, ERROR, EXT).', [], function () {
-    this.reset();
-    this.inc(broker.stats.framesForwarded);
-  });
-  counter('rsb_bytes_forwarded_total', 'Bytes of frames forwarded, requests included.', [], function () {
-    this.reset();
-    this.inc(broker.stats.bytesForwarded);
-  });
+  total('rsb_frames_forwarded_total', 'Stream frames forwarded after the request (PAYLOAD, REQUEST_N, CANCEL, ERROR, EXT).', () => broker.stats.framesForwarded);
+  total('rsb_bytes_forwarded_total', 'Bytes of frames forwarded, requests included.', () => broker.stats.bytesForwarded);
   gauge('rsb_instance_requests_in_flight', 'Requests in flight per instance.', ['service', 'app', 'uuid'], function () {
     this.reset();
     for (const entry of broker.registry.entries) {
@@ -83,6 +69,14 @@ export function createBrokerMetrics(broker: Broker): Registry {
 
   function counter(name: string, help: string, labelNames: string[], collect: (this: Counter) => void): void {
     new Counter({ name, help, labelNames, registers, collect });
+  }
+
+  /** A counter without labels that shows one of the broker's running totals. */
+  function total(name: string, help: string, read: () => number): void {
+    counter(name, help, [], function () {
+      this.reset();
+      this.inc(read());
+    });
   }
 }
 

@@ -47,6 +47,8 @@ describe('circuit breaking', () => {
     const refused = await client.call('flaky.work');
     expect(refused).toMatchObject({ ok: false, code: ERROR_CODE.REJECTED, message: expect.stringMatching(/^circuit open for service flaky: all 1 instance failing/) });
     expect(flaky.requests).toBe(3);
+    const health = await client.call('rsb.broker.health');
+    expect(health.ok && JSON.parse(health.data)).toMatchObject({ status: 'up', openCircuits: 1, rejections: { circuit_open: 1 } });
 
     flaky.isFailing = false;
     await expect.poll(() => circuitOf(broker, 'flaky', 'flaky'), { timeout: 3_000 }).toBe('half-open');
