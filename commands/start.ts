@@ -19,6 +19,7 @@ export default class Start extends RsbCommand {
     '<%= config.bin %> start --port 0   # any free port (and admin port); the lines "listening on" and "admin ... on" tell which',
     '<%= config.bin %> start --lb least-outstanding --max-in-flight 256 --request-timeout 5s --circuit-breaker',
     '<%= config.bin %> start --auth jwt --jwt-secret "$SECRET"',
+    'RSB_JWT_SECRET=... <%= config.bin %> start --auth jwt',
     '<%= config.bin %> start --config broker.yaml --port 10000',
   ];
 
@@ -39,7 +40,7 @@ export default class Start extends RsbCommand {
     'request-timeout': Flags.string({ description: 'Request-response calls unanswered this long end with an error (and count against the circuit), e.g. 5s.' }),
     'circuit-breaker': Flags.boolean({ description: 'Break circuits of failing instances (settings from the config file, or defaults).', allowNo: true }),
     auth: Flags.string({ description: 'Authenticate connections: jwt (bearer token in SETUP), or none.', options: ['jwt', 'none'] }),
-    'jwt-secret': Flags.string({ description: 'HS256 secret for --auth jwt.', env: 'RSB_JWT_SECRET' }),
+    'jwt-secret': Flags.string({ description: 'HS256 secret: turns on --auth jwt. With --auth jwt alone, RSB_JWT_SECRET is read instead.' }),
     'jwt-public-key': Flags.string({ description: 'PEM public key file for --auth jwt (RS256 or ES256).' }),
     'max-connections': Flags.integer({
       description: `Connections beyond this many are refused at once with ERROR[REJECTED_SETUP]. [default: ${DEFAULT_BROKER_OPTIONS.maxConnections}]`,

@@ -211,7 +211,11 @@ function resolveAuth(flags: StartFlags, file: z.output<typeof auth> | undefined,
     return file.secret !== undefined ? { secret: file.secret } : { keyPem: readKeyFile(path.resolve(baseDir, file.publicKey!), 'auth.publicKey') };
   }
   if (flags.auth === 'jwt') {
-    throw new UsageError('--auth jwt needs a key: --jwt-secret SECRET (HS256) or --jwt-public-key FILE (RS256/ES256)');
+    // The secret may come from the environment, but only when asked for: a secret exported for
+    // `rsb token create` must not turn authentication on by itself.
+    const secret = process.env.RSB_JWT_SECRET;
+    if (secret) return { secret };
+    throw new UsageError('--auth jwt needs a key: --jwt-secret SECRET (or RSB_JWT_SECRET) for HS256, or --jwt-public-key FILE for RS256/ES256');
   }
   return null;
 }

@@ -77,6 +77,19 @@ describe('broker config file', () => {
     expect(resolveNodeSettings({ config: configFile('no-admin.yaml', 'admin: false') }).admin).toBeNull();
   });
 
+  it('turns authentication on with a secret flag, or with --auth jwt and RSB_JWT_SECRET, never with the variable alone', () => {
+    expect(resolveNodeSettings({ jwtSecret: 'flag' }).broker.auth).toEqual({ secret: 'flag' });
+    const saved = process.env.RSB_JWT_SECRET;
+    process.env.RSB_JWT_SECRET = 'from-env';
+    try {
+      expect(resolveNodeSettings({}).broker.auth).toBeNull();
+      expect(resolveNodeSettings({ auth: 'jwt' }).broker.auth).toEqual({ secret: 'from-env' });
+    } finally {
+      if (saved === undefined) delete process.env.RSB_JWT_SECRET;
+      else process.env.RSB_JWT_SECRET = saved;
+    }
+  });
+
   it('reads a public key relative to the config file', () => {
     configFile('broker.pub.pem', '-----BEGIN PUBLIC KEY-----\n...\n');
     const { broker } = resolveNodeSettings({ config: configFile('keyed.yaml', 'auth: { publicKey: broker.pub.pem }') });

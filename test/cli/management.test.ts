@@ -120,7 +120,7 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
   });
 
   it('refuses --auth jwt without a key as a usage error', async () => {
-    const { code, stderr } = await runRsb(['start', '--port', '0', '--auth', 'jwt']);
+    const { code, stderr } = await runRsb(['start', '--port', '0', '--auth', 'jwt'], { env: { RSB_JWT_SECRET: '' } });
     expect(code).toBe(2);
     expect(stderr).toContain('--auth jwt needs a key');
   });
