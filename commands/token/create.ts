@@ -21,21 +21,23 @@ export default class TokenCreate extends RsbCommand {
     sub: Flags.string({ description: 'Who the token is for (its "sub" claim).', required: true }),
     services: Flags.string({ description: 'Comma-separated services it may publish (glob patterns allowed).', default: '' }),
     routes: Flags.string({ description: "Comma-separated routes it may call, glob patterns (e.g. 'calc.*').", default: '' }),
-    secret: Flags.string({ description: 'HS256 secret, the one the broker has in --jwt-secret.', env: 'RSB_JWT_SECRET', exclusive: ['private-key'] }),
+    secret: Flags.string({ description: 'HS256 secret, the one the broker has in --jwt-secret (default: RSB_JWT_SECRET).', exclusive: ['private-key'] }),
     'private-key': Flags.string({ description: 'PEM private key file (PKCS#8): RSA signs RS256, EC P-256 signs ES256.' }),
     ttl: Flags.string({ description: 'Time until it expires, e.g. 15m, 1h, 30d... (none: it never expires).' }),
   };
 
   async run(): Promise<CreatedToken> {
     const { flags } = await this.parse(TokenCreate);
-    if (flags.secret === undefined && flags['private-key'] === undefined) {
+    // Read here rather than as the flag's env: a secret in the environment must not clash with --private-key.
+    const secret = flags.secret ?? (flags['private-key'] === undefined ? process.env.RSB_JWT_SECRET || undefined : undefined);
+    if (secret === undefined && flags['private-key'] === undefined) {
       throw new UsageError('a token needs a key to be signed with', 'Give --secret (HS256, or RSB_JWT_SECRET) or --private-key FILE (RS256/ES256).');
     }
     const created = await createToken({
       sub: flags.sub,
       services: parseList(flags.services),
       routes: parseList(flags.routes),
-      ...(flags.secret !== undefined ? { secret: flags.secret } : { keyPem: readKeyFile(flags['private-key']!, '--private-key') }),
+      ...(secret !== undefined ? { secret } : { keyPem: readKeyFile(flags['private-key']!, '--private-key') }),
       ...(flags.ttl !== undefined ? { ttlSeconds: parseDuration(flags.ttl, '--ttl') / 1000 } : {}),
     });
     this.log(created.token);

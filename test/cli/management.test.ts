@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -117,6 +118,16 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
     const unsigned = await runRsb(['token', 'create', '--sub', 'svc'], { env: { RSB_JWT_SECRET: '' } });
     expect(unsigned.code).toBe(2);
     expect(unsigned.stderr).toContain('a token needs a key to be signed with');
+  });
+
+  it('signs with a private key file even when RSB_JWT_SECRET is set', async () => {
+    const keyFile = path.join(dir, 'ec.key.pem');
+    writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const { code, stdout, stderr } = await runRsb(['token', 'create', '--sub', 'ops', '--routes', '*', '--private-key', keyFile, '--json'], {
+      env: { RSB_JWT_SECRET: 'exported' },
+    });
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ algorithm: 'ES256', claims: { sub: 'ops', routes: ['*'] } });
   });
 
   it('refuses --auth jwt without a key as a usage error', async () => {
