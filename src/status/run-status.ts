@@ -1,8 +1,5 @@
-import { render } from 'ink';
-import React from 'react';
 import { waitForShutdownSignal } from '../cli/output.js';
 import { ConnectError } from '../errors.js';
-import { StatusTable } from '../ui/index.js';
 import { collectStatus, readClusterAdmins, type StatusReport } from './collect-status.js';
 import { formatBrokerLine, formatStatusReport } from './format-status.js';
 
@@ -47,14 +44,12 @@ async function watch(options: StatusOptions): Promise<StatusReport> {
     isStopped = true;
   });
   let report: StatusReport | undefined;
-  let ink: ReturnType<typeof render> | undefined;
+  const table = options.isInteractive ? await createLiveTable() : undefined;
   try {
     while (!isStopped) {
       report = await collectStatus(options.admins, report);
-      if (options.isInteractive) {
-        const element = React.createElement(StatusTable, { report });
-        if (ink) ink.rerender(element);
-        else ink = render(element, { exitOnCtrlC: false, patchConsole: false });
+      if (table) {
+        table.draw(report);
       } else {
         const time = report.takenAt.slice(11, 19);
         for (const status of report.brokers) options.print(`${time} ${formatBrokerLine(status)}`);
@@ -64,7 +59,23 @@ async function watch(options: StatusOptions): Promise<StatusReport> {
       clearTimeout(timer);
     }
   } finally {
-    ink?.unmount();
+    table?.close();
   }
   return report!;
+}
+
+/** The live table on a terminal. Ink and React cost tens of MB and startup time: loaded only here, when a person watches. */
+async function createLiveTable(): Promise<{ draw(report: StatusReport): void; close(): void }> {
+  const [{ render }, React, { StatusTable }] = await Promise.all([import('ink'), import('react'), import('../ui/index.js')]);
+  let instance: ReturnType<typeof render> | undefined;
+  return {
+    draw(report) {
+      const element = React.createElement(StatusTable, { report });
+      if (instance) instance.rerender(element);
+      else instance = render(element, { exitOnCtrlC: false, patchConsole: false });
+    },
+    close() {
+      instance?.unmount();
+    },
+  };
 }
