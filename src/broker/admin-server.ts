@@ -35,6 +35,7 @@ export interface ClusterView {
  *   GET /metrics          Prometheus text (prom-client)
  *   GET /api/broker       the broker's figures (the snapshot of rsb.broker.health)
  *   GET /api/services     services, their policies, traffic by method and outcome, instances with their circuits
+ *                         (services requested but without instances included)
  *   GET /api/connections  connections past SETUP
  *   GET /api/cluster      the brokers of its cluster
  */
@@ -111,7 +112,7 @@ export class AdminServer {
         this.send(response, 200, { ...this.broker.snapshot(), adminPort: this.boundPort });
         return;
       case '/api/services':
-        this.send(response, 200, { broker: this.broker.id, services: this.broker.registry.list() });
+        this.send(response, 200, { broker: this.broker.id, services: this.broker.registry.list({ isIncludingIdle: true }) });
         return;
       case '/api/connections':
         this.send(response, 200, { broker: this.broker.id, connections: this.broker.listConnections() });

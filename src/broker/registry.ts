@@ -149,11 +149,11 @@ export class ServiceRegistry {
     return count;
   }
 
-  /** Services with instances, or with traffic counted, by key. */
-  list(): ServiceSummary[] {
+  /** Services with instances by key; with `isIncludingIdle`, also those without instances that requests were sent to. */
+  list(options: { isIncludingIdle?: boolean } = {}): ServiceSummary[] {
     const now = this.now();
     return [...this.byKey.values()]
-      .filter((entry) => entry.instances.length > 0 || entry.methods.size > 0)
+      .filter((entry) => entry.instances.length > 0 || (options.isIncludingIdle === true && entry.methods.size > 0))
       .sort((a, b) => a.key.localeCompare(b.key))
       .map((entry) => {
         const methods = Object.fromEntries([...entry.methods.values()].map((stats) => [stats.method, stats.toJSON()]));
