@@ -3,7 +3,8 @@ import { AdminServer, Broker, type BrokerOptions } from '../../src/broker/index.
 
 /**
  * Brokers and peers started in the test process, on 127.0.0.1 with free ports, each
- * stopped after its test: `const { broker, own } = useCleanups()` then `own(thing, stop)`.
+ * stopped after its test: `const { startBroker, own } = useInProcessBrokers()` in a
+ * describe block, then `own(thing, stop)` for anything else a test starts.
  */
 export function useInProcessBrokers(): {
   startBroker(options?: Partial<BrokerOptions>): Promise<Broker>;
