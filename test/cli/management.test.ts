@@ -80,6 +80,21 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
     }
   });
 
+  it('names the admin port in use when it cannot serve the admin API, and exits non-zero', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stdout, stderr } = await runRsb(['start', '--port', '0', '--admin-port', String(port)]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`admin server cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+      expect(stderr).toContain('--no-admin');
+      expect(stdout).not.toContain('listening on');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   it('exits 7 when no broker answers at the admin address', async () => {
     const port = await freePort();
     const { code, stderr } = await runRsb(['status', '--broker', `127.0.0.1:${port}`]);
