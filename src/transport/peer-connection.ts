@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectError, ConnectionClosedError, SetupRejectedError } from '../errors.js';
 import {
+  answerWireKeepalive,
   createSetupFrame,
   DEFAULT_KEEPALIVE_MS,
   DEFAULT_LIFETIME_MS,
@@ -185,7 +186,7 @@ export class PeerConnection implements ConnectionHandler {
       case FRAME_TYPE.KEEPALIVE: {
         const flags = readWireFlags(buf, start);
         if (flags & FLAG.RESPOND) {
-          this.connection.sendFrame({ type: FRAME_TYPE.KEEPALIVE, streamId: 0, flags: 0, lastReceivedPosition: 0n, data: Buffer.alloc(0) });
+          this.connection.sendEncoded(answerWireKeepalive(buf, start, end));
         } else {
           this.handshake?.resolve();
         }
@@ -252,8 +253,13 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<Sock
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const hint = error.code === 'ECONNREFUSED' ? 'Is a broker running there? Start one with `rsb start`.' : undefined;
-      reject(new ConnectError(`could not connect to ${host}:${port}: ${error.code ?? error.message}`, hint, { cause: error }));
+      reject(describeConnectFailure(host, port, error));
     });
   });
+}
+
+/** The error a failed TCP connect becomes, worded the same for every rsb endpoint. */
+export function describeConnectFailure(host: string, port: number, error: NodeJS.ErrnoException): ConnectError {
+  const hint = error.code === 'ECONNREFUSED' ? 'Is a broker running there? Start one with `rsb start`.' : undefined;
+  return new ConnectError(`could not connect to ${host}:${port}: ${error.code ?? error.message}`, hint, { cause: error });
 }

@@ -1,3 +1,4 @@
 /** Ink components: numbers in through props, no sockets. */
 export { BrokerStatus, type BrokerStatusProps } from './BrokerStatus.js';
+export { MockStatus, type MockMethodRow, type MockStatusProps } from './MockStatus.js';
 export { StatusTable, type StatusTableProps } from './StatusTable.js';

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createToken } from '../../src/broker/index.js';
 import { SetupRejectedError } from '../../src/errors.js';
 import type { StatusReport } from '../../src/status/index.js';
 import { Caller, connectService } from '../support/lean-peers.js';
@@ -122,6 +123,28 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
       await expect(Caller.connect(port)).rejects.toBeInstanceOf(SetupRejectedError);
       await broker.waitForOutput(/refused at SETUP: this broker requires authentication/);
     } finally {
+      await broker.stop();
+    }
+  });
+
+  it('lets rsb mock, rsb call and rsb services in with --token (or RSB_TOKEN), and rsb call without one is refused', async () => {
+    const { broker, port } = await startBrokerProcess(['--auth', 'jwt', '--jwt-secret', 'cli-secret', '--no-admin']);
+    const address = `127.0.0.1:${port}`;
+    const serviceToken = (await createToken({ sub: 'svc-mock', services: ['svc'], routes: [], secret: 'cli-secret' })).token;
+    const callerToken = (await createToken({ sub: 'cli', services: [], routes: ['svc.*'], secret: 'cli-secret' })).token;
+    const mock = new RsbProcess(['mock', 'svc', '--broker', address, '--token', serviceToken]);
+    try {
+      await mock.waitForOutput(/rsb mock svc ready: 1 instance\(s\)/, 20_000);
+      expect(await runRsb(['call', 'svc.echo', '-d', 'hi', '--broker', address, '--token', callerToken])).toMatchObject({ code: 0, stdout: 'hi\n' });
+      expect(await runRsb(['call', 'svc.echo', '-d', 'env', '--broker', address], { env: { RSB_TOKEN: callerToken } })).toMatchObject({ code: 0, stdout: 'env\n' });
+      const refused = await runRsb(['call', 'svc.echo', '-d', 'hi', '--broker', address], { env: { RSB_TOKEN: '' } });
+      expect(refused.code).toBe(7);
+      expect(refused.stderr).toContain('this broker requires authentication');
+      const services = await runRsb(['services', '--broker', address, '--token', callerToken]);
+      expect(services.code, services.stderr).toBe(0);
+      expect(services.stdout).toMatch(/svc +rsb-mock-svc/);
+    } finally {
+      await mock.stop();
       await broker.stop();
     }
   });
