@@ -33,7 +33,7 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
     const { broker, port } = await startBrokerProcess(['--config', config]);
     try {
       const adminUrl = (await broker.waitForOutput(/admin API and metrics on (http:\/\/[\d.]+:\d+)/))[1]!;
-      expect(broker.stdout).toContain('balancing round-robin, no authentication, circuit breakers (5 in a row or 50% over 10 s), 1 rate limit rule, 1 service rule');
+      await broker.waitForOutput(/balancing round-robin, no authentication, circuit breakers \(5 in a row or 50% over 10 s\), 1 rate limit rule, 1 service rule\n/);
       expect((await fetch(`${adminUrl}/healthz`)).status).toBe(200);
       const service = await connectService(port, { name: 'calc-1', services: ['calc'] });
       const caller = await Caller.connect(port);
@@ -117,6 +117,8 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
     expect(claims.exp - claims.iat).toBe(3_600);
     const { broker, port } = await startBrokerProcess(['--auth', 'jwt', '--jwt-secret', 'cli-secret', '--no-admin']);
     try {
+      // The line that says what the broker manages comes after the admin line, when there is one.
+      await broker.waitForOutput(/^balancing round-robin, JWT authentication \(HS256\)$/m);
       expect(broker.stdout).not.toContain('admin API');
       const caller = await Caller.connect(port, { token });
       await caller.close();
