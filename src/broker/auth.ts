@@ -90,11 +90,11 @@ export class JwtAuthenticator {
     } catch (error) {
       throw new AuthenticationRefused(explainJoseError(error, this.algorithm), { cause: error });
     }
-    return grantOf(payload);
+    return readGrant(payload);
   }
 }
 
-function grantOf(payload: JWTPayload): Grant {
+function readGrant(payload: JWTPayload): Grant {
   if (typeof payload.sub !== 'string' || payload.sub === '') throw new AuthenticationRefused('the token has no "sub" claim naming who it is for');
   const list = (claim: 'services' | 'routes'): string[] => {
     const value = payload[claim];

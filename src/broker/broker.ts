@@ -3,7 +3,7 @@ import { ListenError } from '../errors.js';
 import { encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH } from '../protocol/index.js';
 import { JwtAuthenticator, type JwtKeyOptions } from './auth.js';
 import { CIRCUIT_STATE } from './circuit-breaker.js';
-import { appRateLimits, DEFAULT_MANAGEMENT, resolveServicePolicy, type ManagementOptions } from './policy.js';
+import { listAppRateLimits, DEFAULT_MANAGEMENT, resolveServicePolicy, type ManagementOptions } from './policy.js';
 import { AppRateLimits } from './rate-limiter.js';
 import { ServiceRegistry } from './registry.js';
 import { Router, type LocalRoute } from './router.js';
@@ -124,7 +124,7 @@ export class Broker {
       () => this.now,
     );
     this.authenticator = this.options.auth ? new JwtAuthenticator(this.options.auth) : null;
-    this.appLimits = new AppRateLimits(appRateLimits(this.options));
+    this.appLimits = new AppRateLimits(listAppRateLimits(this.options));
     this.router = new Router(this, this.buildLocalRoutes());
     this.server = createServer((socket) => this.accept(socket));
   }

@@ -164,7 +164,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     maxInFlightPerInstance: flags.maxInFlight ?? file.maxInFlightPerInstance ?? DEFAULT_BROKER_OPTIONS.maxInFlightPerInstance,
     requestTimeoutMs: flags.requestTimeout !== undefined ? parseDuration(flags.requestTimeout, '--request-timeout') : (file.requestTimeout ?? 0),
     circuitBreaker: resolveCircuitBreaker(flags.circuitBreaker, file.circuitBreaker),
-    services: new Map(Object.entries(file.services ?? {}).map(([pattern, rule]) => [pattern, toServiceRule(rule)])),
+    services: new Map(Object.entries(file.services ?? {}).map(([pattern, rule]) => [pattern, readServiceRule(rule)])),
     apps: new Map(Object.entries(file.apps ?? {}).map(([pattern, rule]): [string, AppRule] => [pattern, rule])),
     auth: resolveAuth(flags, file.auth, baseDir),
   };
@@ -173,7 +173,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
 
 type FileCircuitBreaker = z.output<typeof circuitBreaker>;
 
-function toBreakerSettings(file: FileCircuitBreaker): Partial<CircuitBreakerSettings> {
+function readBreakerSettings(file: FileCircuitBreaker): Partial<CircuitBreakerSettings> {
   const settings: Partial<CircuitBreakerSettings> = {};
   if (file.consecutiveFailures !== undefined) settings.consecutiveFailures = file.consecutiveFailures;
   if (file.errorRatio !== undefined) settings.errorRatio = file.errorRatio;
@@ -185,18 +185,18 @@ function toBreakerSettings(file: FileCircuitBreaker): Partial<CircuitBreakerSett
 }
 
 function resolveCircuitBreaker(flag: boolean | undefined, file: boolean | FileCircuitBreaker | undefined): CircuitBreakerSettings | null {
-  const fromFile = typeof file === 'object' ? toBreakerSettings(file) : {};
+  const fromFile = typeof file === 'object' ? readBreakerSettings(file) : {};
   const isOn = flag ?? (file !== undefined && file !== false);
   return isOn ? { ...DEFAULT_CIRCUIT_BREAKER, ...fromFile } : null;
 }
 
-function toServiceRule(rule: z.output<typeof serviceRule>): ServiceRule {
+function readServiceRule(rule: z.output<typeof serviceRule>): ServiceRule {
   return {
     ...(rule.loadBalancing ? { loadBalancing: rule.loadBalancing } : {}),
     ...(rule.rateLimit ? { rateLimit: rule.rateLimit } : {}),
     ...(rule.maxInFlightPerInstance !== undefined ? { maxInFlightPerInstance: rule.maxInFlightPerInstance } : {}),
     ...(rule.requestTimeout !== undefined ? { requestTimeoutMs: rule.requestTimeout } : {}),
-    ...(rule.circuitBreaker ? { circuitBreaker: toBreakerSettings(rule.circuitBreaker) } : {}),
+    ...(rule.circuitBreaker ? { circuitBreaker: readBreakerSettings(rule.circuitBreaker) } : {}),
   };
 }
 

@@ -13,19 +13,19 @@ export function createBrokerMetrics(broker: Broker): Registry {
   registry.setDefaultLabels({ broker: broker.id });
   const registers = [registry];
 
-  total('rsb_connections_refused_total', 'Connections turned away at the connection limit (--max-connections).', () => broker.stats.connectionsRefused);
-  gauge('rsb_connections', 'Connections past SETUP.', [], function () {
+  addTotal('rsb_connections_refused_total', 'Connections turned away at the connection limit (--max-connections).', () => broker.stats.connectionsRefused);
+  addGauge('rsb_connections', 'Connections past SETUP.', [], function () {
     this.set(broker.snapshot().connections);
   });
-  gauge('rsb_services', 'Services with at least one instance.', [], function () {
+  addGauge('rsb_services', 'Services with at least one instance.', [], function () {
     this.set(broker.registry.serviceCount);
   });
-  gauge('rsb_instances', 'Registered instances (a connection publishing a service).', [], function () {
+  addGauge('rsb_instances', 'Registered instances (a connection publishing a service).', [], function () {
     this.set(broker.registry.instanceCount);
   });
-  total('rsb_connections_accepted_total', 'TCP connections accepted.', () => broker.stats.connectionsAccepted);
-  total('rsb_setups_rejected_total', 'Connections refused at SETUP, bad credentials included.', () => broker.stats.setupsRejected);
-  counter('rsb_requests_total', 'Requests to services, by service, method and outcome.', ['service', 'method', 'outcome'], function () {
+  addTotal('rsb_connections_accepted_total', 'TCP connections accepted.', () => broker.stats.connectionsAccepted);
+  addTotal('rsb_setups_rejected_total', 'Connections refused at SETUP, bad credentials included.', () => broker.stats.setupsRejected);
+  addCounter('rsb_requests_total', 'Requests to services, by service, method and outcome.', ['service', 'method', 'outcome'], function () {
     this.reset();
     for (const entry of broker.registry.entries) {
       for (const stats of entry.methods.values()) {
@@ -36,20 +36,20 @@ export function createBrokerMetrics(broker: Broker): Registry {
       }
     }
   });
-  total('rsb_broker_requests_total', 'Requests the broker answered itself (its rsb.broker.* routes).', () => broker.stats.requestsAnswered);
-  counter('rsb_rejections_total', 'Requests answered REJECTED by the broker, by reason.', ['reason'], function () {
+  addTotal('rsb_broker_requests_total', 'Requests the broker answered itself (its rsb.broker.* routes).', () => broker.stats.requestsAnswered);
+  addCounter('rsb_rejections_total', 'Requests answered REJECTED by the broker, by reason.', ['reason'], function () {
     this.reset();
     REJECTION_NAMES.forEach((reason, index) => this.inc({ reason }, broker.rejections[index]!));
   });
-  total('rsb_frames_forwarded_total', 'Stream frames forwarded after the request (PAYLOAD, REQUEST_N, CANCEL, ERROR, EXT).', () => broker.stats.framesForwarded);
-  total('rsb_bytes_forwarded_total', 'Bytes of frames forwarded, requests included.', () => broker.stats.bytesForwarded);
-  gauge('rsb_instance_requests_in_flight', 'Requests in flight per instance.', ['service', 'app', 'uuid'], function () {
+  addTotal('rsb_frames_forwarded_total', 'Stream frames forwarded after the request (PAYLOAD, REQUEST_N, CANCEL, ERROR, EXT).', () => broker.stats.framesForwarded);
+  addTotal('rsb_bytes_forwarded_total', 'Bytes of frames forwarded, requests included.', () => broker.stats.bytesForwarded);
+  addGauge('rsb_instance_requests_in_flight', 'Requests in flight per instance.', ['service', 'app', 'uuid'], function () {
     this.reset();
     for (const entry of broker.registry.entries) {
       for (const instance of entry.instances) this.set({ service: entry.key, app: instance.session.app.name, uuid: instance.session.app.uuid }, instance.inFlight);
     }
   });
-  gauge('rsb_circuit_breaker_state', 'Circuit breaker state per instance: 1 for the state it is in.', ['service', 'app', 'uuid', 'state'], function () {
+  addGauge('rsb_circuit_breaker_state', 'Circuit breaker state per instance: 1 for the state it is in.', ['service', 'app', 'uuid', 'state'], function () {
     this.reset();
     for (const entry of broker.registry.entries) {
       for (const instance of entry.instances) {
@@ -63,17 +63,17 @@ export function createBrokerMetrics(broker: Broker): Registry {
   collectDefaultMetrics({ register: registry, prefix: 'rsb_process_' });
   return registry;
 
-  function gauge(name: string, help: string, labelNames: string[], collect: (this: Gauge) => void): void {
+  function addGauge(name: string, help: string, labelNames: string[], collect: (this: Gauge) => void): void {
     new Gauge({ name, help, labelNames, registers, collect });
   }
 
-  function counter(name: string, help: string, labelNames: string[], collect: (this: Counter) => void): void {
+  function addCounter(name: string, help: string, labelNames: string[], collect: (this: Counter) => void): void {
     new Counter({ name, help, labelNames, registers, collect });
   }
 
   /** A counter without labels that shows one of the broker's running totals. */
-  function total(name: string, help: string, read: () => number): void {
-    counter(name, help, [], function () {
+  function addTotal(name: string, help: string, read: () => number): void {
+    addCounter(name, help, [], function () {
       this.reset();
       this.inc(read());
     });

@@ -62,6 +62,6 @@ export function resolveServicePolicy(options: ManagementOptions, serviceKey: str
   };
 }
 
-export function appRateLimits(options: ManagementOptions): Map<string, RateLimit | undefined> {
+export function listAppRateLimits(options: ManagementOptions): Map<string, RateLimit | undefined> {
   return new Map([...options.apps].filter(([, rule]) => rule.rateLimit).map(([pattern, rule]) => [pattern, rule.rateLimit]));
 }
