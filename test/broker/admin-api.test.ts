@@ -55,6 +55,8 @@ describe('admin API', () => {
     expect(value('rsb_request_duration_seconds_bucket', { service: 'calc', le: '+Inf' })).toBe(30);
     expect(value('rsb_request_duration_seconds_sum', { service: 'calc' })).toBeGreaterThan(0);
     expect(value('rsb_instance_requests_in_flight', { service: 'calc' })).toBe(0);
+    expect(value('rsb_process_resident_memory_bytes')).toBeGreaterThan(1_000_000);
+    expect(value('rsb_process_cpu_seconds_total')).toBeGreaterThan(0);
   });
 
   it('answers /healthz and /readyz, and /readyz turns 503 when the broker stops', async () => {
