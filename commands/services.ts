@@ -4,6 +4,7 @@ import { RsbCommand } from '../src/cli/base-command.js';
 import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { parseDuration } from '../src/cli/parse.js';
 import { ConnectError } from '../src/errors.js';
+import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
 import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/sdk/index.js';
 
 export default class Services extends RsbCommand {
@@ -11,10 +12,15 @@ export default class Services extends RsbCommand {
   static override description =
     'Asks each broker its own route rsb.broker.services (any RSocket client can) and prints, per broker, one row per ' +
     'instance: service, app name, uuid, address, requests in flight and when it connected. Exit 7 when no broker answers.';
-  static override examples = ['<%= config.bin %> services', '<%= config.bin %> services --broker 127.0.0.1:9999 --broker 127.0.0.1:10000 --json'];
+  static override examples = [
+    '<%= config.bin %> services',
+    '<%= config.bin %> services --broker 127.0.0.1:9999 --broker 127.0.0.1:10000 --json',
+    '<%= config.bin %> services --cluster default   # every broker of `rsb cluster up`',
+  ];
   static override enableJsonFlag = true;
 
   static override flags = {
+    ...BROKER_TARGET_FLAGS,
     broker: Flags.string({ description: `Broker host:port to ask (repeatable). Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}.`, multiple: true }),
     timeout: Flags.string({ description: 'Time to wait for each broker.', default: '5s' }),
     token: TOKEN_FLAG,
@@ -24,6 +30,8 @@ export default class Services extends RsbCommand {
     const { flags } = await this.parse(Services);
     const report = await listServices({
       brokers: resolveBrokerAddresses(flags.broker),
+      cluster: flags.cluster,
+      stateDir: flags['state-dir'],
       timeoutMs: parseDuration(flags.timeout, '--timeout'),
       token: flags.token,
     });

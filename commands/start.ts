@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT, LB_STRATEGY, resolveNodeSettings } from '../src/broker/index.js';
 import { runBrokerNode } from '../src/broker/run-node.js';
@@ -21,6 +22,7 @@ export default class Start extends RsbCommand {
     '<%= config.bin %> start --auth jwt --jwt-secret "$SECRET"',
     'RSB_JWT_SECRET=... <%= config.bin %> start --auth jwt',
     '<%= config.bin %> start --config broker.yaml --port 10000',
+    '<%= config.bin %> start --port 9999 --id b1 --cluster-file brokers.json   # push the list in brokers.json to every client',
   ];
 
   static override flags = {
@@ -52,6 +54,11 @@ export default class Start extends RsbCommand {
       max: DEFAULT_BROKER_OPTIONS.maxFrameLength,
     }),
     'setup-timeout': Flags.string({ description: 'Close a connection that sends no SETUP within this time. [default: 10s]' }),
+    'cluster-file': Flags.string({
+      description:
+        'JSON file {"name", "brokers": [{"id", "host", "port"}]} listing the cluster this broker belongs to: pushed to every client ' +
+        '(METADATA_PUSH, a com.rsb.broker.list CloudEvent), and again whenever the file changes. `rsb cluster up` passes its state file.',
+    }),
   };
 
   async run(): Promise<void> {
@@ -74,6 +81,7 @@ export default class Start extends RsbCommand {
       maxConnections: flags['max-connections'],
       maxFrameSize: flags['max-frame-size'],
       setupTimeout: flags['setup-timeout'],
+      ...(flags['cluster-file'] ? { clusterFile: path.resolve(flags['cluster-file']) } : {}),
     });
     await runBrokerNode({
       broker: settings.broker,

@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
+import { CLUSTER_FLAGS } from '../src/cli/cluster-flags.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { parseAddress, parseDuration } from '../src/cli/parse.js';
 import { UsageError } from '../src/errors.js';
-import { runStatus, type StatusReport } from '../src/status/index.js';
+import { readClusterAdminsFromState, runStatus, type StatusReport } from '../src/status/index.js';
 
 export default class Status extends RsbCommand {
   static override summary = "Show brokers' connections, services, instances, circuits and traffic, from their admin API.";
@@ -15,6 +16,7 @@ export default class Status extends RsbCommand {
   static override examples = [
     '<%= config.bin %> status',
     '<%= config.bin %> status --broker 127.0.0.1:7877 --json',
+    '<%= config.bin %> status --cluster default',
     '<%= config.bin %> status --broker 127.0.0.1:9998 --cluster-of   # every broker that one lists in /api/cluster',
     '<%= config.bin %> status --watch',
   ];
@@ -27,7 +29,8 @@ export default class Status extends RsbCommand {
       multiple: true,
       exclusive: ['cluster'],
     }),
-    cluster: Flags.string({ description: 'Name of a cluster started with `rsb cluster up`: every broker of it.', exclusive: ['broker'] }),
+    cluster: Flags.string({ description: 'Name of a cluster started with `rsb cluster up`: every broker of it, at the admin ports its state records.', exclusive: ['broker'] }),
+    'state-dir': CLUSTER_FLAGS['state-dir'],
     'cluster-of': Flags.boolean({ description: 'Also read every broker the given broker lists in its /api/cluster.', default: false }),
     watch: Flags.boolean({ char: 'w', description: 'Keep reading until Ctrl-C: a live table on a terminal.', default: false }),
     interval: Flags.string({ description: 'Time between readings with --watch.', default: '1s' }),
@@ -38,16 +41,13 @@ export default class Status extends RsbCommand {
     if (flags.watch && this.jsonEnabled()) {
       throw new UsageError('--watch and --json do not go together', 'Run `rsb status --json` repeatedly to poll, or --watch to look.');
     }
-    if (flags.cluster !== undefined) {
-      throw new UsageError(
-        `cannot read cluster ${JSON.stringify(flags.cluster)}: this build has no cluster state yet (rsb cluster up)`,
-        'Give a broker\'s admin address with --broker, and --cluster-of to follow the brokers it lists.',
-      );
-    }
-    const admins = (flags.broker ?? ['127.0.0.1:9998']).map((text) => {
-      const { host, port } = parseAddress(text, '--broker');
-      return `${host}:${port}`;
-    });
+    const admins =
+      flags.cluster !== undefined
+        ? readClusterAdminsFromState(flags.cluster, flags['state-dir'])
+        : (flags.broker ?? ['127.0.0.1:9998']).map((text) => {
+            const { host, port } = parseAddress(text, '--broker');
+            return `${host}:${port}`;
+          });
     return runStatus({
       admins,
       isFollowingCluster: flags['cluster-of'],

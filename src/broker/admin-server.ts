@@ -7,8 +7,6 @@ import { createBrokerMetrics } from './metrics.js';
 export interface AdminServerOptions {
   host: string;
   port: number;
-  /** The brokers of this broker's cluster, for /api/cluster; absent when it runs alone. */
-  cluster?: () => ClusterView;
 }
 
 /** One broker as `/api/cluster` lists it. */
@@ -82,10 +80,17 @@ export class AdminServer {
     });
   }
 
-  /** The brokers of the cluster as this broker knows them; itself alone when it has no cluster. */
+  /** The brokers of the cluster as this broker knows them (its cluster file, see ClusterMembership); itself alone when it has none. */
   clusterView(): ClusterView {
-    if (this.options.cluster) return this.options.cluster();
-    return { brokers: [{ id: this.broker.id, host: this.broker.options.host, port: this.broker.port, adminPort: this.boundPort, isSelf: true }] };
+    const cluster = this.broker.membership.cluster;
+    const self: ClusterMember = { id: this.broker.id, host: this.broker.options.host, port: this.broker.port, adminPort: this.boundPort, isSelf: true };
+    if (!cluster) return { brokers: [self] };
+    return {
+      name: cluster.name,
+      brokers: cluster.brokers.map((member) =>
+        member.id === self.id ? self : { id: member.id, host: member.host, port: member.port, ...(member.adminPort ? { adminPort: member.adminPort } : {}), isSelf: false },
+      ),
+    };
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

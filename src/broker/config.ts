@@ -134,6 +134,8 @@ export interface StartFlags {
   maxConnections?: number;
   maxFrameSize?: number;
   setupTimeout?: string;
+  /** Absolute path of the cluster file (`--cluster-file`, see ClusterMembership). */
+  clusterFile?: string;
 }
 
 export interface NodeSettings {
@@ -167,6 +169,7 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     services: new Map(Object.entries(file.services ?? {}).map(([pattern, rule]) => [pattern, readServiceRule(rule)])),
     apps: new Map(Object.entries(file.apps ?? {}).map(([pattern, rule]): [string, AppRule] => [pattern, rule])),
     auth: resolveAuth(flags, file.auth, baseDir),
+    ...(flags.clusterFile ? { clusterFile: flags.clusterFile } : {}),
   };
   return { broker, admin: isAdminOn ? { host: flags.adminHost ?? fileAdmin.host ?? DEFAULT_BROKER_OPTIONS.host, port: adminPort } : null };
 }

@@ -11,5 +11,6 @@ export { DEFAULT_MANAGEMENT, type AppRule, type ManagementOptions, type ServiceR
 export type { RateLimit } from './rate-limiter.js';
 export type { ServiceSummary } from './registry.js';
 export type { InstanceSummary } from './service-instance.js';
+export { parseClusterFile, readClusterFile, type ClusterDefinition } from './cluster-membership.js';
 export type { Session } from './session.js';
 export { OUTCOME_NAMES, REJECTION_NAMES, type OutcomeName, type RejectionName } from './traffic-stats.js';

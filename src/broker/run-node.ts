@@ -60,9 +60,10 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
       throw error;
     }
   }
-  print(`rsb broker ${broker.id} listening on ${host}:${port}`);
+  // "listening on" comes last: once a script or `rsb cluster up` sees it, the admin API is up too.
   if (admin) print(`admin API and metrics on ${admin.url} (/healthz /readyz /metrics /api/services /api/connections /api/cluster)`);
   print(describeManagement(broker.options));
+  print(`rsb broker ${broker.id} listening on ${host}:${port}`);
   view.start();
   const signal = await waitForShutdownSignal();
   view.stop();
@@ -88,6 +89,11 @@ function describeManagement(options: BrokerOptions): string {
 }
 
 function describeEvent(event: BrokerEvent): string {
+  if (event.kind === 'cluster-changed') {
+    const brokers = event.brokers.map((entry) => `${entry.id} ${entry.host}:${entry.port}`).join(', ');
+    return `cluster ${event.cluster}: ${event.brokers.length} broker${event.brokers.length === 1 ? '' : 's'} (${brokers}), pushed to every client`;
+  }
+  if (event.kind === 'cluster-file-error') return `! cluster file ignored, keeping the last list: ${event.message}`;
   const who = `${event.session.app.name} (${event.session.remoteAddress})`;
   switch (event.kind) {
     case 'session-ready': {

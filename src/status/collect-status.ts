@@ -1,4 +1,6 @@
 import type { BrokerSnapshot, ClusterView, ConnectionSummary, ServiceSummary } from '../broker/index.js';
+import { checkClusterName, requireClusterState, resolveStateDir } from '../cluster/state.js';
+import { UsageError } from '../errors.js';
 
 /** One broker as `rsb status` sees it through its admin API. */
 export interface BrokerStatus {
@@ -51,6 +53,14 @@ export async function readBrokerStatus(admin: string): Promise<BrokerStatus> {
 export async function readClusterAdmins(admin: string): Promise<string[]> {
   const view = await getJson<ClusterView>(admin, '/api/cluster');
   return view.brokers.filter((member) => member.adminPort !== undefined).map((member) => `${member.host}:${member.adminPort}`);
+}
+
+/** The admin addresses of a cluster's brokers, from the state file of `rsb cluster up`. */
+export function readClusterAdminsFromState(name: string, stateDir?: string): string[] {
+  const state = requireClusterState(resolveStateDir(stateDir), checkClusterName(name));
+  const admins = state.brokers.filter((broker) => broker.adminPort > 0).map((broker) => `${broker.host}:${broker.adminPort}`);
+  if (admins.length === 0) throw new UsageError(`cluster ${name} records no admin port for its brokers`, 'Start it again with `rsb cluster up`.');
+  return admins;
 }
 
 /** Reads every broker at once. */

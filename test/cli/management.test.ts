@@ -1,12 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createToken } from '../../src/broker/index.js';
+import { createToken, type ClusterView } from '../../src/broker/index.js';
+import type { ClusterState } from '../../src/cluster/index.js';
 import { SetupRejectedError } from '../../src/errors.js';
 import type { StatusReport } from '../../src/status/index.js';
+import { killClusterProcesses, makeStateDir, runCluster } from '../support/cluster.js';
 import { Caller, connectService } from '../support/lean-peers.js';
 import { RsbProcess, runRsb, startBrokerProcess } from '../support/processes.js';
 
@@ -93,6 +95,33 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
       expect(stdout).not.toContain('listening on');
     } finally {
       await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('reads every broker of a cluster with --cluster, at the admin ports its state records, and each lists the others in /api/cluster', async () => {
+    const { dir, remove } = makeStateDir();
+    const stateFile = path.join(dir, 'mgmt.json');
+    try {
+      const up = await runCluster(dir, ['cluster', 'up', '-n', '2', '--base-port', '0', '--name', 'mgmt']);
+      expect(up.code, up.stderr).toBe(0);
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as ClusterState;
+      expect(state.brokers.map((broker) => broker.adminPort > 0)).toEqual([true, true]);
+      const status = await runCluster(dir, ['status', '--cluster', 'mgmt', '--json']);
+      expect(status.code, status.stderr).toBe(0);
+      const report = JSON.parse(status.stdout) as StatusReport;
+      expect(report.brokers.map((broker) => [broker.isUp, broker.broker?.id])).toEqual([
+        [true, 'mgmt-1'],
+        [true, 'mgmt-2'],
+      ]);
+      const cluster = (await (await fetch(`http://127.0.0.1:${state.brokers[0]!.adminPort}/api/cluster`)).json()) as ClusterView;
+      expect(cluster).toEqual({
+        name: 'mgmt',
+        brokers: state.brokers.map((broker, index) => ({ id: broker.id, host: broker.host, port: broker.port, adminPort: broker.adminPort, isSelf: index === 0 })),
+      });
+    } finally {
+      await runCluster(dir, ['cluster', 'down', '--name', 'mgmt']);
+      killClusterProcesses(stateFile);
+      remove();
     }
   });
 
