@@ -3,6 +3,7 @@ import { DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT } from '../src/broker/index
 import { runBrokerNode } from '../src/broker/run-node.js';
 import { RsbCommand } from '../src/cli/base-command.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
+import { parseDuration } from '../src/cli/parse.js';
 
 export default class Start extends RsbCommand {
   static override summary = 'Run a broker node in the foreground.';
@@ -20,6 +21,18 @@ export default class Start extends RsbCommand {
     port: Flags.integer({ char: 'p', description: 'TCP port to listen on (0: any free port).', default: DEFAULT_BROKER_PORT, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Address to listen on.', default: DEFAULT_BROKER_OPTIONS.host }),
     id: Flags.string({ description: 'Name of this broker node, shown to clients and in errors.', default: DEFAULT_BROKER_OPTIONS.id }),
+    'max-connections': Flags.integer({
+      description: 'Connections beyond this many are refused at once with ERROR[REJECTED_SETUP].',
+      default: DEFAULT_BROKER_OPTIONS.maxConnections,
+      min: 1,
+    }),
+    'max-frame-size': Flags.integer({
+      description: 'Largest frame accepted, in bytes (length prefix excluded); a larger one ends its connection with ERROR[CONNECTION_ERROR].',
+      default: DEFAULT_BROKER_OPTIONS.maxFrameLength,
+      min: 64,
+      max: DEFAULT_BROKER_OPTIONS.maxFrameLength,
+    }),
+    'setup-timeout': Flags.string({ description: 'Close a connection that sends no SETUP within this time.', default: '10s' }),
   };
 
   async run(): Promise<void> {
@@ -28,6 +41,9 @@ export default class Start extends RsbCommand {
       host: flags.host,
       port: flags.port,
       id: flags.id,
+      maxConnections: flags['max-connections'],
+      maxFrameLength: flags['max-frame-size'],
+      setupTimeoutMs: parseDuration(flags['setup-timeout'], '--setup-timeout'),
       isInteractive: isInteractiveTerminal(),
       print: (line) => this.log(line),
     });

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ListenError } from '../errors.js';
-import { ERROR_CODE, MAX_FRAME_LENGTH } from '../protocol/index.js';
+import { encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH } from '../protocol/index.js';
 import { ServiceRegistry } from './registry.js';
 import { Router, type LocalRoute } from './router.js';
 import { Session } from './session.js';
@@ -15,6 +15,13 @@ export interface BrokerOptions {
   maxFrameLength: number;
   /** A connection that has not sent SETUP within this time is closed. */
   setupTimeoutMs: number;
+  /** Connections beyond this many are refused with REJECTED_SETUP as they arrive. */
+  maxConnections: number;
+  /**
+   * Where the broker's even stream ids start on each connection (they count up from just
+   * after it and wrap below 2^31). Only tests move it, to reach the wrap quickly.
+   */
+  firstStreamIdAfter: number;
 }
 
 export const DEFAULT_BROKER_PORT = 9999;
@@ -25,10 +32,14 @@ export const DEFAULT_BROKER_OPTIONS: BrokerOptions = {
   id: 'broker-1',
   maxFrameLength: MAX_FRAME_LENGTH,
   setupTimeoutMs: 10_000,
+  maxConnections: 100_000,
+  firstStreamIdAfter: 0,
 };
 
 export interface BrokerStats {
   connectionsAccepted: number;
+  /** Connections turned away at the connection limit. */
+  connectionsRefused: number;
   requestsRouted: number;
   requestsRejected: number;
   /** Requests the broker answered itself (rsb.broker.* routes). */
@@ -59,6 +70,7 @@ export class Broker {
   readonly sessions = new Set<Session>();
   readonly stats: BrokerStats = {
     connectionsAccepted: 0,
+    connectionsRefused: 0,
     requestsRouted: 0,
     requestsRejected: 0,
     requestsAnswered: 0,
@@ -115,8 +127,24 @@ export class Broker {
   }
 
   private accept(socket: Socket): void {
+    if (this.sessions.size >= this.options.maxConnections) {
+      this.refuse(socket);
+      return;
+    }
     this.stats.connectionsAccepted++;
     this.sessions.add(new Session(socket, this));
+  }
+
+  /**
+   * Turns a connection away at the limit without waiting for its SETUP: the ERROR frame on
+   * stream 0 tells a client why (Protocol.md, REJECTED_SETUP: "the server rejected the setup").
+   */
+  private refuse(socket: Socket): void {
+    this.stats.connectionsRefused++;
+    socket.on('error', () => {});
+    const message = `broker ${this.id} is at its limit of ${this.options.maxConnections} connections: try another broker or later`;
+    socket.end(encodeFrame({ type: FRAME_TYPE.ERROR, streamId: 0, flags: 0, code: ERROR_CODE.REJECTED_SETUP, message }));
+    setTimeout(() => socket.destroy(), 2_000).unref();
   }
 
   nextSessionId(): number {

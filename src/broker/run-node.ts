@@ -1,8 +1,5 @@
-import { render } from 'ink';
-import React from 'react';
 import { formatCount, waitForShutdownSignal } from '../cli/output.js';
 import { nameErrorCode } from '../protocol/index.js';
-import { BrokerStatus } from '../ui/index.js';
 import { Broker, type BrokerEvent, type BrokerOptions, type BrokerSnapshot } from './broker.js';
 
 export interface RunNodeOptions extends Partial<BrokerOptions> {
@@ -15,7 +12,8 @@ export interface RunNodeOptions extends Partial<BrokerOptions> {
 /** The one call behind `rsb start`: runs a broker in the foreground until SIGINT/SIGTERM, then stops it cleanly. */
 export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnapshot> {
   const { isInteractive, print, ...brokerOptions } = options;
-  const view = isInteractive ? new InkView() : new PlainView(print);
+  // Ink (and React, and its layout engine) cost ~45 MB: loaded only when a person watches.
+  const view = isInteractive ? await InkView.create() : new PlainView(print);
   const broker = new Broker(brokerOptions, (event) => view.event(describeEvent(event)));
   const { host, port } = await broker.start();
   print(`rsb broker ${broker.id} listening on ${host}:${port}`);
@@ -98,18 +96,27 @@ class PlainView implements View {
   }
 }
 
+type InkModules = [typeof import('ink'), typeof import('react'), typeof import('../ui/index.js')];
+
 /** Ink: a status line redrawn twice a second, events kept above it. */
 class InkView implements View {
   private readonly events: { key: number; text: string }[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private instance: ReturnType<typeof render> | undefined;
+  private instance: ReturnType<InkModules[0]['render']> | undefined;
   private readonly meter = new RateMeter();
+
+  private constructor(private readonly modules: InkModules) {}
+
+  static async create(): Promise<InkView> {
+    return new InkView(await Promise.all([import('ink'), import('react'), import('../ui/index.js')]));
+  }
 
   event(text: string): void {
     this.events.push({ key: this.events.length, text });
   }
 
   start(broker: Broker): void {
+    const [{ render }, React, { BrokerStatus }] = this.modules;
     const draw = (): void => {
       const snapshot = broker.snapshot();
       const element = React.createElement(BrokerStatus, {

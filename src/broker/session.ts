@@ -54,7 +54,7 @@ export class Session implements ConnectionHandler {
   private readonly fragmented = new Map<number, FragmentedRequest>();
   /** Connections paused because this one's send queue was full. */
   private readonly blockedSources = new Set<Session>();
-  private readonly ids = new StreamIdAllocator(2, (id) => this.served.has(id));
+  private readonly ids: StreamIdAllocator;
   private state: SessionState = SESSION_STATE.AWAITING_SETUP;
   /** The first bytes seen while the first header is incomplete; null once it has been checked. */
   private firstBytes: Buffer | null = Buffer.alloc(0);
@@ -64,6 +64,7 @@ export class Session implements ConnectionHandler {
     private readonly broker: Broker,
   ) {
     this.id = broker.nextSessionId();
+    this.ids = new StreamIdAllocator(2, (id) => this.served.has(id), broker.options.firstStreamIdAfter);
     this.lastActivity = broker.clock;
     this.connection = new FramedConnection(socket, this, { maxFrameLength: broker.options.maxFrameLength });
   }

@@ -56,7 +56,7 @@ describe('broker interop with rsocket-js', () => {
             onExtension() {},
           };
         },
-        requestChannel(first, initialN, isCompleted, subscriber) {
+        requestChannel(first, _initialN, _isCompleted, subscriber) {
           // Answers each inbound item upper-cased.
           subscriber.onNext({ data: Buffer.from(first.data!.toString().toUpperCase()) }, false);
           subscriber.request(16);

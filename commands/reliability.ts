@@ -1,0 +1,26 @@
+import { Flags } from '@oclif/core';
+import { RsbCommand } from '../src/cli/base-command.js';
+import { EXIT_CODE } from '../src/cli/exit-codes.js';
+import { formatReliabilityReport, runReliability, type ReliabilityReport } from '../src/reliability/index.js';
+
+export default class Reliability extends RsbCommand {
+  static override summary = 'Prove the broker under bad input, backpressure, stream-id wrap and scale, and print one table.';
+  static override description =
+    'Each case runs on its own `rsb start` process on 127.0.0.1: scripted malformed frames and fuzzed connections while a valid client keeps ' +
+    'requests in flight; stream ids wrapping past 2^31-1; 1 GiB pushed at a service that stopped reading; 10,000 concurrent connections. ' +
+    `Exits ${EXIT_CODE.THRESHOLDS_FAILED} if any case does not hold.`;
+  static override examples = ['<%= config.bin %> reliability', '<%= config.bin %> reliability --quick --json'];
+  static override enableJsonFlag = true;
+
+  static override flags = {
+    quick: Flags.boolean({ description: 'Smaller sizes: 200 fuzzed connections, 256 MiB, 2,000 connections.', default: false }),
+  };
+
+  async run(): Promise<ReliabilityReport> {
+    const { flags } = await this.parse(Reliability);
+    const report = await runReliability({ isQuick: flags.quick, onProgress: (line) => this.logToStderr(line) });
+    for (const line of formatReliabilityReport(report)) this.log(line);
+    if (!report.isPassed) process.exitCode = EXIT_CODE.THRESHOLDS_FAILED;
+    return report;
+  }
+}

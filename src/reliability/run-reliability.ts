@@ -1,0 +1,77 @@
+import os from 'node:os';
+import { runBadInputCase } from './bad-input-case.js';
+import { runBackpressureCase } from './backpressure-case.js';
+import type { CaseResult } from './case-result.js';
+import { runScaleCase } from './scale-case.js';
+import { runStreamIdCase } from './stream-id-case.js';
+
+export interface ReliabilityOptions {
+  /** Smaller sizes (for CI and a first look): 200 fuzzed connections, 256 MiB, 2,000 connections. */
+  isQuick: boolean;
+  onProgress?: (line: string) => void;
+}
+
+export interface ReliabilityReport {
+  machine: { cpus: number; memoryGiB: number; node: string };
+  cases: CaseResult[];
+  totals: { connections: number; requestsSent: number; answered: number; errored: number; unanswered: number; brokerRestarts: number; peakBrokerRssBytes: number };
+  isPassed: boolean;
+}
+
+/** Every reliability case in turn, each on its own broker process; one table of what was tried and what held. */
+export async function runReliability(options: ReliabilityOptions): Promise<ReliabilityReport> {
+  const progress = options.onProgress ?? (() => {});
+  const quick = options.isQuick;
+  const plan: { name: string; run: () => Promise<CaseResult> }[] = [
+    { name: 'bad input', run: () => runBadInputCase({ fuzzConnections: quick ? 200 : 2_000 }) },
+    { name: 'stream ids', run: () => runStreamIdCase({ requests: quick ? 10_000 : 100_000 }) },
+    { name: 'backpressure', run: () => runBackpressureCase({ totalBytes: quick ? 256 * 2 ** 20 : 2 ** 30, stallMs: quick ? 1_500 : 3_000, rssBoundBytes: 256 * 2 ** 20 }) },
+    { name: 'scale', run: () => runScaleCase({ connections: quick ? 2_000 : 10_000 }) },
+  ];
+  const cases: CaseResult[] = [];
+  for (const step of plan) {
+    progress(`running ${step.name}...`);
+    const result = await step.run();
+    progress(`${step.name}: ${result.isPassed ? 'held' : 'FAILED'} — ${result.notes.join('; ')}`);
+    cases.push(result);
+  }
+  const sum = (pick: (result: CaseResult) => number): number => cases.reduce((total, result) => total + pick(result), 0);
+  return {
+    machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    cases,
+    totals: {
+      connections: sum((result) => result.connections),
+      requestsSent: sum((result) => result.requestsSent),
+      answered: sum((result) => result.answered),
+      errored: sum((result) => result.errored),
+      unanswered: sum((result) => result.unanswered),
+      brokerRestarts: sum((result) => result.brokerRestarts),
+      peakBrokerRssBytes: Math.max(...cases.map((result) => result.peakBrokerRssBytes)),
+    },
+    isPassed: cases.every((result) => result.isPassed),
+  };
+}
+
+/** The report as the table `rsb reliability` prints and the README shows. */
+export function formatReliabilityReport(report: ReliabilityReport): string[] {
+  const count = (value: number): string => value.toLocaleString('en-US');
+  const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  const lines = [
+    '| case | connections | requests sent | answered | errored | unanswered | broker restarts | peak broker RSS | held |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',
+  ];
+  for (const result of report.cases) {
+    lines.push(
+      `| ${result.name} | ${count(result.connections)} | ${count(result.requestsSent)} | ${count(result.answered)} | ${count(result.errored)} | ` +
+        `${count(result.unanswered)} | ${result.brokerRestarts} | ${mib(result.peakBrokerRssBytes)} | ${result.isPassed ? 'yes' : 'NO'} |`,
+    );
+  }
+  const totals = report.totals;
+  lines.push(
+    `| **all** | ${count(totals.connections)} | ${count(totals.requestsSent)} | ${count(totals.answered)} | ${count(totals.errored)} | ` +
+      `${count(totals.unanswered)} | ${totals.brokerRestarts} | ${mib(totals.peakBrokerRssBytes)} | ${report.isPassed ? 'yes' : 'NO'} |`,
+  );
+  lines.push('');
+  for (const result of report.cases) lines.push(`- ${result.name}: ${result.claim}. ${result.notes.join('; ')}`);
+  return lines;
+}
