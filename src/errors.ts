@@ -14,6 +14,7 @@ export const RSB_ERROR_CODE = {
   CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
   STREAM_IDS_EXHAUSTED: 'ERR_STREAM_IDS_EXHAUSTED',
   LISTEN: 'ERR_LISTEN',
+  TOPOLOGY: 'ERR_TOPOLOGY',
 } as const;
 export type RsbErrorCode = (typeof RSB_ERROR_CODE)[keyof typeof RSB_ERROR_CODE];
 
@@ -91,5 +92,12 @@ export class ConnectionClosedError extends RsbError {
 export class StreamIdsExhaustedError extends RsbError {
   constructor() {
     super(RSB_ERROR_CODE.STREAM_IDS_EXHAUSTED, 'no free stream id: a million consecutive ids are in use');
+  }
+}
+
+/** A broker or mock process that `rsb load` starts for its topology did not come up. */
+export class TopologyError extends RsbError {
+  constructor(message: string, hint?: string) {
+    super(RSB_ERROR_CODE.TOPOLOGY, message, hint);
   }
 }

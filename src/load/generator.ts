@@ -54,6 +54,9 @@ export interface IntervalSnapshot {
   health: GeneratorHealth;
   /** The first message seen of each outcome, once per run. */
   errorSamples: { outcome: number; message: string }[];
+  /** Run-relative times of the first and last error in the interval, ms; -1 when there was none. */
+  firstErrorAtMs: number;
+  lastErrorAtMs: number;
   isFinal: boolean;
 }
 
@@ -140,6 +143,8 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private maxTickLate = 0;
   private readonly eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
   private seenOutcomes = 0;
+  private firstErrorAt = -1;
+  private lastErrorAt = -1;
   private errorSamples: { outcome: number; message: string }[] = [];
 
   constructor(
@@ -279,7 +284,11 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.byEntry[entry * OUTCOME_COUNT + outcome]!++;
     if (target >= 0) this.byTarget[target * OUTCOME_COUNT + outcome]!++;
     this.phaseOutcomes[phase * OUTCOME_COUNT + outcome]!++;
-    if (outcome !== OUTCOME.OK && (this.seenOutcomes & (1 << outcome)) === 0) {
+    if (outcome === OUTCOME.OK) return;
+    const now = performance.now() - this.origin;
+    if (this.firstErrorAt < 0) this.firstErrorAt = now;
+    this.lastErrorAt = now;
+    if ((this.seenOutcomes & (1 << outcome)) === 0) {
       this.seenOutcomes |= 1 << outcome;
       this.errorSamples.push({ outcome, message });
     }
@@ -387,6 +396,8 @@ export class OpenLoopGenerator implements RequestObserver<number> {
         inFlight: this.inFlight,
       },
       errorSamples: this.errorSamples,
+      firstErrorAtMs: this.firstErrorAt,
+      lastErrorAtMs: this.lastErrorAt,
       isFinal,
     };
     this.pending = { snapshot, histograms: this.current, step: 0 };
@@ -399,13 +410,17 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.maxTickLate = 0;
     this.eventLoopDelay.reset();
     this.errorSamples = [];
+    this.firstErrorAt = -1;
+    this.lastErrorAt = -1;
     this.intervalStart = now;
     while (now >= this.phaseEnd && this.intervalPhase < lastPhase) {
       this.intervalPhase++;
       this.phaseEnd = this.schedule.phases[this.intervalPhase]!.endMs;
     }
     if (now >= this.phaseEnd) this.phaseEnd = Infinity;
-    this.intervalEnd = Math.min(now + this.plan.intervalMs, this.phaseEnd);
+    // On a grid from the start, so that every worker cuts its intervals at the same planned times.
+    const grid = (Math.floor(now / this.plan.intervalMs) + 1) * this.plan.intervalMs;
+    this.intervalEnd = Math.min(grid, this.phaseEnd);
   }
 
   private encodeStep(): void {

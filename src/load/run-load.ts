@@ -1,0 +1,350 @@
+import { writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { UsageError } from '../errors.js';
+import type { LoadTarget } from './connection-pool.js';
+import type { GeneratorPlan } from './generator.js';
+import { startGenerators, type LoadEngine } from './generator-host.js';
+import { compileProfile, type Schedule } from './profile.js';
+import { renderHtmlReport } from './report-html.js';
+import type { LoadReporter } from './reporter.js';
+import { labelMix } from './request-mix.js';
+import { LOAD_VERDICT, type FaultResult, type LegResult, type LoadResult, type LoadResultFile, type MaxResult } from './results.js';
+import { RunRecorder, type PhaseResult, type RunHistograms, type TimelineRow } from './run-recorder.js';
+import type { FaultSpec, LoadScenario } from './scenario.js';
+import { evaluateThresholds, formatMicros, type ThresholdInput, type ThresholdResult } from './thresholds.js';
+import { startTopology, useExistingBrokers, type Topology } from './topology.js';
+
+export interface RunLoadOptions {
+  scenario: LoadScenario;
+  /** Brokers to load as they are; when absent, rsb starts the scenario's topology and tears it down. */
+  brokers?: LoadTarget[];
+  /** First the same profile straight at the mocks (no broker), then through the brokers. */
+  isBaseline: boolean;
+  reporter: LoadReporter;
+  outFile?: string;
+  reportFile?: string;
+  /** Generators on this thread rather than worker threads (tests from the sources). */
+  isInThread?: boolean;
+  /** Resolves when the user asks to stop (SIGINT/SIGTERM): the run stops sending, drains and reports. */
+  interrupted?: Promise<string>;
+}
+
+/** Interval between timeline rows (and plain report lines). */
+const INTERVAL_MS = 1_000;
+/** Time between the generators being connected and the first intended send. */
+const START_DELAY_MS = 100;
+
+/**
+ * The one call behind `rsb load`: starts (or finds) the topology, runs the profile —
+ * first at the mocks' direct listeners with `--baseline` — evaluates thresholds, writes
+ * `--out` and `--report`, and tears down what it started, whatever happens.
+ */
+export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
+  const { scenario, reporter } = options;
+  validateBeforeRun(options);
+  let interruption: string | undefined;
+  void options.interrupted?.then((reason) => (interruption = reason));
+  const topology: Topology = options.brokers
+    ? useExistingBrokers(options.brokers)
+    : await startTopology(scenario.topology, { isDirectNeeded: options.isBaseline, log: (line) => reporter.event(line) });
+  const detail: LoadResultFile['detail'] = [];
+  let baseline: LegResult | undefined;
+  let run: LegResult;
+  let max: MaxResult | undefined;
+  try {
+    if (options.isBaseline) {
+      const leg = await runLeg({ ...options, label: 'baseline (no broker)', targets: [...topology.direct], faults: [], topology, legIndex: 0, legCount: 2, isInterrupted: () => interruption });
+      baseline = leg.result;
+      detail.push({ label: leg.result.label, timeline: leg.timeline, histograms: leg.histograms });
+    }
+    const leg = await runLeg({
+      ...options,
+      label: topology.brokers.length > 1 ? `through ${topology.brokers.length} brokers` : 'through the broker',
+      targets: [...topology.brokers],
+      faults: scenario.faults,
+      topology,
+      legIndex: options.isBaseline ? 1 : 0,
+      legCount: options.isBaseline ? 2 : 1,
+      isInterrupted: () => interruption,
+    });
+    run = leg.result;
+    max = leg.max;
+    detail.push({ label: leg.result.label, timeline: leg.timeline, histograms: leg.histograms });
+  } finally {
+    await topology.stop();
+  }
+  const thresholds = max ? [] : evaluateThresholds(scenario.thresholds, toThresholdInput(run));
+  const isValid = run.validity.isValid && (baseline?.validity.isValid ?? true);
+  const isPassed = max ? max.highestRate !== undefined : thresholds.every((threshold) => threshold.isPassed);
+  const verdict = !isValid && !max ? LOAD_VERDICT.INVALID_RUN : isPassed ? LOAD_VERDICT.PASSED : max?.limitedBy === 'generator' ? LOAD_VERDICT.INVALID_RUN : LOAD_VERDICT.THRESHOLDS_FAILED;
+  const result: LoadResult = {
+    scenario: scenario.name,
+    ...(scenario.description ? { description: scenario.description } : {}),
+    verdict,
+    exitCode: verdict === LOAD_VERDICT.PASSED ? 0 : verdict === LOAD_VERDICT.INVALID_RUN ? 4 : 3,
+    thresholds,
+    run,
+    ...(baseline ? { baseline, overhead: measureOverhead(baseline, run) } : {}),
+    ...(max ? { max } : {}),
+    files: { ...(options.outFile ? { out: options.outFile } : {}), ...(options.reportFile ? { report: options.reportFile } : {}) },
+  };
+  if (options.outFile) await writeFile(options.outFile, `${JSON.stringify({ ...result, detail } satisfies LoadResultFile, null, 2)}\n`);
+  if (options.reportFile) await writeFile(options.reportFile, renderHtmlReport({ ...result, detail }));
+  await reporter.finish(result);
+  return result;
+}
+
+function validateBeforeRun(options: RunLoadOptions): void {
+  if (options.brokers && options.scenario.faults.length > 0) {
+    throw new UsageError('faults need the self-started topology', 'Leave out --broker so that rsb starts (and may kill) the brokers itself.');
+  }
+  if (options.brokers && options.isBaseline) {
+    throw new UsageError('--baseline needs the self-started topology: the baseline runs straight at a mock rsb started', 'Leave out --broker.');
+  }
+  const schedule = compileProfile(options.scenario.profile);
+  if (schedule.totalRequests === 0) throw new UsageError('the profile sends no request', 'Give a rate above 0 and a duration.');
+}
+
+interface LegOptions extends RunLoadOptions {
+  label: string;
+  targets: LoadTarget[];
+  faults: FaultSpec[];
+  topology: Topology;
+  legIndex: number;
+  legCount: number;
+  isInterrupted: () => string | undefined;
+}
+
+interface LegOutcome {
+  result: LegResult;
+  timeline: TimelineRow[];
+  histograms: RunHistograms;
+  max: MaxResult | undefined;
+}
+
+async function runLeg(options: LegOptions): Promise<LegOutcome> {
+  const { scenario, reporter, targets } = options;
+  if (targets.length === 0) throw new UsageError(`nothing to send to ${options.label}`);
+  const schedule = compileProfile(scenario.profile);
+  const workers = scenario.workers;
+  const connectionsPerTarget = Math.max(1, Math.round(scenario.connections / workers));
+  const steps = new StepJudge(schedule, scenario);
+  let engine: LoadEngine | undefined;
+  let stoppedEarly: string | undefined;
+  let lastPhase = 0;
+  const recorder = new RunRecorder(schedule, labelMix(scenario.mix), targets, workers, (row) => {
+    reporter.row(row);
+    while (row.phase > lastPhase) finishPhase(lastPhase++);
+  });
+  let isRunning = true;
+  const finishPhase = (index: number): void => {
+    const phase = recorder.livePhase(index);
+    const verdict = steps.judge(phase);
+    reporter.phaseDone(phase, verdict?.thresholds);
+    if (verdict && !verdict.isHeld && !stoppedEarly && isRunning) {
+      stoppedEarly = `${phase.name} broke: ${verdict.reasons.join('; ')}`;
+      reporter.event(`stopping: ${stoppedEarly}`);
+      engine?.stop();
+    }
+  };
+  reporter.startLeg({ label: options.label, scenario: scenario.name, schedule, targets, workers, connectionsPerTarget, legIndex: options.legIndex, legCount: options.legCount });
+  const plans: GeneratorPlan[] = Array.from({ length: workers }, (_, worker) => ({
+    profile: scenario.profile,
+    mix: scenario.mix,
+    targets,
+    connectionsPerTarget,
+    timeoutMs: scenario.timeoutMs,
+    worker,
+    workers,
+    intervalMs: INTERVAL_MS,
+    appName: 'rsb-load',
+    seed: 1 + worker,
+  }));
+  engine = await startGenerators(
+    plans,
+    {
+      onInterval: (snapshot) => recorder.add(snapshot),
+      onPoolEvent: (event) => reporter.event(`${event.kind === 'connection-lost' ? '!' : '+'} ${targets[event.target]!.name}: ${event.kind.replace('-', ' ')}${event.kind === 'connection-lost' ? ` (${event.message})` : ''}`),
+    },
+    options.isInThread ?? false,
+  );
+  const startAt = performance.timeOrigin + performance.now() + START_DELAY_MS;
+  const faults = scheduleFaults(options.faults, options.topology, startAt, reporter);
+  const watch = setInterval(() => {
+    const reason = options.isInterrupted();
+    if (reason && !stoppedEarly) {
+      stoppedEarly = `stopped on ${reason}`;
+      reporter.event(`stopping on ${reason}: no more requests; waiting for those in flight`);
+      engine?.stop();
+    }
+  }, 100);
+  const startedAt = performance.now();
+  try {
+    await engine.run(startAt);
+  } finally {
+    isRunning = false;
+    clearInterval(watch);
+    faults.cancel();
+    await engine.close();
+  }
+  const elapsedMs = performance.now() - startedAt - START_DELAY_MS;
+  const ranForMs = stoppedEarly ? Math.min(elapsedMs, schedule.durationMs) : schedule.durationMs;
+  for (; lastPhase < schedule.phases.length; lastPhase++) {
+    if (stoppedEarly && schedule.phases[lastPhase]!.startMs >= ranForMs) break;
+    finishPhase(lastPhase);
+  }
+  const figures = recorder.figures();
+  const expected = stoppedEarly ? Math.min(schedule.totalRequests, Math.round(schedule.expectedBy(ranForMs))) : schedule.totalRequests;
+  const seconds = ranForMs / 1000;
+  const lagP99Us = figures.latency.scheduleLag?.p99 ?? 0;
+  const reasons: string[] = [];
+  if (lagP99Us > scenario.maxLagMs * 1000) {
+    reasons.push(`1% of requests left more than ${formatMicros(lagP99Us)} after their intended time (schedule lag p99 above ${formatMicros(scenario.maxLagMs * 1000)}): the generator could not keep its schedule`);
+  }
+  const result: LegResult = {
+    label: options.label,
+    targets: targets.map((target) => `${target.name} ${target.host}:${target.port}`),
+    profile: { kind: schedule.kind, durationMs: schedule.durationMs, phases: schedule.phases.length },
+    workers,
+    connectionsPerTarget,
+    elapsedMs,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+    requests: { expected, sent: figures.sent, ok: figures.ok, errors: figures.errors },
+    targetRate: seconds > 0 ? expected / seconds : 0,
+    achievedRate: seconds > 0 ? figures.ok / seconds : 0,
+    achievedPercent: expected > 0 ? (figures.ok / expected) * 100 : 0,
+    outcomes: figures.outcomes,
+    latency: figures.latency,
+    phases: figures.phases.map((phase) => ({ ...phase, ...(steps.verdicts.has(phase.index) ? { thresholds: steps.verdicts.get(phase.index)!.thresholds } : {}) })),
+    routes: figures.routes,
+    brokers: figures.brokers,
+    errorSamples: figures.errorSamples,
+    health: figures.health,
+    validity: { isValid: reasons.length === 0, reasons },
+    faults: faults.results.map((fault) => measureFault(fault, options.faults, recorder.timeline)),
+  };
+  reporter.endLeg(result);
+  return { result, timeline: recorder.timeline, histograms: recorder.histograms(), max: schedule.isStoppedAtFailure ? steps.summarize() : undefined };
+}
+
+/**
+ * For profiles that step up until something breaks: each finished step is judged on
+ * its own figures — its thresholds, and whether the generator kept its schedule.
+ */
+class StepJudge {
+  readonly verdicts = new Map<number, { isHeld: boolean; thresholds: ThresholdResult[]; reasons: string[]; isGeneratorLimit: boolean }>();
+
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly scenario: LoadScenario,
+  ) {}
+
+  judge(phase: PhaseResult): { isHeld: boolean; thresholds: ThresholdResult[]; reasons: string[] } | undefined {
+    if (!this.schedule.isStoppedAtFailure || this.verdicts.has(phase.index)) return this.verdicts.get(phase.index);
+    const seconds = (phase.endMs - phase.startMs) / 1000;
+    const thresholds = evaluateThresholds(this.scenario.thresholds, { latency: phase.latency, expected: phase.expected, sent: phase.sent, ok: phase.ok, errors: phase.errors, seconds });
+    const reasons = thresholds.filter((threshold) => !threshold.isPassed).map((threshold) => `${threshold.threshold} (measured ${threshold.measured})`);
+    const lagP99 = phase.lag?.p99 ?? 0;
+    const isGeneratorLimit = lagP99 > this.scenario.maxLagMs * 1000;
+    if (isGeneratorLimit) reasons.unshift(`schedule lag p99 ${formatMicros(lagP99)}: the generator could not keep up`);
+    const verdict = { isHeld: reasons.length === 0, thresholds, reasons, isGeneratorLimit };
+    this.verdicts.set(phase.index, verdict);
+    return verdict;
+  }
+
+  summarize(): MaxResult {
+    let held: PhaseResult | undefined;
+    for (const phase of this.schedule.phases) {
+      const verdict = this.verdicts.get(phase.index);
+      if (!verdict) break;
+      if (!verdict.isHeld) {
+        return {
+          highestRate: held?.targetRate,
+          highestStep: held?.name,
+          limitedBy: verdict.isGeneratorLimit ? 'generator' : 'thresholds',
+          brokenStep: { name: phase.name, rate: phase.fromRate, reasons: verdict.reasons },
+        };
+      }
+      held = { targetRate: phase.fromRate, name: phase.name } as PhaseResult;
+    }
+    return { highestRate: held?.targetRate, highestStep: held?.name, limitedBy: 'none' };
+  }
+}
+
+function toThresholdInput(leg: LegResult): ThresholdInput {
+  return { latency: leg.latency.corrected, expected: leg.requests.expected, sent: leg.requests.sent, ok: leg.requests.ok, errors: leg.requests.errors, seconds: leg.requests.expected / Math.max(1e-9, leg.targetRate) };
+}
+
+function measureOverhead(baseline: LegResult, run: LegResult): LoadResult['overhead'] {
+  const a = baseline.latency.corrected;
+  const b = run.latency.corrected;
+  if (!a || !b) return undefined;
+  return { p50: b.p50 - a.p50, p90: b.p90 - a.p90, p99: b.p99 - a.p99, p999: b.p999 - a.p999, max: b.max - a.max };
+}
+
+interface ScheduledFaults {
+  results: { spec: FaultSpec; firedAtMs: number | undefined; error?: string }[];
+  cancel(): void;
+}
+
+/** Fires each fault at its time on the leg's clock (kill or restart a broker or mock instance). */
+function scheduleFaults(faults: FaultSpec[], topology: Topology, startAtEpochMs: number, reporter: LoadReporter): ScheduledFaults {
+  const results: ScheduledFaults['results'] = faults.map((spec) => ({ spec, firedAtMs: undefined }));
+  const timers = results.map((entry) =>
+    setTimeout(
+      () => {
+        entry.firedAtMs = performance.timeOrigin + performance.now() - startAtEpochMs;
+        reporter.event(`fault at ${(entry.spec.atMs / 1000).toFixed(1)} s: ${entry.spec.action} ${entry.spec.target}`);
+        const action = entry.spec.action === 'kill' ? topology.kill(entry.spec.kind, entry.spec.index) : topology.restart(entry.spec.kind, entry.spec.index);
+        action.then(
+          () => reporter.event(`${entry.spec.target} ${entry.spec.action === 'kill' ? 'killed' : 'restarted'}`),
+          (error: unknown) => {
+            entry.error = error instanceof Error ? error.message : String(error);
+            reporter.event(`! fault ${entry.spec.action} ${entry.spec.target} failed: ${entry.error}`);
+          },
+        );
+      },
+      Math.max(0, startAtEpochMs + entry.spec.atMs - (performance.timeOrigin + performance.now())),
+    ),
+  );
+  return { results, cancel: () => timers.forEach((timer) => clearTimeout(timer)) };
+}
+
+/**
+ * The error window a fault caused: rows with errors from the fault's interval on, as
+ * long as each next row still has errors (or until the next fault), measured to the ms
+ * by the first and last error the generators saw.
+ */
+function measureFault(entry: ScheduledFaults['results'][number], faults: FaultSpec[], timeline: TimelineRow[]): FaultResult {
+  const { spec, firedAtMs } = entry;
+  const base = { target: spec.target, action: spec.action, atMs: spec.atMs, firedAtMs, ...(entry.error ? { error: entry.error } : {}) };
+  if (firedAtMs === undefined) return { ...base, errorWindow: undefined, recoveredAfterMs: undefined };
+  const nextFaultAt = Math.min(...faults.filter((other) => other.atMs > spec.atMs).map((other) => other.atMs), Infinity);
+  let fromMs: number | undefined;
+  let toMs = 0;
+  let errors = 0;
+  let isOpen = false;
+  for (const row of timeline) {
+    if (row.atMs < firedAtMs || row.atMs - row.seconds * 1000 > nextFaultAt) continue;
+    const rowErrors = Object.values(row.errors).reduce((sum, count) => sum + (count ?? 0), 0);
+    if (rowErrors === 0 || row.lastErrorAtMs < firedAtMs) {
+      if (fromMs !== undefined) {
+        isOpen = false;
+        break;
+      }
+      continue;
+    }
+    fromMs ??= Math.max(firedAtMs, row.firstErrorAtMs);
+    toMs = row.lastErrorAtMs;
+    errors += rowErrors;
+    isOpen = true;
+  }
+  if (fromMs === undefined) return { ...base, errorWindow: undefined, recoveredAfterMs: 0 };
+  // Errors still coming in the last row looked at: no recovery seen.
+  return { ...base, errorWindow: { fromMs, toMs, errors }, recoveredAfterMs: isOpen ? undefined : toMs - firedAtMs };
+}
+
+export function describeMachine(): string {
+  const list = cpus();
+  return `${list.length} × ${list[0]?.model ?? 'cpu'}, Node ${process.version}`;
+}
