@@ -63,6 +63,8 @@ export interface IntervalSnapshot {
 export interface GeneratorSink {
   onInterval(snapshot: IntervalSnapshot): void;
   onPoolEvent?(event: PoolEvent): void;
+  /** Tests only: each request's index, intended and actual send time (ms from the start). */
+  onSend?(index: number, intendedAt: number, sentAt: number): void;
 }
 
 /** Below this wait the scheduler spins on setImmediate (I/O is polled every turn); above, it sleeps on a timer and wakes this early. */
@@ -237,6 +239,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   }
 
   private sendOne(intendedAt: number, now: number): void {
+    this.sink.onSend?.(this.nextIndex, intendedAt, now);
     const j = this.nextIndex % PATTERN_LENGTH;
     const entry = this.pattern.entryOf[j]!;
     const phase = this.cursor.phase;

@@ -34,6 +34,11 @@ export class PlainReporter implements LoadReporter {
     this.print(text);
   }
 
+  connection(target: number, isUp: boolean, message: string): void {
+    const name = this.info?.targets[target]?.name ?? `target ${target + 1}`;
+    this.print(isUp ? `+ ${name}: connection restored` : `! ${name}: connection lost (${message})`);
+  }
+
   endLeg(): void {}
 
   finish(result: LoadResult): void {

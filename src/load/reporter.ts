@@ -26,6 +26,8 @@ export interface LoadReporter {
   phaseDone(phase: PhaseResult, thresholds?: ThresholdResult[]): void;
   /** Something happened: topology started, a fault fired, a connection was lost or restored. */
   event(text: string): void;
+  /** A generator lost, or got back, a connection to target `target` (index into the leg's targets). */
+  connection(target: number, isUp: boolean, message: string): void;
   endLeg(leg: LegResult): void;
   finish(result: LoadResult): Promise<void> | void;
 }
@@ -35,6 +37,7 @@ export const SILENT_REPORTER: LoadReporter = {
   row() {},
   phaseDone() {},
   event() {},
+  connection() {},
   endLeg() {},
   finish() {},
 };

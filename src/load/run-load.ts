@@ -164,7 +164,7 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     plans,
     {
       onInterval: (snapshot) => recorder.add(snapshot),
-      onPoolEvent: (event) => reporter.event(`${event.kind === 'connection-lost' ? '!' : '+'} ${targets[event.target]!.name}: ${event.kind.replace('-', ' ')}${event.kind === 'connection-lost' ? ` (${event.message})` : ''}`),
+      onPoolEvent: (event) => reporter.connection(event.target, event.kind === 'connection-restored', event.message),
     },
     options.isInThread ?? false,
   );

@@ -16,6 +16,8 @@ export interface TimelineRow {
   okRate: number;
   errors: OutcomeCounts;
   latency: Percentiles | undefined;
+  /** Corrected latency of the run so far. */
+  runLatency: Percentiles | undefined;
   lagP99Us: number;
   lagMaxUs: number;
   maxTickLateMs: number;
@@ -211,6 +213,7 @@ export class RunRecorder {
       okRate: ok / seconds,
       errors: errorCounts,
       latency: readPercentiles(this.rowCorrected),
+      runLatency: readPercentiles(this.corrected),
       lagP99Us: lag?.p99 ?? 0,
       lagMaxUs: lag?.max ?? 0,
       maxTickLateMs: health.maxTickLateMs,

@@ -64,6 +64,10 @@ class ManagedProcess {
     private readonly launch: (process: ManagedProcess) => Promise<ChildProcess>,
   ) {}
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get isRunning(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -187,8 +191,8 @@ export async function startTopology(spec: TopologySpec, options: StartTopologyOp
     await stop();
     throw error;
   }
-  for (const broker of brokers) options.log?.(`started ${broker.name} on ${HOST}:${broker.port}`);
-  for (const mock of mocks) options.log?.(`started ${mock.name}${mock.directPort ? ` (direct ${HOST}:${mock.directPort})` : ''}`);
+  for (const broker of brokers) options.log?.(`started ${broker.name} (pid ${broker.pid}) on ${HOST}:${broker.port}`);
+  for (const mock of mocks) options.log?.(`started ${mock.name} (pid ${mock.pid})${mock.directPort ? `, direct listener on ${HOST}:${mock.directPort}` : ''}`);
   const pick = (kind: 'broker' | 'mock', index: number): ManagedProcess => {
     const managed = (kind === 'broker' ? brokers : mocks)[index];
     if (!managed) throw new UsageError(`there is no ${kind}-${index + 1} in this topology`);

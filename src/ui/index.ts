@@ -1,2 +1,3 @@
 /** Ink components: numbers in through props, no sockets. */
 export { BrokerStatus, type BrokerStatusProps } from './BrokerStatus.js';
+export { LoadDashboard, drawProgressBar, drawSparkline, type LoadDashboardProps, type DashboardBroker, type DashboardLatency } from './LoadDashboard.js';

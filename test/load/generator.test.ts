@@ -106,3 +106,46 @@ describe('open-loop generator', () => {
     expect(byTarget(1, OUTCOME.OK)).toBeLessThan(250);
   });
 });
+
+describe('the scheduler', () => {
+  it('sends request k at or after its intended time, all due requests of a tick together, none early', async () => {
+    const server = await ResponderServer.listen({ host: '127.0.0.1', port: 0 }, ECHO_HANDLER);
+    try {
+      const sends: { index: number; intendedAt: number; sentAt: number }[] = [];
+      const generatorPlan = plan(server.port, { profile: { kind: PROFILE_KIND.RAMP, from: 1_000, to: 5_000, durationMs: 400 } });
+      const generator = new OpenLoopGenerator(generatorPlan, { onInterval() {}, onSend: (index, intendedAt, sentAt) => sends.push({ index, intendedAt, sentAt }) });
+      await generator.connect();
+      await generator.run(performance.timeOrigin + performance.now() + 20);
+      await generator.close();
+      const cursor = generator.schedule.cursor();
+      expect(sends).toHaveLength(1_200);
+      sends.forEach((send, k) => {
+        expect(send.index).toBe(k);
+        expect(send.intendedAt).toBe(cursor.timeOf(k));
+        expect(send.sentAt).toBeGreaterThanOrEqual(send.intendedAt);
+      });
+      // A tick sends everything due at it: a request already due when the previous one left, left in the same tick.
+      for (let k = 1; k < sends.length; k++) {
+        if (sends[k]!.intendedAt <= sends[k - 1]!.sentAt) expect(sends[k]!.sentAt).toBe(sends[k - 1]!.sentAt);
+        else expect(sends[k]!.sentAt).toBeGreaterThan(sends[k - 1]!.sentAt);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('shares one schedule between two generators: every request sent exactly once', async () => {
+    const server = await ResponderServer.listen({ host: '127.0.0.1', port: 0 }, ECHO_HANDLER);
+    try {
+      const indexes: number[] = [];
+      const generators = [0, 1].map((worker) => new OpenLoopGenerator(plan(server.port, { worker, workers: 2 }), { onInterval() {}, onSend: (index) => indexes.push(index) }));
+      await Promise.all(generators.map((generator) => generator.connect()));
+      const startAt = performance.timeOrigin + performance.now() + 20;
+      await Promise.all(generators.map((generator) => generator.run(startAt)));
+      await Promise.all(generators.map((generator) => generator.close()));
+      expect(indexes.sort((a, b) => a - b)).toEqual(Array.from({ length: 600 }, (_, k) => k));
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -134,3 +134,21 @@ describe('thresholds', () => {
     ]);
   });
 });
+
+describe('bench-scenarios/', () => {
+  it('holds the six shipped scenarios, every one valid against the schema', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const { loadScenarioFile } = await import('../../src/load/scenario.js');
+    const { compileProfile } = await import('../../src/load/profile.js');
+    const folder = new URL('../../bench-scenarios/', import.meta.url);
+    const files = (await readdir(folder)).filter((file) => file.endsWith('.yaml')).sort();
+    expect(files).toEqual(['daily-27m-ci.yaml', 'daily-27m.yaml', 'failover.yaml', 'max.yaml', 'peak-62k.yaml', 'smoke.yaml']);
+    const scenarios = Object.fromEntries(await Promise.all(files.map(async (file) => [file, await loadScenarioFile(new URL(file, folder).pathname)] as const)));
+    expect(compileProfile(scenarios['daily-27m.yaml']!.profile).totalRequests).toBe(27_000_000);
+    expect(compileProfile(scenarios['daily-27m-ci.yaml']!.profile).totalRequests).toBe(2_700_000);
+    expect(scenarios['peak-62k.yaml']!.profile).toMatchObject({ rate: 62_000 });
+    expect(scenarios['failover.yaml']!.topology.brokers).toBe(3);
+    expect(scenarios['failover.yaml']!.faults.map((fault) => `${fault.action} ${fault.target}`)).toEqual(['kill broker-2', 'restart broker-2']);
+    expect(scenarios['max.yaml']!.profile).toMatchObject({ kind: 'steps', isStoppedAtFailure: true });
+  });
+});

@@ -1,0 +1,157 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoadResult } from '../../src/load/index.js';
+import type { LoadResultFile } from '../../src/load/results.js';
+import { RsbProcess, runRsb, startBrokerProcess } from '../support/processes.js';
+
+/** On this shared two-core machine the generator's schedule lag says more about the neighbours than about rsb: tests that are not about validity allow a lot. */
+const RELAXED = ['--max-lag', '5s'];
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('rsb load', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rsb-load-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts its own broker and mock, prints a line a second and a summary, writes --out and --report, and exits 0 when thresholds pass', async () => {
+    const out = join(dir, 'results.json');
+    const report = join(dir, 'report.html');
+    const { code, stdout, stderr } = await runRsb(
+      ['load', '--qps', '400', '--duration', '2s', '--threshold', 'p99<30s', '--threshold', 'errors<0.1%', '--threshold', 'rate>=99%', '--out', out, '--report', report, ...RELAXED],
+      { timeoutMs: 40_000 },
+    );
+    expect(code, stderr + stdout).toBe(0);
+    expect(stdout).toMatch(/started broker-1 \(pid \d+\) on 127\.0\.0\.1:\d+/);
+    expect(stdout).toMatch(/started mock-1 \(pid \d+\)/);
+    expect(stdout).toContain('default through the broker: constant profile, 800 requests over 2.0 s (peak 400/s)');
+    expect(stdout.match(/^\s+\d+\.\d s\s+constant\s+target\s+400\/s\s+achieved/gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(stdout).toContain('requests   expected 800, sent 800, ok 800, errors 0');
+    expect(stdout).toMatch(/pass\s+p99<30s\s+measured/);
+    expect(stdout).toContain('verdict: passed (exit 0)');
+    const file = JSON.parse(await readFile(out, 'utf8')) as LoadResultFile;
+    expect(file.run.requests).toEqual({ expected: 800, sent: 800, ok: 800, errors: 0 });
+    expect(file.detail[0]!.timeline.length).toBeGreaterThanOrEqual(2);
+    expect(file.detail[0]!.histograms.corrected).toMatch(/^[A-Za-z0-9+/=]+$/);
+    const html = await readFile(report, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('Requests per second');
+    expect(html).toContain('Latency by percentile');
+    expect(html).not.toMatch(/<script|https?:\/\//);
+  }, 45_000);
+
+  it('exits 3 with the failing threshold named when a threshold fails, also under --json', async () => {
+    const { code, stdout, stderr } = await runRsb(['load', '--qps', '200', '--duration', '1s', '--threshold', 'p50<1us', '--threshold', 'errors<1%', '--json', ...RELAXED], { timeoutMs: 40_000 });
+    expect(code, stderr).toBe(3);
+    const result = JSON.parse(stdout) as LoadResult;
+    expect(result.verdict).toBe('thresholds-failed');
+    expect(result.exitCode).toBe(3);
+    expect(result.thresholds.map((threshold) => [threshold.threshold, threshold.isPassed])).toEqual([
+      ['p50<1us', false],
+      ['errors<1%', true],
+    ]);
+    expect(result.run.requests.sent).toBe(200);
+  }, 45_000);
+
+  it('exits 4 when the generator could not keep its schedule, whatever the thresholds say', async () => {
+    const { code, stdout, stderr } = await runRsb(['load', '--qps', '200', '--duration', '1s', '--threshold', 'p99<30s', '--max-lag', '0ms'], { timeoutMs: 40_000 });
+    expect(code, stderr).toBe(4);
+    expect(stdout).toContain('DID NOT keep its schedule');
+    expect(stdout).toContain('the generator could not keep its schedule');
+    expect(stdout).toContain('verdict: invalid-run (exit 4)');
+  }, 45_000);
+
+  it('refuses a bad threshold or scenario with exit 2 and one sentence, before starting anything', async () => {
+    const threshold = await runRsb(['load', '--threshold', 'p99 fast']);
+    expect(threshold.code).toBe(2);
+    expect(threshold.stderr).toContain('threshold "p99 fast" is not <metric><operator><value>');
+    expect(threshold.stdout).not.toContain('started broker');
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'name: bad\nprofile: { type: constant, rate: -5, duration: 1s }\n');
+    const scenario = await runRsb(['load', '--scenario', file]);
+    expect(scenario.code).toBe(2);
+    expect(scenario.stderr).toContain(`scenario ${file} is invalid: profile.rate: Too small: expected number to be >0`);
+  });
+
+  it('loads a broker it did not start, counting what it answers by kind: REJECTED with no service behind it', async () => {
+    const { broker, port } = await startBrokerProcess();
+    try {
+      const { code, stdout } = await runRsb(['load', '--broker', `127.0.0.1:${port}`, '--qps', '200', '--duration', '1s', '--threshold', 'errors<0.1%', '--json', ...RELAXED], { timeoutMs: 30_000 });
+      expect(code).toBe(3);
+      const result = JSON.parse(stdout) as LoadResult;
+      expect(result.run.outcomes).toEqual({ REJECTED: 200 });
+      expect(result.run.brokers).toEqual([{ name: 'broker-1', address: `127.0.0.1:${port}`, outcomes: { REJECTED: 200 } }]);
+      expect(result.run.errorSamples[0]).toMatchObject({ outcome: 'REJECTED', message: expect.stringContaining('svc') });
+    } finally {
+      await broker.stop();
+    }
+  }, 40_000);
+
+  it('runs a baseline straight at the mock first, then through the broker, and reports the overhead', async () => {
+    const { code, stdout, stderr } = await runRsb(['load', '--qps', '300', '--duration', '1s', '--baseline', '--json', ...RELAXED], { timeoutMs: 40_000 });
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as LoadResult;
+    expect(result.baseline?.label).toBe('baseline (no broker)');
+    expect(result.baseline?.targets[0]).toMatch(/^mock-1 \(direct\) 127\.0\.0\.1:\d+$/);
+    expect(result.baseline?.requests.ok).toBe(300);
+    expect(result.run.requests.ok).toBe(300);
+    expect(result.overhead?.p50).toBe(result.run.latency.corrected!.p50 - result.baseline!.latency.corrected!.p50);
+  }, 45_000);
+
+  it('fails over when a broker of three is killed mid-run: every request answered or counted, the error window reported', async () => {
+    const file = join(dir, 'failover.yaml');
+    await writeFile(
+      file,
+      [
+        'name: failover-test',
+        'topology: { brokers: 3, mocks: [{ service: svc, instances: 1 }] }',
+        'profile: { type: constant, rate: 600, duration: 3s }',
+        'timeout: 2s',
+        'faults: [{ at: 1s, action: kill, target: broker-2 }]',
+        'thresholds: ["rate>=90%"]',
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = await runRsb(['load', '--scenario', file, '--json', ...RELAXED], { timeoutMs: 40_000 });
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as LoadResult;
+    const { requests } = result.run;
+    expect(requests.sent).toBe(1800);
+    expect(requests.ok + requests.errors).toBe(1800);
+    expect(requests.ok).toBeGreaterThan(1700);
+    expect(result.run.brokers.map((broker) => broker.name)).toEqual(['broker-1', 'broker-2', 'broker-3']);
+    // Before the kill broker-2 took its third; after it, none.
+    expect(result.run.brokers[1]!.outcomes.OK).toBeGreaterThan(100);
+    expect(result.run.brokers[1]!.outcomes.OK).toBeLessThan(400);
+    const [fault] = result.run.faults;
+    expect(fault).toMatchObject({ target: 'broker-2', action: 'kill', atMs: 1000 });
+    expect(fault!.firedAtMs).toBeGreaterThan(990);
+    expect(fault!.recoveredAfterMs).toBeDefined();
+    if (fault!.errorWindow) expect(result.run.outcomes.CONNECTION_LOST).toBe(fault!.errorWindow.errors);
+  }, 45_000);
+
+  it('stops cleanly on Ctrl-C: reports what ran, and leaves no broker or mock behind', async () => {
+    const load = new RsbProcess(['load', '--qps', '200', '--duration', '60s', ...RELAXED]);
+    const brokerPid = Number((await load.waitForOutput(/started broker-1 \(pid (\d+)\)/, 20_000))[1]);
+    const mockPid = Number((await load.waitForOutput(/started mock-1 \(pid (\d+)\)/, 20_000))[1]);
+    await load.waitForOutput(/achieved/, 20_000);
+    const code = await load.stop('SIGINT');
+    expect(load.stdout).toContain('stopping on SIGINT');
+    expect(load.stdout).toContain('stopped early: stopped on SIGINT');
+    expect(code).toBe(0);
+    expect(isAlive(brokerPid)).toBe(false);
+    expect(isAlive(mockPid)).toBe(false);
+  }, 45_000);
+});
