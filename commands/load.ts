@@ -36,6 +36,7 @@ export default class Load extends RsbCommand {
     workers: Flags.integer({ char: 'w', description: 'Generator worker threads; their histograms are merged.', min: 1, max: 64 }),
     timeout: Flags.string({ description: 'Per-request timeout; a request still unanswered then is cancelled and counted as TIMEOUT. Default 10s.' }),
     threshold: Flags.string({ char: 't', description: "Pass/fail threshold: 'p99<5ms', 'errors<0.1%', 'rate>=99%' (repeatable).", multiple: true }),
+    warmup: Flags.string({ description: 'Unmeasured ramp up to the first rate before measuring (0 for none). Default 1s.' }),
     'max-lag': Flags.string({ description: 'Schedule lag p99 above which the run is invalid (exit 4). Default 10ms.' }),
     baseline: Flags.boolean({ description: 'First run the same profile straight at the mock (no broker), then through the broker; report the overhead.', default: false }),
     out: Flags.string({ char: 'o', description: 'Write the full results (timeline, HdrHistograms) as JSON to this file.' }),
@@ -59,6 +60,7 @@ export default class Load extends RsbCommand {
       workers: flags.workers,
       threshold: flags.threshold,
       maxLag: flags['max-lag'],
+      warmup: flags.warmup,
     });
     const brokers = flags.broker?.map((text, i) => ({ name: `broker-${i + 1}`, ...parseAddress(text, '--broker') }));
     const isJson = this.jsonEnabled();

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ConnectError, RSB_ERROR_CODE } from '../errors.js';
 import type { PoolEvent } from './connection-pool.js';
-import { OpenLoopGenerator, type GeneratorPlan, type GeneratorSink, type IntervalSnapshot } from './generator.js';
+import { OpenLoopGenerator, warmUp, type GeneratorPlan, type GeneratorSink, type IntervalSnapshot } from './generator.js';
 
 export type HostMessage = { kind: 'start'; startAtEpochMs: number } | { kind: 'stop' };
 export type WorkerMessage =
@@ -26,12 +26,13 @@ const WORKER_SCRIPT = new URL('./load-worker.js', import.meta.url);
  * Starts one generator per plan, each on its own worker thread so that the main thread
  * (reporting, Ink, faults) never delays a send; or all on this thread when `isInThread`
  * (tests running from the TypeScript sources, where there is no compiled worker script).
- * Resolves once every generator is connected.
+ * Resolves once every generator is connected and warmed up.
  */
 export async function startGenerators(plans: GeneratorPlan[], sink: GeneratorSink, isInThread: boolean): Promise<LoadEngine> {
   const engines = isInThread ? plans.map((plan) => new OpenLoopGenerator(plan, sink)) : plans.map((plan) => new WorkerGenerator(plan, sink));
   try {
     await Promise.all(engines.map((engine) => engine.connect()));
+    if (isInThread) await Promise.all(plans.map((plan) => warmUp(plan)));
   } catch (error) {
     await Promise.allSettled(engines.map((engine) => engine.close()));
     throw error;

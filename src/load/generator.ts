@@ -4,7 +4,7 @@ import type { RequestObserver } from '../transport/index.js';
 import { ConnectionPool, type LoadTarget, type PoolEvent } from './connection-pool.js';
 import { createHistogram, encodeHistogram, recordMillis, type Histogram } from './histograms.js';
 import { classifyErrorCode, OUTCOME, OUTCOME_COUNT } from './outcomes.js';
-import { compileProfile, type ProfileSpec, type Schedule, type ScheduleCursor } from './profile.js';
+import { compileProfile, PROFILE_KIND, type ProfileSpec, type Schedule, type ScheduleCursor } from './profile.js';
 import { buildRequestPattern, INTERACTION, PATTERN_LENGTH, type MixEntry, type RequestPattern } from './request-mix.js';
 
 /** Everything one generator needs; plain data, so it can be posted to a worker thread. */
@@ -20,6 +20,8 @@ export interface GeneratorPlan {
   intervalMs: number;
   appName: string;
   seed: number;
+  /** Unmeasured ramp before the schedule (its own connections, results dropped): JIT and connections warm in generator, broker and mock. */
+  warmupMs: number;
 }
 
 export interface GeneratorHealth {
@@ -65,6 +67,29 @@ export interface GeneratorSink {
   onPoolEvent?(event: PoolEvent): void;
   /** Tests only: each request's index, intended and actual send time (ms from the start). */
   onSend?(index: number, intendedAt: number, sentAt: number): void;
+}
+
+const DISCARD: GeneratorSink = { onInterval() {} };
+
+/**
+ * Warms the path up before the measured run: a ramp from 0 to the schedule's first rate
+ * over `warmupMs`, sent by a throw-away generator on this same thread (so the code the
+ * measured run executes is already compiled), through the same targets.
+ */
+export async function warmUp(plan: GeneratorPlan): Promise<void> {
+  if (plan.warmupMs <= 0) return;
+  const first = compileProfile(plan.profile).phases[0];
+  const rate = Math.max(100, (first ? Math.max(first.fromRate, first.toRate) : 0) / plan.workers);
+  const generator = new OpenLoopGenerator(
+    { ...plan, profile: { kind: PROFILE_KIND.RAMP, from: 0, to: rate, durationMs: plan.warmupMs }, worker: 0, workers: 1, timeoutMs: Math.min(plan.timeoutMs, 2_000), warmupMs: 0 },
+    DISCARD,
+  );
+  await generator.connect();
+  try {
+    await generator.run(performance.timeOrigin + performance.now());
+  } finally {
+    await generator.close();
+  }
 }
 
 /** Below this wait the scheduler spins on setImmediate (I/O is polled every turn); above, it sleeps on a timer and wakes this early. */

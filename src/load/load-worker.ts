@@ -5,12 +5,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RsbError } from '../errors.js';
-import { OpenLoopGenerator, type GeneratorPlan } from './generator.js';
+import { OpenLoopGenerator, warmUp, type GeneratorPlan } from './generator.js';
 import type { HostMessage, WorkerMessage } from './generator-host.js';
 
 const port = parentPort!;
 const post = (message: WorkerMessage): void => port.postMessage(message);
-const generator = new OpenLoopGenerator((workerData as { plan: GeneratorPlan }).plan, {
+const plan = (workerData as { plan: GeneratorPlan }).plan;
+const generator = new OpenLoopGenerator(plan, {
   onInterval: (snapshot) => post({ kind: 'interval', snapshot }),
   onPoolEvent: (event) => post({ kind: 'pool', event }),
 });
@@ -26,10 +27,13 @@ port.on('message', (message: HostMessage) => {
   }
 });
 
-generator.connect().then(
-  () => post({ kind: 'connected' }),
-  (error: unknown) => {
-    const isRsb = error instanceof RsbError;
-    post({ kind: 'failed', message: error instanceof Error ? error.message : String(error), code: isRsb ? error.code : undefined, hint: isRsb ? error.hint : undefined });
-  },
-);
+generator
+  .connect()
+  .then(() => warmUp(plan))
+  .then(
+    () => post({ kind: 'connected' }),
+    (error: unknown) => {
+      const isRsb = error instanceof RsbError;
+      post({ kind: 'failed', message: error instanceof Error ? error.message : String(error), code: isRsb ? error.code : undefined, hint: isRsb ? error.hint : undefined });
+    },
+  );

@@ -159,6 +159,7 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     intervalMs: INTERVAL_MS,
     appName: 'rsb-load',
     seed: 1 + worker,
+    warmupMs: scenario.warmupMs,
   }));
   engine = await startGenerators(
     plans,

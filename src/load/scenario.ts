@@ -101,6 +101,8 @@ export const scenarioSchema = z.strictObject({
   faults: z.array(faultSchema).default([]),
   /** p99 of the schedule lag above which the run is invalid: the generator, not the broker, was the limit. */
   maxLag: duration.default(10),
+  /** Unmeasured ramp up to the first rate before each run, so that cold code does not count. */
+  warmup: z.union([z.literal(0), duration]).default(1_000),
 });
 type ScenarioFile = z.output<typeof scenarioSchema>;
 
@@ -140,6 +142,7 @@ export interface LoadScenario {
   thresholds: Threshold[];
   faults: FaultSpec[];
   maxLagMs: number;
+  warmupMs: number;
 }
 
 /** Reads and checks a scenario file (YAML, or JSON, which YAML reads too). */
@@ -212,6 +215,7 @@ function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
     thresholds,
     faults,
     maxLagMs: file.maxLag,
+    warmupMs: file.warmup,
   };
 }
 
@@ -247,6 +251,7 @@ export interface LoadFlags {
   workers?: number;
   threshold?: string[];
   maxLag?: string;
+  warmup?: string;
 }
 
 export const DEFAULT_SCENARIO: LoadScenario = {
@@ -260,6 +265,7 @@ export const DEFAULT_SCENARIO: LoadScenario = {
   thresholds: [],
   faults: [],
   maxLagMs: 10,
+  warmupMs: 1_000,
 };
 
 /**
@@ -297,6 +303,7 @@ export function resolveScenario(base: LoadScenario | undefined, flags: LoadFlags
   if (flags.workers !== undefined) scenario.workers = flags.workers;
   if (flags.threshold !== undefined && flags.threshold.length > 0) scenario.thresholds = flags.threshold.map(parseThreshold);
   if (flags.maxLag !== undefined) scenario.maxLagMs = parseDuration(flags.maxLag, '--max-lag');
+  if (flags.warmup !== undefined) scenario.warmupMs = parseDuration(flags.warmup, '--warmup');
   return scenario;
 }
 

@@ -18,6 +18,7 @@ function plan(port: number, overrides: Partial<GeneratorPlan> = {}): GeneratorPl
     intervalMs: 100,
     appName: 'rsb-load-test',
     seed: 1,
+    warmupMs: 0,
     ...overrides,
   };
 }
