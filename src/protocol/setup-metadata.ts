@@ -1,5 +1,7 @@
 import { decodeAuthentication, encodeAuthentication, type Authentication } from './authentication.js';
 import { decodeCompositeMetadata, encodeCompositeMetadata, type CompositeEntryInput } from './composite-metadata.js';
+import { FRAME_TYPE, PROTOCOL_MAJOR_VERSION, PROTOCOL_MINOR_VERSION } from './constants.js';
+import type { SetupFrame } from './frames.js';
 import { PROTOCOL_ERROR_CODE, ProtocolError } from './errors.js';
 import { MIME } from './mime-types.js';
 import type { ServiceId } from './routing.js';
@@ -83,4 +85,29 @@ function parsePublishedServices(content: Buffer): ServiceId[] {
     }
     return { service: entry.service, group: typeof entry.group === 'string' ? entry.group : '', version: typeof entry.version === 'string' ? entry.version : '' };
   });
+}
+
+export const DEFAULT_KEEPALIVE_MS = 20_000;
+export const DEFAULT_LIFETIME_MS = 90_000;
+
+/**
+ * A SETUP as rsb's peers send it: RSocket 1.0, composite metadata describing the program,
+ * binary data. Any field can be overridden, which is how tests build the bad ones.
+ */
+export function createSetupFrame(description: Partial<SetupDescription> = {}, overrides: Partial<SetupFrame> = {}): SetupFrame {
+  return {
+    type: FRAME_TYPE.SETUP,
+    streamId: 0,
+    flags: 0,
+    majorVersion: PROTOCOL_MAJOR_VERSION,
+    minorVersion: PROTOCOL_MINOR_VERSION,
+    keepAlive: DEFAULT_KEEPALIVE_MS,
+    lifetime: DEFAULT_LIFETIME_MS,
+    resumeToken: null,
+    metadataMimeType: MIME.COMPOSITE_METADATA,
+    dataMimeType: MIME.OCTET_STREAM,
+    metadata: encodeSetupMetadata(description),
+    data: Buffer.alloc(0),
+    ...overrides,
+  };
 }

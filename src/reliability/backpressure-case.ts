@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { encodeCompositeMetadata, encodeFrame, encodeRoutingTags, encodeSetupMetadata, FRAME_TYPE, MIME, writeWireStreamId } from '../protocol/index.js';
+import { createSetupFrame, encodeCompositeMetadata, encodeFrame, encodeRoutingTags, FRAME_TYPE, MIME, writeWireStreamId } from '../protocol/index.js';
 import { ResponderConnection } from '../transport/index.js';
 import { BrokerProcess } from './broker-process.js';
 import type { CaseResult } from './case-result.js';
@@ -75,22 +75,7 @@ async function openPusher(port: number): Promise<Socket> {
     const opened = connect({ host: '127.0.0.1', port }, () => resolve(opened));
     opened.once('error', reject);
   });
-  socket.write(
-    encodeFrame({
-      type: FRAME_TYPE.SETUP,
-      streamId: 0,
-      flags: 0,
-      majorVersion: 1,
-      minorVersion: 0,
-      keepAlive: 30_000,
-      lifetime: 120_000,
-      resumeToken: null,
-      metadataMimeType: MIME.COMPOSITE_METADATA,
-      dataMimeType: MIME.OCTET_STREAM,
-      metadata: encodeSetupMetadata({ app: { name: 'pusher', uuid: 'pusher-1' } }),
-      data: Buffer.alloc(0),
-    }),
-  );
+  socket.write(encodeFrame(createSetupFrame({ app: { name: 'pusher', uuid: 'pusher-1' } })));
   return socket;
 }
 

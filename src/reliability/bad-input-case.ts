@@ -1,10 +1,10 @@
 import { connect, type Socket } from 'node:net';
 import {
+  createSetupFrame,
   decodeWireFrame,
   encodeCompositeMetadata,
   encodeFrame,
   encodeRoutingTags,
-  encodeSetupMetadata,
   ERROR_CODE,
   FLAG,
   FRAME_TYPE,
@@ -32,11 +32,7 @@ const route = encodeCompositeMetadata([{ mimeType: MIME.ROUTING, content: encode
 const empty = Buffer.alloc(0);
 
 function setupFrame(overrides: Partial<SetupFrame> = {}): SetupFrame {
-  return {
-    type: FRAME_TYPE.SETUP, streamId: 0, flags: 0, majorVersion: 1, minorVersion: 0, keepAlive: 30_000, lifetime: 90_000,
-    resumeToken: null, metadataMimeType: MIME.COMPOSITE_METADATA, dataMimeType: MIME.OCTET_STREAM,
-    metadata: encodeSetupMetadata({ app: { name: 'bad-input', uuid: `b-${Math.random()}` } }), data: empty, ...overrides,
-  };
+  return createSetupFrame({ app: { name: 'bad-input', uuid: `b-${Math.random()}` } }, overrides);
 }
 const SETUP = encodeFrame(setupFrame());
 

@@ -1,15 +1,15 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectError, ConnectionClosedError, SetupRejectedError } from '../errors.js';
 import {
+  createSetupFrame,
+  DEFAULT_KEEPALIVE_MS,
+  DEFAULT_LIFETIME_MS,
   encodeFrame,
-  encodeSetupMetadata,
   ERROR_CODE,
   FLAG,
   FRAME_TYPE,
   MIME,
   nameFrameType,
-  PROTOCOL_MAJOR_VERSION,
-  PROTOCOL_MINOR_VERSION,
   ProtocolError,
   readWireErrorCode,
   readWireFlags,
@@ -51,8 +51,6 @@ export interface PeerConnectOptions extends SetupOptions, FramedConnectionOption
   settleMs?: number;
 }
 
-export const DEFAULT_KEEPALIVE_MS = 20_000;
-export const DEFAULT_LIFETIME_MS = 90_000;
 const HANDSHAKE_DATA = Buffer.from('rsb-handshake');
 
 /**
@@ -109,20 +107,17 @@ export class PeerConnection implements ConnectionHandler {
   }
 
   private async performHandshake(options: PeerConnectOptions): Promise<void> {
-    const setup = encodeFrame({
-      type: FRAME_TYPE.SETUP,
-      streamId: 0,
-      flags: 0,
-      majorVersion: PROTOCOL_MAJOR_VERSION,
-      minorVersion: PROTOCOL_MINOR_VERSION,
-      keepAlive: options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
-      lifetime: options.lifetimeMs ?? DEFAULT_LIFETIME_MS,
-      resumeToken: null,
-      metadataMimeType: options.metadataMimeType ?? MIME.COMPOSITE_METADATA,
-      dataMimeType: options.dataMimeType ?? MIME.OCTET_STREAM,
-      metadata: encodeSetupMetadata({ app: options.app, services: options.services, authentication: options.authentication }),
-      data: Buffer.alloc(0),
-    });
+    const setup = encodeFrame(
+      createSetupFrame(
+        { app: options.app, services: options.services, authentication: options.authentication },
+        {
+          keepAlive: options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
+          lifetime: options.lifetimeMs ?? DEFAULT_LIFETIME_MS,
+          metadataMimeType: options.metadataMimeType ?? MIME.COMPOSITE_METADATA,
+          dataMimeType: options.dataMimeType ?? MIME.OCTET_STREAM,
+        },
+      ),
+    );
     const accepted = new Promise<void>((resolve, reject) => (this.handshake = { resolve, reject }));
     this.connection.sendEncoded(setup);
     this.connection.flush();

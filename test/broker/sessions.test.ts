@@ -70,7 +70,8 @@ describe('broker sessions', () => {
     await expect.poll(() => broker.registry.instanceCount).toBe(0);
   });
 
-  it('cancels the stream at the service when the requester disconnects', async () => {
+  /** A raw requester with one request-stream open on a raw `feed` service, through a broker. */
+  async function openFeedStream() {
     const broker = await startBroker();
     const streamer = await raw(broker.port);
     streamer.setup({}, ['feed']);
@@ -79,19 +80,17 @@ describe('broker sessions', () => {
     await expect.poll(() => broker.registry.instanceCount).toBe(1);
     requester.write({ type: FRAME_TYPE.REQUEST_STREAM, streamId: 1, flags: 0, requestN: 10, metadata: route('feed.ticks'), data: Buffer.alloc(0) });
     const request = await streamer.waitForFrame((frame) => frame.type === FRAME_TYPE.REQUEST_STREAM);
+    return { broker, streamer, requester, request };
+  }
+
+  it('cancels the stream at the service when the requester disconnects', async () => {
+    const { streamer, requester, request } = await openFeedStream();
     requester.close();
     expect(await streamer.waitForFrame((frame) => frame.type === FRAME_TYPE.CANCEL)).toMatchObject({ streamId: request.streamId });
   });
 
   it('forgets a stream exactly when it ends', async () => {
-    const broker = await startBroker();
-    const streamer = await raw(broker.port);
-    streamer.setup({}, ['feed']);
-    const requester = await raw(broker.port);
-    requester.setup();
-    await expect.poll(() => broker.registry.instanceCount).toBe(1);
-    requester.write({ type: FRAME_TYPE.REQUEST_STREAM, streamId: 1, flags: 0, requestN: 10, metadata: route('feed.ticks'), data: Buffer.alloc(0) });
-    const request = await streamer.waitForFrame((frame) => frame.type === FRAME_TYPE.REQUEST_STREAM);
+    const { broker, streamer, requester, request } = await openFeedStream();
     const [serviceSession] = [...broker.sessions].filter((session) => session.services.length > 0);
     streamer.write({ type: FRAME_TYPE.PAYLOAD, streamId: request.streamId, flags: FLAG.NEXT, metadata: null, data: Buffer.from('1') });
     await requester.waitForFrame((frame) => frame.type === FRAME_TYPE.PAYLOAD);

@@ -1,6 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { decodeWireFrame, encodeFrame, FRAME_TYPE, FrameSplitter, type Frame } from '../../src/protocol/index.js';
-import { encodeSetupMetadata, MIME } from '../../src/protocol/index.js';
+import { createSetupFrame, decodeWireFrame, encodeFrame, FrameSplitter, type Frame, type SetupFrame } from '../../src/protocol/index.js';
 
 /** A bare TCP peer that writes whatever bytes a test gives it and decodes what comes back. */
 export class RawClient {
@@ -26,22 +25,9 @@ export class RawClient {
   }
 
   /** A valid SETUP publishing `services`, as rsb's own peers send it. */
-  setup(overrides: Partial<Extract<Frame, { type: 1 }>> = {}, services: string[] = []): void {
-    this.write({
-      type: FRAME_TYPE.SETUP,
-      streamId: 0,
-      flags: 0,
-      majorVersion: 1,
-      minorVersion: 0,
-      keepAlive: 30_000,
-      lifetime: 90_000,
-      resumeToken: null,
-      metadataMimeType: MIME.COMPOSITE_METADATA,
-      dataMimeType: MIME.OCTET_STREAM,
-      metadata: encodeSetupMetadata({ app: { name: 'raw', uuid: `raw-${Math.random()}` }, services: services.map((service) => ({ service, group: '', version: '' })) }),
-      data: Buffer.alloc(0),
-      ...overrides,
-    });
+  setup(overrides: Partial<SetupFrame> = {}, services: string[] = []): void {
+    const published = services.map((service) => ({ service, group: '', version: '' }));
+    this.write(createSetupFrame({ app: { name: 'raw', uuid: `raw-${Math.random()}` }, services: published }, overrides));
   }
 
   async waitForFrame<T extends Frame>(predicate: (frame: Frame) => frame is T, timeoutMs?: number): Promise<T>;
