@@ -92,6 +92,14 @@ export async function warmUp(plan: GeneratorPlan): Promise<void> {
   }
 }
 
+/**
+ * Requests due within this window of the last send wait for the next send, so that a
+ * burst of due requests leaves in one write: at 150,000/s a write per request spent a
+ * third of the generator's time in the write syscall. It bounds the writes to ~20,000/s
+ * whatever the rate, at a cost of at most 50 µs of schedule lag, which is measured.
+ */
+const BATCH_WINDOW_MS = 0.05;
+
 /** Below this wait the scheduler spins on setImmediate (I/O is polled every turn); above, it sleeps on a timer and wakes this early. */
 const SPIN_WINDOW_MS = 2;
 
@@ -167,6 +175,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private ticks = 0;
   /** When the pending tick should run; how late it runs is the scheduler's own lag. */
   private plannedTickAt = 0;
+  private lastSendAt = -Infinity;
   private maxTickLate = 0;
   private readonly eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
   private seenOutcomes = 0;
@@ -228,7 +237,8 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     const now = performance.now() - this.origin;
     this.ticks++;
     if (now - this.plannedTickAt > this.maxTickLate) this.maxTickLate = now - this.plannedTickAt;
-    if (!this.isStopping) {
+    if (!this.isStopping && this.nextAt <= now && now - this.lastSendAt >= BATCH_WINDOW_MS) {
+      this.lastSendAt = now;
       while (this.nextAt <= now) {
         this.sendOne(this.nextAt, now);
         this.nextIndex += this.stride;
@@ -246,7 +256,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
       this.resolveDone();
       return;
     }
-    const wakeAt = Math.min(this.isStopping ? Infinity : this.nextAt, this.intervalEnd, this.pending ? now : Infinity, this.timeoutHeadAt());
+    const wakeAt = Math.min(this.isStopping ? Infinity : Math.max(this.nextAt, this.lastSendAt + BATCH_WINDOW_MS), this.intervalEnd, this.pending ? now : Infinity, this.timeoutHeadAt());
     this.scheduleTick(wakeAt, performance.now() - this.origin);
   };
 
