@@ -100,8 +100,11 @@ export async function warmUp(plan: GeneratorPlan): Promise<void> {
  */
 const BATCH_WINDOW_MS = 0.05;
 
-/** Below this wait the scheduler spins on setImmediate (I/O is polled every turn); above, it sleeps on a timer and wakes this early. */
-const SPIN_WINDOW_MS = 2;
+/** Longest nap between two event-loop turns while something is due soon. */
+const NAP_MS = 0.05;
+
+/** Below this wait the scheduler naps and turns the event loop (sub-millisecond); above, it sleeps on a timer and wakes this early. */
+const TIMER_WINDOW_MS = 2;
 
 /** The histograms of one interval; two sets alternate so one can be encoded while the other fills. */
 interface IntervalHistograms {
@@ -176,6 +179,8 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   /** When the pending tick should run; how late it runs is the scheduler's own lag. */
   private plannedTickAt = 0;
   private lastSendAt = -Infinity;
+  /** Never written: Atomics.wait on it is a sleep with sub-millisecond resolution. */
+  private readonly napCell = new Int32Array(new SharedArrayBuffer(4));
   private maxTickLate = 0;
   private readonly eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
   private seenOutcomes = 0;
@@ -260,17 +265,25 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.scheduleTick(wakeAt, performance.now() - this.origin);
   };
 
-  /** Spins (setImmediate) when the next thing is due within the spin window, else sleeps until just before it. */
+  /**
+   * Waits for the next thing due. Beyond the timer window, a timer (1 ms granularity)
+   * wakes the loop a little early. Within it, the thread naps in steps of at most
+   * NAP_MS (a futex wait: microsecond resolution, and the core goes to the broker and the
+   * mock meanwhile) and runs an event-loop turn between naps, so that answers are read
+   * at most one nap late. A pure busy loop keeps the schedule as well on an idle machine
+   * but is the first thread the kernel preempts, for tens of ms, on a busy one.
+   */
   private scheduleTick(wakeAt: number, now: number): void {
     const wait = wakeAt - now;
-    if (wait > SPIN_WINDOW_MS) {
-      const sleep = Math.min(wait - SPIN_WINDOW_MS, 50);
+    if (wait > TIMER_WINDOW_MS) {
+      const sleep = Math.min(wait - TIMER_WINDOW_MS, 50);
       this.plannedTickAt = now + sleep;
       setTimeout(this.tick, sleep);
-    } else {
-      this.plannedTickAt = now;
-      setImmediate(this.tick);
+      return;
     }
+    if (wait > 0) Atomics.wait(this.napCell, 0, 0, Math.min(wait, NAP_MS));
+    this.plannedTickAt = Math.min(wakeAt, now + NAP_MS);
+    setImmediate(this.tick);
   }
 
   private sendOne(intendedAt: number, now: number): void {
