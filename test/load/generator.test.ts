@@ -68,6 +68,28 @@ describe('open-loop generator', () => {
     expect(samples).toEqual([{ outcome: OUTCOME.REJECTED, message: expect.stringContaining('svc') }]);
   });
 
+  it('follows the mix: each route its share, counted on its own, request-streams to their COMPLETE', async () => {
+    const broker = new Broker({ port: 0 });
+    await broker.start();
+    cleanups.push(() => broker.stop());
+    const service = await ResponderConnection.connect({ host: '127.0.0.1', port: broker.port, services: [{ service: 'svc', group: '', version: '' }] }, ECHO_HANDLER);
+    cleanups.push(() => service.peer.close());
+    const snapshots = await runGenerator(
+      plan(broker.port, {
+        targets: [{ name: 'broker-1', host: '127.0.0.1', port: broker.port }],
+        mix: [
+          { route: 'svc.echo', mode: INTERACTION.REQUEST_RESPONSE, weight: 3, payload: { kind: 'uniform', min: 8, max: 64 }, items: 1 },
+          { route: 'svc.items', mode: INTERACTION.REQUEST_STREAM, weight: 1, payload: { kind: 'fixed', bytes: 8 }, items: 4 },
+          { route: 'other.echo', mode: INTERACTION.REQUEST_RESPONSE, weight: 1, payload: { kind: 'fixed', bytes: 8 }, items: 1 },
+        ],
+      }),
+    );
+    const byEntry = (entry: number, outcome: number) => snapshots.reduce((sum, snapshot) => sum + snapshot.byEntry[entry * OUTCOME_COUNT + outcome]!, 0);
+    expect(byEntry(0, OUTCOME.OK)).toBe(360);
+    expect(byEntry(1, OUTCOME.OK)).toBe(120);
+    expect(byEntry(2, OUTCOME.REJECTED)).toBe(120);
+  });
+
   it('times out requests that get no answer, and cancels them', async () => {
     const cancelled: number[] = [];
     const server = await ResponderServer.listen({ host: '127.0.0.1', port: 0 }, { handle: (stream) => (stream.onCancel = () => cancelled.push(stream.streamId)) });
