@@ -31,6 +31,8 @@ export interface RunLoadOptions {
 
 /** Interval between timeline rows (and plain report lines). */
 const INTERVAL_MS = 1_000;
+/** How long after a phase's end it is judged (its requests answered meanwhile). */
+const PHASE_SETTLE_MS = 1_000;
 /** Time between the generators being connected and the first intended send. */
 const START_DELAY_MS = 100;
 
@@ -134,11 +136,12 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
   let lastPhase = 0;
   const recorder = new RunRecorder(schedule, labelMix(scenario.mix), targets, workers, (row) => {
     reporter.row(row);
-    while (row.phase > lastPhase) finishPhase(lastPhase++);
+    // A phase is judged once the rows are a while past its end, so that its requests have had time to be answered.
+    while (lastPhase < row.phase && row.atMs >= schedule.phases[lastPhase]!.endMs + PHASE_SETTLE_MS) finishPhase(lastPhase++);
   });
   let isRunning = true;
   const finishPhase = (index: number): void => {
-    const phase = recorder.livePhase(index);
+    const phase = recorder.phaseResult(index);
     const verdict = steps.judge(phase);
     reporter.phaseDone(phase, verdict?.thresholds);
     if (verdict && !verdict.isHeld && !stoppedEarly && isRunning) {

@@ -99,9 +99,6 @@ export class RunRecorder {
   private readonly errorSamples = new Map<number, string>();
   private readonly rowCorrected = createHistogram();
   private readonly rowLag = createHistogram();
-  private readonly phaseRowOk: Float64Array;
-  private readonly phaseRowErrors: Float64Array;
-  private readonly phaseRowSent: Float64Array;
   private maxTickLateMs = 0;
   private eventLoopDelayMaxMs = 0;
   private peakRssBytes = 0;
@@ -123,9 +120,6 @@ export class RunRecorder {
     this.byTarget = new Float64Array(targets.length * OUTCOME_COUNT);
     this.phaseSent = Array.from({ length: workers }, () => new Float64Array(phases));
     this.phaseOutcomes = Array.from({ length: workers }, () => new Float64Array(phases * OUTCOME_COUNT));
-    this.phaseRowOk = new Float64Array(phases);
-    this.phaseRowErrors = new Float64Array(phases);
-    this.phaseRowSent = new Float64Array(phases);
   }
 
   add(snapshot: IntervalSnapshot): void {
@@ -184,18 +178,12 @@ export class RunRecorder {
     this.lag.add(this.rowLag);
     this.phaseCorrected[phase]!.add(this.rowCorrected);
     this.phaseLag[phase]!.add(this.rowLag);
-    let ok = 0;
-    let errors = 0;
     const rowOutcomes = new Float64Array(OUTCOME_COUNT);
     for (let i = 0; i < rowByEntry.length; i++) {
       this.byEntry[i]! += rowByEntry[i]!;
       rowOutcomes[i % OUTCOME_COUNT]! += rowByEntry[i]!;
-      if (i % OUTCOME_COUNT === OUTCOME.OK) ok += rowByEntry[i]!;
-      else errors += rowByEntry[i]!;
     }
-    this.phaseRowOk[phase]! += ok;
-    this.phaseRowErrors[phase]! += errors;
-    this.phaseRowSent[phase]! += sent;
+    const ok = rowOutcomes[OUTCOME.OK]!;
     const rssBytes = process.memoryUsage.rss();
     this.peakRssBytes = Math.max(this.peakRssBytes, rssBytes);
     this.maxTickLateMs = Math.max(this.maxTickLateMs, health.maxTickLateMs);
@@ -228,10 +216,23 @@ export class RunRecorder {
     this.onRow(row);
   }
 
-  /** The phase as its rows saw it (answers counted when they arrived): for live lines and per-step verdicts. */
-  livePhase(index: number): PhaseResult {
+  /**
+   * A phase's figures: requests counted by their intended time (sent, and answered so
+   * far), latency from the rows of the phase. Exact once everything sent has ended.
+   */
+  phaseResult(index: number): PhaseResult {
     const phase = this.schedule.phases[index]!;
-    const ok = this.phaseRowOk[index]!;
+    let sent = 0;
+    let ok = 0;
+    let answered = 0;
+    for (let worker = 0; worker < this.workers; worker++) {
+      sent += this.phaseSent[worker]![index]!;
+      for (let outcome = 0; outcome < OUTCOME_COUNT; outcome++) {
+        const count = this.phaseOutcomes[worker]![index * OUTCOME_COUNT + outcome]!;
+        answered += count;
+        if (outcome === OUTCOME.OK) ok += count;
+      }
+    }
     return {
       index,
       name: phase.name,
@@ -239,9 +240,9 @@ export class RunRecorder {
       endMs: phase.endMs,
       targetRate: phase.fromRate === phase.toRate ? phase.fromRate : (phase.fromRate + phase.toRate) / 2,
       expected: phase.expected,
-      sent: this.phaseRowSent[index]!,
+      sent,
       ok,
-      errors: this.phaseRowErrors[index]!,
+      errors: answered - ok,
       deliveredPercent: phase.expected === 0 ? 100 : (ok / phase.expected) * 100,
       latency: readPercentiles(this.phaseCorrected[index]!),
       lag: readPercentiles(this.phaseLag[index]!),
@@ -250,20 +251,7 @@ export class RunRecorder {
 
   /** The run's figures; phases count requests by their intended time, so delivered against expected is exact. */
   figures(): RunFigures {
-    const phases = this.schedule.phases.map((phase, index): PhaseResult => {
-      let sent = 0;
-      let ok = 0;
-      let answered = 0;
-      for (let worker = 0; worker < this.workers; worker++) {
-        sent += this.phaseSent[worker]![index]!;
-        for (let outcome = 0; outcome < OUTCOME_COUNT; outcome++) {
-          const count = this.phaseOutcomes[worker]![index * OUTCOME_COUNT + outcome]!;
-          answered += count;
-          if (outcome === OUTCOME.OK) ok += count;
-        }
-      }
-      return { ...this.livePhase(index), sent, ok, errors: answered - ok, deliveredPercent: phase.expected === 0 ? 100 : (ok / phase.expected) * 100 };
-    });
+    const phases = this.schedule.phases.map((_, index) => this.phaseResult(index));
     const outcomes: OutcomeCounts = {};
     for (let outcome = 0; outcome < OUTCOME_COUNT; outcome++) {
       let count = 0;
