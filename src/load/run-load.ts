@@ -133,6 +133,15 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
   const steps = new StepJudge(schedule, scenario);
   let engine: LoadEngine | undefined;
   let stoppedEarly: string | undefined;
+  /** Schedule time at which sending stopped early. */
+  let stoppedAtMs = Infinity;
+  let startAt = Infinity;
+  const stopEarly = (reason: string, line: string): void => {
+    stoppedEarly = reason;
+    stoppedAtMs = Math.max(0, performance.timeOrigin + performance.now() - startAt);
+    reporter.event(line);
+    engine?.stop();
+  };
   let lastPhase = 0;
   const recorder = new RunRecorder(schedule, labelMix(scenario.mix), targets, workers, (row) => {
     reporter.row(row);
@@ -145,9 +154,8 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     const verdict = steps.judge(phase);
     reporter.phaseDone(phase, verdict?.thresholds);
     if (verdict && !verdict.isHeld && !stoppedEarly && isRunning) {
-      stoppedEarly = `${phase.name} broke: ${verdict.reasons.join('; ')}`;
-      reporter.event(`stopping: ${stoppedEarly}`);
-      engine?.stop();
+      const reason = `${phase.name} broke: ${verdict.reasons.join('; ')}`;
+      stopEarly(reason, `stopping: ${reason}`);
     }
   };
   reporter.startLeg({ label: options.label, scenario: scenario.name, schedule, targets, workers, connectionsPerTarget, legIndex: options.legIndex, legCount: options.legCount });
@@ -172,15 +180,11 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     },
     options.isInThread ?? false,
   );
-  const startAt = performance.timeOrigin + performance.now() + START_DELAY_MS;
+  startAt = performance.timeOrigin + performance.now() + START_DELAY_MS;
   const faults = scheduleFaults(options.faults, options.topology, startAt, reporter);
   const watch = setInterval(() => {
     const reason = options.isInterrupted();
-    if (reason && !stoppedEarly) {
-      stoppedEarly = `stopped on ${reason}`;
-      reporter.event(`stopping on ${reason}: no more requests; waiting for those in flight`);
-      engine?.stop();
-    }
+    if (reason && !stoppedEarly) stopEarly(`stopped on ${reason}`, `stopping on ${reason}: no more requests; waiting for those in flight`);
   }, 100);
   const startedAt = performance.now();
   try {
@@ -192,9 +196,10 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     await engine.close();
   }
   const elapsedMs = performance.now() - startedAt - START_DELAY_MS;
-  const ranForMs = stoppedEarly ? Math.min(elapsedMs, schedule.durationMs) : schedule.durationMs;
+  const ranForMs = Math.min(stoppedAtMs, schedule.durationMs);
   for (; lastPhase < schedule.phases.length; lastPhase++) {
-    if (stoppedEarly && schedule.phases[lastPhase]!.startMs >= ranForMs) break;
+    // A phase cut short by the stop is not judged: it did not run its course.
+    if (schedule.phases[lastPhase]!.endMs > ranForMs) break;
     finishPhase(lastPhase);
   }
   const figures = recorder.figures();
