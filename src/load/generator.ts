@@ -176,7 +176,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private readonly phaseSent: Float64Array;
   private readonly phaseOutcomes: Float64Array;
   private ticks = 0;
-  /** When the pending tick should run; how late it runs is the scheduler's own lag. */
+  /** When the pending tick is due: the next thing due, or the end of a nap; how late it runs is the scheduler's own lag. */
   private plannedTickAt = 0;
   private lastSendAt = -Infinity;
   /** Never written: Atomics.wait on it is a sleep with sub-millisecond resolution. */
@@ -276,9 +276,9 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private scheduleTick(wakeAt: number, now: number): void {
     const wait = wakeAt - now;
     if (wait > TIMER_WINDOW_MS) {
-      const sleep = Math.min(wait - TIMER_WINDOW_MS, 50);
-      this.plannedTickAt = now + sleep;
-      setTimeout(this.tick, sleep);
+      // Woken early on purpose: late only if it wakes after what was due.
+      this.plannedTickAt = wakeAt;
+      setTimeout(this.tick, Math.min(wait - TIMER_WINDOW_MS, 50));
       return;
     }
     if (wait > 0) Atomics.wait(this.napCell, 0, 0, Math.min(wait, NAP_MS));
