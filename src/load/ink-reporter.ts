@@ -1,7 +1,7 @@
 import { render } from 'ink';
 import React from 'react';
 import { LoadDashboard, type LoadDashboardProps } from '../ui/index.js';
-import { formatPhaseLine, formatSummary } from './format.js';
+import { formatPhaseLine, formatSummary, MIN_SHOWN_ROW_SECONDS } from './format.js';
 import { OUTCOME_NAMES } from './outcomes.js';
 import type { LegInfo, LoadReporter } from './reporter.js';
 import type { LoadResult } from './results.js';
@@ -69,9 +69,13 @@ export class InkReporter implements LoadReporter {
 
   row(row: TimelineRow): void {
     if (!this.props || !this.info) return;
+    for (const [kind, count] of Object.entries(row.errors)) this.errorTotals.set(kind, (this.errorTotals.get(kind) ?? 0) + (count ?? 0));
+    if (row.seconds < MIN_SHOWN_ROW_SECONDS) {
+      this.props = { ...this.props, latencyRun: row.runLatency, errors: this.errorList() };
+      return this.draw();
+    }
     this.rateHistory.push(row.okRate);
     if (this.rateHistory.length > SPARKLINE_LENGTH) this.rateHistory.shift();
-    for (const [kind, count] of Object.entries(row.errors)) this.errorTotals.set(kind, (this.errorTotals.get(kind) ?? 0) + (count ?? 0));
     if (row.lagP99Us > 10_000) this.isKeepingSchedule = false;
     this.props = {
       ...this.props,
@@ -81,7 +85,7 @@ export class InkReporter implements LoadReporter {
       rateHistory: [...this.rateHistory],
       latencyNow: row.latency,
       latencyRun: row.runLatency,
-      errors: OUTCOME_NAMES.filter((kind) => this.errorTotals.has(kind)).map((kind) => ({ kind, count: this.errorTotals.get(kind)! })),
+      errors: this.errorList(),
       brokers: this.info.targets.map((target, i) => ({
         name: target.name,
         address: `${target.host}:${target.port}`,
@@ -126,6 +130,10 @@ export class InkReporter implements LoadReporter {
     this.instance = undefined;
     this.print('');
     for (const line of formatSummary(result)) this.print(line);
+  }
+
+  private errorList(): { kind: string; count: number }[] {
+    return OUTCOME_NAMES.filter((kind) => this.errorTotals.has(kind)).map((kind) => ({ kind, count: this.errorTotals.get(kind)! }));
   }
 
   private draw(): void {

@@ -1,12 +1,11 @@
 import { formatCount } from '../cli/output.js';
 import { describeTargets } from './connection-pool.js';
-import { formatPhaseLine, formatRate, formatRowLine, formatSeconds, formatSummary } from './format.js';
+import { formatPhaseLine, formatRate, formatRowLine, formatSeconds, formatSummary, MIN_SHOWN_ROW_SECONDS } from './format.js';
 import type { LegInfo, LoadReporter } from './reporter.js';
 import type { LoadResult } from './results.js';
 import type { PhaseResult, TimelineRow } from './run-recorder.js';
 import type { ThresholdResult } from './thresholds.js';
 
-const MIN_LINE_SECONDS = 0.25;
 
 /** Plain lines for logs and CI: a line a second, a line per finished phase, events, then the summary. */
 export class PlainReporter implements LoadReporter {
@@ -25,8 +24,7 @@ export class PlainReporter implements LoadReporter {
   }
 
   row(row: TimelineRow): void {
-    // The last sliver of a run (what was still in flight when the schedule ended) would print as a nonsense rate.
-    if (row.seconds < MIN_LINE_SECONDS) return;
+    if (row.seconds < MIN_SHOWN_ROW_SECONDS) return;
     this.print(formatRowLine(row, this.info?.schedule.phases[row.phase]?.name ?? ''));
   }
 
