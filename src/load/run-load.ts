@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import { UsageError } from '../errors.js';
 import type { LoadTarget } from './connection-pool.js';
 import type { GeneratorPlan } from './generator.js';
@@ -192,7 +191,7 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
   } finally {
     isRunning = false;
     clearInterval(watch);
-    faults.cancel();
+    await faults.settle();
     await engine.close();
   }
   const elapsedMs = performance.now() - startedAt - START_DELAY_MS;
@@ -293,36 +292,49 @@ function measureOverhead(baseline: LegResult, run: LegResult): LoadResult['overh
 
 interface ScheduledFaults {
   results: { spec: FaultSpec; firedAtMs: number | undefined; error?: string }[];
-  cancel(): void;
+  /** Cancels faults not yet fired, and waits for those under way (a restart takes a second or two). */
+  settle(): Promise<void>;
 }
 
 /** Fires each fault at its time on the leg's clock (kill or restart a broker or mock instance). */
 function scheduleFaults(faults: FaultSpec[], topology: Topology, startAtEpochMs: number, reporter: LoadReporter): ScheduledFaults {
   const results: ScheduledFaults['results'] = faults.map((spec) => ({ spec, firedAtMs: undefined }));
+  const underWay: Promise<void>[] = [];
   const timers = results.map((entry) =>
     setTimeout(
       () => {
         entry.firedAtMs = performance.timeOrigin + performance.now() - startAtEpochMs;
         reporter.event(`fault at ${(entry.spec.atMs / 1000).toFixed(1)} s: ${entry.spec.action} ${entry.spec.target}`);
         const action = entry.spec.action === 'kill' ? topology.kill(entry.spec.kind, entry.spec.index) : topology.restart(entry.spec.kind, entry.spec.index);
-        action.then(
+        const settled = action.then(
           () => reporter.event(`${entry.spec.target} ${entry.spec.action === 'kill' ? 'killed' : 'restarted'}`),
           (error: unknown) => {
             entry.error = error instanceof Error ? error.message : String(error);
             reporter.event(`! fault ${entry.spec.action} ${entry.spec.target} failed: ${entry.error}`);
           },
         );
+        underWay.push(settled);
       },
       Math.max(0, startAtEpochMs + entry.spec.atMs - (performance.timeOrigin + performance.now())),
     ),
   );
-  return { results, cancel: () => timers.forEach((timer) => clearTimeout(timer)) };
+  return {
+    results,
+    settle: async () => {
+      timers.forEach((timer) => clearTimeout(timer));
+      await Promise.all(underWay);
+    },
+  };
 }
 
+/** Errors closer together than this belong to one burst; this long without one after it, the run has recovered. */
+const QUIET_MS = 1_000;
+
 /**
- * The error window a fault caused: rows with errors from the fault's interval on, as
- * long as each next row still has errors (or until the next fault), measured to the ms
- * by the first and last error the generators saw.
+ * The error window a fault caused: the burst of errors from the fault on (errors less than
+ * QUIET_MS apart, and before the next fault), to the millisecond by the first and last
+ * error the generators saw in each row. Recovered once QUIET_MS passed without an error
+ * (or the next fault came first); not recovered if errors ran on to the end of the run.
  */
 function measureFault(entry: ScheduledFaults['results'][number], faults: FaultSpec[], timeline: TimelineRow[]): FaultResult {
   const { spec, firedAtMs } = entry;
@@ -332,28 +344,16 @@ function measureFault(entry: ScheduledFaults['results'][number], faults: FaultSp
   let fromMs: number | undefined;
   let toMs = 0;
   let errors = 0;
-  let isOpen = false;
   for (const row of timeline) {
-    if (row.atMs < firedAtMs || row.atMs - row.seconds * 1000 > nextFaultAt) continue;
-    const rowErrors = Object.values(row.errors).reduce((sum, count) => sum + (count ?? 0), 0);
-    if (rowErrors === 0 || row.lastErrorAtMs < firedAtMs) {
-      if (fromMs !== undefined) {
-        isOpen = false;
-        break;
-      }
-      continue;
-    }
-    fromMs ??= Math.max(firedAtMs, row.firstErrorAtMs);
+    if (row.lastErrorAtMs < firedAtMs) continue;
+    const startsAt = Math.max(firedAtMs, row.firstErrorAtMs);
+    if (startsAt >= nextFaultAt || (fromMs !== undefined && startsAt - toMs > QUIET_MS)) break;
+    fromMs ??= startsAt;
     toMs = row.lastErrorAtMs;
-    errors += rowErrors;
-    isOpen = true;
+    errors += Object.values(row.errors).reduce((sum, count) => sum + (count ?? 0), 0);
   }
   if (fromMs === undefined) return { ...base, errorWindow: undefined, recoveredAfterMs: 0 };
-  // Errors still coming in the last row looked at: no recovery seen.
-  return { ...base, errorWindow: { fromMs, toMs, errors }, recoveredAfterMs: isOpen ? undefined : toMs - firedAtMs };
-}
-
-export function describeMachine(): string {
-  const list = cpus();
-  return `${list.length} × ${list[0]?.model ?? 'cpu'}, Node ${process.version}`;
+  const runEnd = timeline.at(-1)?.atMs ?? toMs;
+  const isRecovered = toMs + QUIET_MS <= runEnd || nextFaultAt <= runEnd;
+  return { ...base, errorWindow: { fromMs, toMs, errors }, recoveredAfterMs: isRecovered ? toMs - firedAtMs : undefined };
 }

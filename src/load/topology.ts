@@ -61,7 +61,7 @@ class ManagedProcess {
 
   constructor(
     readonly name: string,
-    private readonly launch: (process: ManagedProcess) => Promise<ChildProcess>,
+    private readonly launch: (process: ManagedProcess) => Launched,
   ) {}
 
   get pid(): number | undefined {
@@ -72,9 +72,12 @@ class ManagedProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** Starts the process and waits until it is ready; `kill` during the wait kills it (and the wait fails). */
   async start(): Promise<void> {
     this.output = [];
-    this.child = await this.launch(this);
+    const { child, ready } = this.launch(this);
+    this.child = child;
+    await ready;
   }
 
   remember(text: string): void {
@@ -97,13 +100,19 @@ class ManagedProcess {
   }
 }
 
-function launchBroker(managed: ManagedProcess): Promise<ChildProcess> {
+/** A process just spawned, and the promise of its being ready. */
+interface Launched {
+  child: ChildProcess;
+  ready: Promise<void>;
+}
+
+function launchBroker(managed: ManagedProcess): Launched {
   const child = spawn(process.execPath, [RSB_BIN, 'start', '--port', String(managed.port), '--id', managed.name], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: '1' },
   });
   track(child);
-  return new Promise((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new TopologyError(`broker ${managed.name} did not start listening within ${READY_TIMEOUT_MS / 1000} s:\n${managed.lastOutput}`));
@@ -118,7 +127,7 @@ function launchBroker(managed: ManagedProcess): Promise<ChildProcess> {
         clearTimeout(timer);
         managed.port = Number(match[1]);
         seen = 'ready';
-        resolve(child);
+        resolve();
       }
     });
     child.stderr!.setEncoding('utf8').on('data', (text: string) => managed.remember(text));
@@ -127,15 +136,16 @@ function launchBroker(managed: ManagedProcess): Promise<ChildProcess> {
       reject(new TopologyError(`broker ${managed.name} exited with code ${code} before listening:\n${managed.lastOutput}`, 'Is the port taken? Run `rsb start --port 0` by hand to see.'));
     });
   });
+  return { child, ready };
 }
 
-function launchMock(spec: Omit<MockProcessSpec, 'name'>): (managed: ManagedProcess) => Promise<ChildProcess> {
+function launchMock(spec: Omit<MockProcessSpec, 'name'>): (managed: ManagedProcess) => Launched {
   return (managed) => {
     const child = fork(MOCK_SCRIPT, [JSON.stringify({ ...spec, name: managed.name } satisfies MockProcessSpec)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     track(child);
     child.stdout!.setEncoding('utf8').on('data', (text: string) => managed.remember(text));
     child.stderr!.setEncoding('utf8').on('data', (text: string) => managed.remember(text));
-    return new Promise((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new TopologyError(`mock ${managed.name} was not ready within ${READY_TIMEOUT_MS / 1000} s`));
@@ -144,7 +154,7 @@ function launchMock(spec: Omit<MockProcessSpec, 'name'>): (managed: ManagedProce
         clearTimeout(timer);
         if (message.kind === 'ready') {
           managed.directPort = message.directPort;
-          resolve(child);
+          resolve();
         } else {
           reject(new TopologyError(`mock ${managed.name} failed: ${message.message}`));
         }
@@ -154,6 +164,7 @@ function launchMock(spec: Omit<MockProcessSpec, 'name'>): (managed: ManagedProce
         reject(new TopologyError(`mock ${managed.name} exited with code ${code} before it was ready:\n${managed.lastOutput}`));
       });
     });
+    return { child, ready };
   };
 }
 
