@@ -9,8 +9,8 @@ export default class Load extends RsbCommand {
   static override summary = 'Run an open-loop load scenario and judge it with thresholds.';
   static override description =
     'Sends requests on a schedule (not when the last answer came back) through the lean RSocket requester, measures latency from each ' +
-    "request's intended send time into HDR histograms, and judges the run with thresholds. With neither --broker nor a scenario that " +
-    'names brokers, it starts one broker and one svc echo mock itself (or the topology of --scenario), runs, and stops them again. ' +
+    "request's intended send time into HDR histograms, and judges the run with thresholds. Without --broker it starts the topology " +
+    'itself (one broker and one svc echo mock, or the topology of --scenario), runs, and stops it again, also on Ctrl-C. ' +
     'On a terminal it shows a live dashboard; otherwise a plain line a second and a summary.\n\n' +
     'Exit codes: 0 the run passed its thresholds; 3 a threshold failed; 4 invalid run: the generator could not keep its schedule ' +
     '(a slow generator is never reported as a slow broker); 2 a bad flag or scenario; 7 no connection.';
