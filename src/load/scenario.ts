@@ -13,7 +13,7 @@ import { parseThreshold, type Threshold } from './thresholds.js';
  * one schema. A file that does not fit gets one sentence naming the field and the problem.
  */
 
-const duration = z.union([z.number().positive(), z.string()]).transform((value, context) => {
+const duration = z.union([z.number().positive(), z.string()], { error: 'must be a duration such as 500ms, 20s or 10m (a bare number is seconds)' }).transform((value, context) => {
   if (typeof value === 'number') return value * 1000;
   try {
     return parseDuration(value);
@@ -48,11 +48,14 @@ const profileSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-const payloadSchema = z.union([
-  bytes,
-  z.strictObject({ min: bytes, max: bytes }).refine((range) => range.min <= range.max, 'min must not exceed max'),
-  z.strictObject({ choices: z.array(z.strictObject({ bytes, weight: z.number().positive() })).min(1) }),
-]);
+const payloadSchema = z.union(
+  [
+    bytes,
+    z.strictObject({ min: bytes, max: bytes }).refine((range) => range.min <= range.max, 'min must not exceed max'),
+    z.strictObject({ choices: z.array(z.strictObject({ bytes, weight: z.number().positive() })).min(1) }),
+  ],
+  { error: 'must be a size in bytes (32), a range ({ min: 16, max: 1024 }), or sizes with weights ({ choices: [{ bytes: 32, weight: 9 }] })' },
+);
 
 const modeSchema = z.enum(Object.values(INTERACTION) as [Interaction, ...Interaction[]]);
 
