@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { EXIT_CODE } from '../cli/exit-codes.js';
 import { UsageError } from '../errors.js';
 import type { LoadTarget } from './connection-pool.js';
 import type { GeneratorPlan } from './generator.js';
@@ -7,7 +8,7 @@ import { compileProfile, type Schedule } from './profile.js';
 import { renderHtmlReport } from './report-html.js';
 import type { LoadReporter } from './reporter.js';
 import { labelMix } from './request-mix.js';
-import { LOAD_VERDICT, type FaultResult, type LegResult, type LoadResult, type LoadResultFile, type MaxResult } from './results.js';
+import { LOAD_VERDICT, type FaultResult, type LegResult, type LoadResult, type LoadResultFile, type LoadVerdict, type MaxResult } from './results.js';
 import { RunRecorder, type PhaseResult, type RunHistograms, type TimelineRow } from './run-recorder.js';
 import type { FaultSpec, LoadScenario } from './scenario.js';
 import { evaluateThresholds, formatMicros, type ThresholdInput, type ThresholdResult } from './thresholds.js';
@@ -74,15 +75,14 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   } finally {
     await topology.stop();
   }
+  // Steps judged one by one (the max scenario) carry their verdicts; otherwise the thresholds judge the whole run.
   const thresholds = max ? [] : evaluateThresholds(scenario.thresholds, toThresholdInput(run));
-  const isValid = run.validity.isValid && (baseline?.validity.isValid ?? true);
-  const isPassed = max ? max.highestRate !== undefined : thresholds.every((threshold) => threshold.isPassed);
-  const verdict = !isValid && !max ? LOAD_VERDICT.INVALID_RUN : isPassed ? LOAD_VERDICT.PASSED : max?.limitedBy === 'generator' ? LOAD_VERDICT.INVALID_RUN : LOAD_VERDICT.THRESHOLDS_FAILED;
+  const verdict = judgeRun([baseline, run], thresholds, max);
   const result: LoadResult = {
     scenario: scenario.name,
     ...(scenario.description ? { description: scenario.description } : {}),
     verdict,
-    exitCode: verdict === LOAD_VERDICT.PASSED ? 0 : verdict === LOAD_VERDICT.INVALID_RUN ? 4 : 3,
+    exitCode: EXIT_CODE_OF_VERDICT[verdict],
     thresholds,
     run,
     ...(baseline ? { baseline, overhead: measureOverhead(baseline, run) } : {}),
@@ -93,6 +93,26 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   if (options.reportFile) await writeFile(options.reportFile, renderHtmlReport({ ...result, detail }));
   await reporter.finish(result);
   return result;
+}
+
+const EXIT_CODE_OF_VERDICT = {
+  [LOAD_VERDICT.PASSED]: EXIT_CODE.OK,
+  [LOAD_VERDICT.THRESHOLDS_FAILED]: EXIT_CODE.THRESHOLDS_FAILED,
+  [LOAD_VERDICT.INVALID_RUN]: EXIT_CODE.INVALID_RUN,
+} as const;
+
+/**
+ * An invalid run (the generator could not keep its schedule) says nothing of the broker,
+ * so it wins over thresholds. Climbing steps pass when some step held; when none did,
+ * the first step's breaking decides: the generator (invalid) or a threshold.
+ */
+function judgeRun(legs: (LegResult | undefined)[], thresholds: ThresholdResult[], max: MaxResult | undefined): LoadVerdict {
+  if (max) {
+    if (max.highestRate !== undefined) return LOAD_VERDICT.PASSED;
+    return max.limitedBy === 'generator' ? LOAD_VERDICT.INVALID_RUN : LOAD_VERDICT.THRESHOLDS_FAILED;
+  }
+  if (legs.some((leg) => leg !== undefined && !leg.validity.isValid)) return LOAD_VERDICT.INVALID_RUN;
+  return thresholds.every((threshold) => threshold.isPassed) ? LOAD_VERDICT.PASSED : LOAD_VERDICT.THRESHOLDS_FAILED;
 }
 
 function validateBeforeRun(options: RunLoadOptions): void {
