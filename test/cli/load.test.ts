@@ -53,8 +53,11 @@ describe('rsb load', () => {
     expect(html).not.toMatch(/<script|https?:\/\//);
   }, 45_000);
 
-  it('exits 3 with the failing threshold named when a threshold fails, also under --json', async () => {
-    const { code, stdout, stderr } = await runRsb(['load', '--qps', '200', '--duration', '1s', '--threshold', 'p50<1us', '--threshold', 'errors<1%', '--json', ...RELAXED], { timeoutMs: 40_000 });
+  it('exits 3 with the failing threshold named when a threshold fails, also under --json; two workers share the schedule', async () => {
+    const { code, stdout, stderr } = await runRsb(
+      ['load', '--qps', '200', '--duration', '1s', '--workers', '2', '--threshold', 'p50<1us', '--threshold', 'errors<1%', '--json', ...RELAXED],
+      { timeoutMs: 40_000 },
+    );
     expect(code, stderr).toBe(3);
     const result = JSON.parse(stdout) as LoadResult;
     expect(result.verdict).toBe('thresholds-failed');
@@ -64,6 +67,8 @@ describe('rsb load', () => {
       ['errors<1%', true],
     ]);
     expect(result.run.requests.sent).toBe(200);
+    expect(result.run.workers).toBe(2);
+    expect(result.run.latency.corrected?.count).toBe(200);
   }, 45_000);
 
   it('exits 4 when the generator could not keep its schedule, whatever the thresholds say', async () => {
