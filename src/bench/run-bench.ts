@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BenchMessage, BenchRole } from './bench-process.js';
+import { MockProcess } from './mock-process.js';
 import type { ClosedLoopResult } from './closed-loop.js';
 
 export const BENCH_SETUP = {
@@ -11,6 +12,8 @@ export const BENCH_SETUP = {
   REFERENCE: 'reference',
   /** lean requester → lean echo service, no broker */
   DIRECT: 'direct',
+  /** lean requester → rsb broker → a real `rsb mock bench` process, spawned as a user would */
+  MOCK: 'mock',
 } as const;
 export type BenchSetup = (typeof BENCH_SETUP)[keyof typeof BENCH_SETUP];
 
@@ -51,7 +54,8 @@ export interface BenchReport {
   verdicts: BenchVerdict[];
 }
 
-const ROUTE = 'bench.echo';
+const SERVICE = 'bench';
+const ROUTE = `${SERVICE}.echo`;
 /** rsocket-js servers crash on a first chunk holding more than SETUP: give them time to read it alone. */
 const RSOCKET_JS_SETTLE_MS = 20;
 const BENCH_PROCESS = fileURLToPath(new URL('./bench-process.js', import.meta.url));
@@ -122,6 +126,14 @@ function judge(rows: BenchRow[]): BenchVerdict[] {
       verdicts.push({ target: 'rsb ≥ 8× the rsocket-js reference broker at 256 in flight', measured: `${ratio.toFixed(1)}×`, isMet: ratio >= 8 });
     }
   }
+  const mock256 = find(BENCH_SETUP.MOCK, 256);
+  if (mock256) {
+    verdicts.push({
+      target: 'one rsb mock process ≥ 300,000 req/s through the broker at 256 in flight',
+      measured: `${formatRate(mock256.requestsPerSecond)} req/s`,
+      isMet: mock256.requestsPerSecond >= 300_000,
+    });
+  }
   const rsb1 = find(BENCH_SETUP.RSB, 1);
   const direct1 = find(BENCH_SETUP.DIRECT, 1);
   if (rsb1 && direct1) {
@@ -163,7 +175,7 @@ interface Topology {
 }
 
 async function startTopology(setup: BenchSetup): Promise<Topology> {
-  const children: BenchChild[] = [];
+  const children: { kill(): void }[] = [];
   const start = async (role: BenchRole): Promise<BenchChild> => {
     const child = new BenchChild(role);
     children.push(child);
@@ -175,6 +187,13 @@ async function startTopology(setup: BenchSetup): Promise<Topology> {
     if (setup === BENCH_SETUP.DIRECT) {
       const server = await start({ role: 'echo-server' });
       return { port: server.port, broker: undefined, stop };
+    }
+    if (setup === BENCH_SETUP.MOCK) {
+      const broker = await start({ role: 'broker' });
+      const mock = new MockProcess(SERVICE, broker.port);
+      children.push(mock);
+      await mock.ready;
+      return { port: broker.port, broker, stop };
     }
     const isReference = setup === BENCH_SETUP.REFERENCE;
     const broker = await start({ role: isReference ? 'reference-broker' : 'broker' });

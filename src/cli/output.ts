@@ -20,3 +20,8 @@ export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
 export function formatCount(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
+
+/** `1 error`, `3 errors`: a count with its noun. */
+export function formatCountOf(count: number, noun: string): string {
+  return `${formatCount(count)} ${noun}${count === 1 ? '' : 's'}`;
+}

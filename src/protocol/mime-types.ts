@@ -67,6 +67,8 @@ export const MIME = {
   COMPOSITE_METADATA: 'message/x.rsocket.composite-metadata.v0',
   ROUTING: 'message/x.rsocket.routing.v0',
   AUTHENTICATION: 'message/x.rsocket.authentication.v0',
+  /** Per-stream data MIME type (Extensions/PerStreamDataMimeTypesDefinition.md). */
+  DATA_MIME_TYPE: 'message/x.rsocket.mime-type.v0',
   APPLICATION_INFO: 'message/x.rsocket.application+json',
   SERVICE_REGISTRY: 'message/x.rsocket.service.registry.v0+json',
   CLOUDEVENTS_JSON: 'application/cloudevents+json',

@@ -63,6 +63,15 @@ export class ResponderStream {
     this.finish();
   }
 
+  /**
+   * Request-channel: lets the requester send `n` more items. A requester may send
+   * nothing after REQUEST_CHANNEL until the responder grants credit (Protocol.md,
+   * "Request Channel"); a lean requester completes its side in its first frame instead.
+   */
+  requestInbound(n: number): void {
+    if (!this.isDone) this.owner.peer.connection.sendRequestN(this.streamId, n);
+  }
+
   error(code: number, message: string): void {
     if (this.isDone) return;
     this.owner.peer.connection.sendError(this.streamId, code, message);

@@ -244,8 +244,13 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<Sock
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const hint = error.code === 'ECONNREFUSED' ? 'Is a broker running there? Start one with `rsb start`.' : undefined;
-      reject(new ConnectError(`could not connect to ${host}:${port}: ${error.code ?? error.message}`, hint, { cause: error }));
+      reject(describeConnectFailure(host, port, error));
     });
   });
+}
+
+/** The error a failed TCP connect becomes, worded the same for every rsb endpoint. */
+export function describeConnectFailure(host: string, port: number, error: NodeJS.ErrnoException): ConnectError {
+  const hint = error.code === 'ECONNREFUSED' ? 'Is a broker running there? Start one with `rsb start`.' : undefined;
+  return new ConnectError(`could not connect to ${host}:${port}: ${error.code ?? error.message}`, hint, { cause: error });
 }

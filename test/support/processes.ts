@@ -18,10 +18,19 @@ export class RsbProcess {
   }
 
   /** Waits until stdout matches, and returns the match. */
-  async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    return this.waitFor(() => this.stdout, pattern, timeoutMs);
+  }
+
+  /** Waits until stderr matches (commands print progress there under --json). */
+  waitForStderr(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    return this.waitFor(() => this.stderr, pattern, timeoutMs);
+  }
+
+  private async waitFor(read: () => string, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const match = this.stdout.match(pattern);
+      const match = read().match(pattern);
       if (match) return match;
       if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before printing ${pattern}:\n${this.stdout}${this.stderr}`);
       if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.stdout}${this.stderr}`);
@@ -55,9 +64,9 @@ export async function runRsb(args: string[], options: { env?: NodeJS.ProcessEnv;
   return { code, stdout: run.stdout, stderr: run.stderr };
 }
 
-/** `rsb start --port 0` as a real process; resolves once it listens, with its port. */
-export async function startBrokerProcess(extraArgs: string[] = []): Promise<{ broker: RsbProcess; port: number }> {
-  const broker = new RsbProcess(['start', '--port', '0', ...extraArgs]);
+/** `rsb start` as a real process, on any free port unless one is given; resolves once it listens, with its port. */
+export async function startBrokerProcess(extraArgs: string[] = [], port = 0): Promise<{ broker: RsbProcess; port: number }> {
+  const broker = new RsbProcess(['start', '--port', String(port), ...extraArgs]);
   const match = await broker.waitForOutput(/listening on [\d.]+:(\d+)/);
   return { broker, port: Number(match[1]) };
 }

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { createSetupFrame, decodeWireFrame, encodeFrame, FrameSplitter, type Frame, type SetupFrame } from '../../src/protocol/index.js';
+import { waitForFrameIn } from './wait-for-frame.js';
 
 /** A bare TCP peer that writes whatever bytes a test gives it and decodes what comes back. */
 export class RawClient {
@@ -30,16 +31,10 @@ export class RawClient {
     this.write(createSetupFrame({ app: { name: 'raw', uuid: `raw-${Math.random()}` }, services: published }, overrides));
   }
 
-  async waitForFrame<T extends Frame>(predicate: (frame: Frame) => frame is T, timeoutMs?: number): Promise<T>;
-  async waitForFrame(predicate: (frame: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
-  async waitForFrame(predicate: (frame: Frame) => boolean, timeoutMs = 5_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.frames.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.map((f) => f.type))}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  waitForFrame<T extends Frame>(predicate: (frame: Frame) => frame is T, timeoutMs?: number): Promise<T>;
+  waitForFrame(predicate: (frame: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
+  waitForFrame(predicate: (frame: Frame) => boolean, timeoutMs?: number): Promise<Frame> {
+    return waitForFrameIn(this.frames, predicate, timeoutMs);
   }
 
   /** Resolves true if the broker closed the connection within the time. */

@@ -1,0 +1,30 @@
+import { Flags } from '@oclif/core';
+import { formatServicesReport, listServices, type ServicesReport } from '../src/call/index.js';
+import { RsbCommand } from '../src/cli/base-command.js';
+import { parseDuration } from '../src/cli/parse.js';
+import { ConnectError } from '../src/errors.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/sdk/index.js';
+
+export default class Services extends RsbCommand {
+  static override summary = 'List the services registered on the brokers and their instances.';
+  static override description =
+    'Asks each broker its own route rsb.broker.services (any RSocket client can) and prints, per broker, one row per ' +
+    'instance: service, app name, uuid, address, requests in flight and when it connected. Exit 7 when no broker answers.';
+  static override examples = ['<%= config.bin %> services', '<%= config.bin %> services --broker 127.0.0.1:9999 --broker 127.0.0.1:10000 --json'];
+  static override enableJsonFlag = true;
+
+  static override flags = {
+    broker: Flags.string({ description: `Broker host:port to ask (repeatable). Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}.`, multiple: true }),
+    timeout: Flags.string({ description: 'Time to wait for each broker.', default: '5s' }),
+  };
+
+  async run(): Promise<ServicesReport> {
+    const { flags } = await this.parse(Services);
+    const report = await listServices({ brokers: resolveBrokerAddresses(flags.broker), timeoutMs: parseDuration(flags.timeout, '--timeout') });
+    for (const line of formatServicesReport(report)) this.log(line);
+    if (report.brokers.every((broker) => broker.error !== undefined)) {
+      throw new ConnectError(`no broker answered: ${report.brokers.map((broker) => `${broker.address} (${broker.error})`).join(', ')}`);
+    }
+    return report;
+  }
+}

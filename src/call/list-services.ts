@@ -1,0 +1,82 @@
+import { BROKER_ROUTES } from '../broker/broker.js';
+import type { ServiceSummary } from '../broker/registry.js';
+import { formatCount, formatCountOf } from '../cli/output.js';
+import { connect, type BrokerAddress } from '../sdk/index.js';
+
+export interface BrokerServices {
+  /** The address asked. */
+  address: string;
+  /** The broker's id, from its answer; null when it could not be asked. */
+  broker: string | null;
+  services: ServiceSummary[];
+  /** Why this broker could not be asked. */
+  error?: string;
+}
+
+export interface ServicesReport {
+  brokers: BrokerServices[];
+}
+
+/**
+ * The one call behind `rsb services`: asks each broker's own route `rsb.broker.services`
+ * (any RSocket client can) for its registry. Throws ConnectError when no broker answers.
+ */
+export async function listServices(options: { brokers: BrokerAddress[]; timeoutMs: number; token?: string | undefined }): Promise<ServicesReport> {
+  const client = await connect({ brokers: options.brokers, app: 'rsb-services', token: options.token, timeoutMs: options.timeoutMs, reconnect: false });
+  try {
+    const brokers = await Promise.all(
+      client.links.map(async (link): Promise<BrokerServices> => {
+        if (!link.isConnected) return { address: link.name, broker: null, services: [], error: 'not connected' };
+        try {
+          const answer = await client.requestResponse(BROKER_ROUTES.SERVICES, undefined, { broker: link.name });
+          const body = JSON.parse(answer.data.toString('utf8')) as { broker: string; services: ServiceSummary[] };
+          return { address: link.name, broker: body.broker, services: body.services };
+        } catch (error) {
+          return { address: link.name, broker: null, services: [], error: (error as Error).message };
+        }
+      }),
+    );
+    return { brokers };
+  } finally {
+    await client.close();
+  }
+}
+
+/** The report as `rsb services` prints it: per broker, one row per instance. */
+export function formatServicesReport(report: ServicesReport, now = Date.now()): string[] {
+  const lines: string[] = [];
+  for (const entry of report.brokers) {
+    if (lines.length) lines.push('');
+    if (entry.error !== undefined) {
+      lines.push(`broker at ${entry.address}: ${entry.error}`);
+      continue;
+    }
+    const instances = entry.services.reduce((sum, service) => sum + service.instances.length, 0);
+    lines.push(`broker ${entry.broker} at ${entry.address}: ${formatCountOf(entry.services.length, 'service')}, ${formatCountOf(instances, 'instance')}`);
+    if (instances === 0) continue;
+    const rows = entry.services.flatMap((service) =>
+      service.instances.map((instance) => [service.key, instance.app, instance.uuid, instance.address, formatCount(instance.inFlight), formatAge(now - Date.parse(instance.connectedAt))]),
+    );
+    lines.push(...formatTable(['SERVICE', 'APP', 'UUID', 'ADDRESS', 'IN FLIGHT', 'CONNECTED'], rows, [4]));
+  }
+  return lines;
+}
+
+/** Columns padded to their widest cell; `rightAligned` holds the indexes of numeric columns. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly number[] = []): string[] {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => (rightAligned.includes(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function formatAge(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s ago`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m ago`;
+}
+

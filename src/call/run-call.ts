@@ -1,0 +1,126 @@
+import { performance } from 'node:perf_hooks';
+import { connect, type BrokerAddress, type FrameListener, type Message, type RsbClient } from '../sdk/index.js';
+import { splitChannelItems } from './call-data.js';
+
+export const CALL_MODE = {
+  REQUEST_RESPONSE: 'request-response',
+  FIRE_AND_FORGET: 'fire-and-forget',
+  STREAM: 'stream',
+  CHANNEL: 'channel',
+} as const;
+export type CallMode = (typeof CALL_MODE)[keyof typeof CALL_MODE];
+
+export interface CallRequest {
+  route: string;
+  mode: CallMode;
+  data: Buffer;
+  brokers: BrokerAddress[];
+  /** Streams and channels: cancel after this many items. */
+  take?: number | undefined;
+  headers?: Record<string, string> | undefined;
+  dataMimeType?: string | undefined;
+  /** Request-response: the answer; streams and channels: each next item. */
+  timeoutMs: number;
+  token?: string | undefined;
+  /** Each response as it arrives (streams print as they go). */
+  onResponse?: ((message: Message) => void) | undefined;
+  /** Every frame sent and received (`--debug`). */
+  onFrame?: FrameListener | undefined;
+}
+
+export interface CallResponse {
+  /** The data as UTF-8 text, or base64 when it is not valid UTF-8 (see `encoding`). */
+  data: string;
+  encoding: 'utf8' | 'base64';
+  /** Payload metadata, base64, when the responder sent any. */
+  metadata?: string;
+}
+
+export interface CallResult {
+  route: string;
+  mode: CallMode;
+  broker: string;
+  responses: CallResponse[];
+  timing: {
+    /** TCP connect, SETUP and its acceptance. */
+    connectMs: number;
+    /** From sending the request to the first response; null when none came. */
+    firstResponseMs: number | null;
+    /** From sending the request to its end. */
+    totalMs: number;
+  };
+}
+
+/**
+ * The one call behind `rsb call`: connects through the SDK (rsocket-js), sends one
+ * request in the mode asked, collects what comes back and times it. Throws the SDK's
+ * typed errors: RSocketRequestError (an ERROR frame), TimeoutError, ConnectError or
+ * SetupRejectedError (no connection).
+ */
+export async function runCall(request: CallRequest): Promise<CallResult> {
+  const connectStarted = performance.now();
+  const client = await connect({
+    brokers: request.brokers,
+    app: 'rsb-call',
+    token: request.token,
+    dataMimeType: request.dataMimeType,
+    timeoutMs: request.timeoutMs,
+    connectTimeoutMs: Math.max(1, Math.min(request.timeoutMs || 5_000, 5_000)),
+    reconnect: false,
+    onFrame: request.onFrame,
+  });
+  const connectMs = performance.now() - connectStarted;
+  const responses: CallResponse[] = [];
+  const started = performance.now();
+  let firstResponseMs: number | null = null;
+  const receive = (message: Message): void => {
+    firstResponseMs ??= performance.now() - started;
+    responses.push(describeResponse(message));
+    request.onResponse?.(message);
+  };
+  try {
+    await send(client, request, receive);
+  } finally {
+    await client.close();
+  }
+  return {
+    route: request.route,
+    mode: request.mode,
+    broker: client.links[0]!.name,
+    responses,
+    timing: { connectMs: round(connectMs), firstResponseMs: firstResponseMs === null ? null : round(firstResponseMs), totalMs: round(performance.now() - started) },
+  };
+}
+
+async function send(client: RsbClient, request: CallRequest, receive: (message: Message) => void): Promise<void> {
+  const options = { headers: request.headers, dataMimeType: request.dataMimeType, timeoutMs: request.timeoutMs, take: request.take };
+  switch (request.mode) {
+    case CALL_MODE.REQUEST_RESPONSE:
+      receive(await client.requestResponse(request.route, request.data, options));
+      return;
+    case CALL_MODE.FIRE_AND_FORGET:
+      await client.fireAndForget(request.route, request.data, options);
+      return;
+    case CALL_MODE.STREAM:
+      for await (const message of client.requestStream(request.route, request.data, options)) receive(message);
+      return;
+    case CALL_MODE.CHANNEL:
+      for await (const message of client.requestChannel(request.route, splitChannelItems(request.data), options)) receive(message);
+      return;
+  }
+}
+
+function describeResponse(message: Message): CallResponse {
+  const text = message.data.toString('utf8');
+  const isText = Buffer.from(text, 'utf8').equals(message.data);
+  return {
+    data: isText ? text : message.data.toString('base64'),
+    encoding: isText ? 'utf8' : 'base64',
+    ...(message.metadata && message.metadata.length ? { metadata: message.metadata.toString('base64') } : {}),
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+

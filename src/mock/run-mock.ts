@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { formatCount, formatCountOf, waitForShutdownSignal } from '../cli/output.js';
+import { UsageError } from '../errors.js';
+import { formatBrokerAddress, type BrokerAddress } from '../sdk/brokers.js';
+import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
+import { DEFAULT_RECONNECT_POLICY, ResponderServer, type ReconnectPolicy } from '../transport/index.js';
+import { createLiveView } from '../cli/live-view.js';
+import type { MockMethodRow, MockStatusProps } from '../ui/index.js';
+import { InstanceLink, type InstanceEvent } from './instance-link.js';
+import { MockHandler, type MethodCounters } from './mock-handler.js';
+import { describeBehaviour, type MockSpec } from './spec.js';
+
+export interface RunMockOptions {
+  spec: MockSpec;
+  brokers: BrokerAddress[];
+  /** Separate connections to each broker, each a registered instance. */
+  instances: number;
+  /** Also accept direct connections here (no broker): the baseline of a load run. */
+  listen?: { host: string; port: number } | undefined;
+  /** Bearer token for brokers that require authentication. */
+  token?: string | undefined;
+  /** App name in SETUP; default `rsb-mock-<service>`. */
+  appName?: string | undefined;
+  reconnect?: ReconnectPolicy | undefined;
+  /** Live Ink view (a terminal) or plain lines. */
+  isInteractive: boolean;
+  print: (line: string) => void;
+  /** Resolves with a reason when the mock should stop; default: SIGINT or SIGTERM. */
+  until?: Promise<string> | undefined;
+  /** Called once every instance is registered, with the listening port if any. */
+  onReady?: ((ready: { listenPort: number | null }) => void) | undefined;
+}
+
+export interface MockReport {
+  service: string;
+  brokers: string[];
+  instances: number;
+  listenPort: number | null;
+  methods: MethodCounters[];
+  /** Requests for methods the mock does not have. */
+  unknownRequests: number;
+  stoppedBy: string;
+  uptimeMs: number;
+}
+
+/** Plain figures lines are printed this often while requests flow. */
+const PLAIN_INTERVAL_MS = 5_000;
+
+/**
+ * The one call behind `rsb mock`: registers `instances` connections with every broker
+ * (and listens for direct connections with `listen`), answers with the spec's
+ * behaviours on the lean responder, shows live counts, and on SIGINT/SIGTERM closes
+ * every connection — which unregisters the instances — and reports the counts.
+ */
+export async function runMock(options: RunMockOptions): Promise<MockReport> {
+  const { spec, print } = options;
+  const startedAt = Date.now();
+  const handler = new MockHandler(spec, await loadResponseFiles(spec));
+  const brokers = options.brokers.map(formatBrokerAddress);
+  const links: InstanceLink[] = [];
+  let where = '';
+  const rates = new MethodRates();
+  let lastTotal = 0;
+  const view = await createLiveView<MockStatusProps>({
+    isInteractive: options.isInteractive,
+    print,
+    plainIntervalMs: PLAIN_INTERVAL_MS,
+    plainLine: () => {
+      const rows = rates.read(handler.counters);
+      const total = rows.reduce((sum, row) => sum + row.requests, 0);
+      if (total === lastTotal) return undefined;
+      lastTotal = total;
+      return `requests: ${rows
+        .map((row) => `${row.method} ${formatCount(row.requests)} (${formatRate(row.requestsPerSecond)}/s${row.errors ? `, ${formatCountOf(row.errors, 'error')}` : ''})`)
+        .join(', ')}`;
+    },
+    component: (ui) => ui.MockStatus,
+    props: () => ({
+      service: spec.service,
+      where,
+      connected: links.filter((link) => link.isConnected).length,
+      connections: links.length,
+      rows: rates.read(handler.counters),
+    }),
+  });
+  let server: ResponderServer | undefined;
+  const stop = async (): Promise<void> => {
+    await Promise.all(links.map((link) => link.close()));
+    await server?.close();
+  };
+  try {
+    if (options.listen) {
+      server = await ResponderServer.listen(options.listen, handler);
+      print(`rsb mock ${spec.service} listening on ${options.listen.host}:${server.port} for direct connections`);
+    }
+    const onEvent = (event: InstanceEvent): void => view.event(describeInstanceEvent(event));
+    for (let instance = 1; instance <= options.instances; instance++) {
+      const setup = toPeerSetupOptions({
+        app: { name: options.appName ?? `rsb-mock-${spec.service}`, uuid: randomUUID(), metadata: { instance: String(instance), pid: String(process.pid) } },
+        services: [parseServiceKey(spec.service)],
+        token: options.token,
+      });
+      for (const address of options.brokers) {
+        links.push(new InstanceLink(instance, address, setup, handler, options.reconnect ?? DEFAULT_RECONNECT_POLICY, onEvent));
+      }
+    }
+    const opened = await Promise.allSettled(links.map((link) => link.open()));
+    const failed = opened.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  print(`rsb mock ${spec.service} ready: ${options.instances} instance(s) on ${brokers.join(', ')}`);
+  for (const behaviour of spec.methods) print(`  ${spec.service}.${behaviour.method}: ${describeBehaviour(behaviour)}`);
+  options.onReady?.({ listenPort: server?.port ?? null });
+  where = `${options.instances} instance(s) on ${brokers.join(', ')}${server ? `, direct on ${options.listen!.host}:${server.port}` : ''}`;
+  view.start();
+  const stoppedBy = await (options.until ?? waitForShutdownSignal());
+  view.stop();
+  print(`rsb mock ${spec.service} stopping on ${stoppedBy}`);
+  await stop();
+  const total = handler.counters.reduce((sum, counters) => sum + counters.requests, 0);
+  print(`rsb mock ${spec.service} stopped after ${formatCount(total)} requests: ${formatCounts(handler.counters)}`);
+  return {
+    service: spec.service,
+    brokers,
+    instances: options.instances,
+    listenPort: server?.port ?? null,
+    methods: handler.counters.map((counters) => ({ ...counters })),
+    unknownRequests: handler.unknownRequests,
+    stoppedBy,
+    uptimeMs: Date.now() - startedAt,
+  };
+}
+
+async function loadResponseFiles(spec: MockSpec): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  for (const behaviour of spec.methods) {
+    if (behaviour.response.kind !== 'file' || files.has(behaviour.response.path)) continue;
+    try {
+      files.set(behaviour.response.path, await readFile(behaviour.response.path));
+    } catch (error) {
+      throw new UsageError(
+        `cannot read the response file of ${spec.service}.${behaviour.method}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (${behaviour.response.path})`,
+        undefined,
+        { cause: error },
+      );
+    }
+  }
+  return files;
+}
+
+function describeInstanceEvent(event: InstanceEvent): string {
+  switch (event.kind) {
+    case 'lost':
+      return `- instance ${event.instance} lost ${event.broker}: ${event.reason}; reconnecting in ${event.retryInMs} ms`;
+    case 'retry-failed':
+      return `  instance ${event.instance} could not reconnect to ${event.broker}: ${event.reason}; next try in ${event.retryInMs} ms`;
+    case 'reconnected':
+      return `+ instance ${event.instance} reconnected to ${event.broker} and registered again`;
+  }
+}
+
+function formatCounts(counters: readonly MethodCounters[]): string {
+  return counters.map((c) => `${c.method} ${formatCount(c.requests)}${c.errors ? ` (${formatCountOf(c.errors, 'error')})` : ''}`).join(', ');
+}
+
+/** Low rates keep a decimal: a mock called now and then shows 0.2/s, not 0/s. */
+function formatRate(perSecond: number): string {
+  return perSecond < 10 ? perSecond.toFixed(1) : formatCount(perSecond);
+}
+
+/** Requests per second of each method between two reads. */
+class MethodRates {
+  private last: number[] = [];
+  private lastAt = Date.now();
+
+  read(counters: readonly MethodCounters[]): MockMethodRow[] {
+    const now = Date.now();
+    const seconds = Math.max(0.001, (now - this.lastAt) / 1000);
+    const rows = counters.map((c, i) => ({ ...c, requestsPerSecond: (c.requests - (this.last[i] ?? 0)) / seconds }));
+    this.last = counters.map((c) => c.requests);
+    this.lastAt = now;
+    return rows;
+  }
+}
