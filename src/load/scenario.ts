@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../cli/parse.js';
 import { UsageError } from '../errors.js';
+import { parseMockSpec } from '../mock/index.js';
 import { INTERACTION, type Interaction } from '../transport/index.js';
 import { DEFAULT_DAILY_WEIGHTS, PROFILE_KIND, type ProfileSpec } from './profile.js';
 import type { MixEntry, PayloadSpec } from './request-mix.js';
@@ -67,16 +68,19 @@ const mixSchema = z.strictObject({
   items: z.number().int().positive().default(1),
 });
 
+/** A mock service, as `rsb mock` takes it; each instance is its own process (so a fault can kill one). */
 const mockSchema = z.strictObject({
   service: z.string().min(1),
   methods: z.array(z.string().min(1)).min(1).default(['echo']),
   instances: z.number().int().positive().max(64).default(1),
-  /** Latency of each answer: `2ms`, `uniform:1ms-5ms`, `p50=1ms,p99=20ms` (what `rsb mock --latency` takes). */
+  /** Latency of every method (`rsb mock --latency`): `2ms`, `uniform:1ms..5ms`, `normal:10ms,2ms`, `p50=2ms,p99=20ms`. */
   latency: z.string().optional(),
-  /** Share of requests answered with an error, 0 to 1. */
-  errorRate: z.number().min(0).max(1).default(0),
-  errorCode: z.string().default('APPLICATION_ERROR'),
+  /** Errors of every method (`rsb mock --error`): `RATE[:CODE[:MESSAGE]]`, like `0.1%:REJECTED`. */
+  error: z.string().optional(),
+  /** Request-stream answers (`rsb mock --stream`): `COUNT[@INTERVAL]`, like `10@1ms`. */
+  stream: z.string().optional(),
 });
+const DEFAULT_MOCK = { service: 'svc', methods: ['echo'], instances: 1 };
 
 const targetPattern = /^(broker|mock)-(\d+)$/;
 const faultSchema = z.strictObject({
@@ -92,9 +96,9 @@ export const scenarioSchema = z.strictObject({
   topology: z
     .strictObject({
       brokers: z.number().int().positive().max(16).default(1),
-      mocks: z.array(mockSchema).default([{ service: 'svc', methods: ['echo'], instances: 1, errorRate: 0, errorCode: 'APPLICATION_ERROR' }]),
+      mocks: z.array(mockSchema).default([DEFAULT_MOCK]),
     })
-    .default({ brokers: 1, mocks: [{ service: 'svc', methods: ['echo'], instances: 1, errorRate: 0, errorCode: 'APPLICATION_ERROR' }] }),
+    .default({ brokers: 1, mocks: [DEFAULT_MOCK] }),
   profile: profileSchema,
   mix: z.array(mixSchema).min(1).default([{ route: 'svc.echo', mode: INTERACTION.REQUEST_RESPONSE, weight: 1, payload: 32, items: 1 }]),
   timeout: duration.default(10_000),
@@ -109,18 +113,19 @@ export const scenarioSchema = z.strictObject({
 });
 type ScenarioFile = z.output<typeof scenarioSchema>;
 
-export interface MockSpec {
+/** A mock service of the topology, in `rsb mock`'s terms. */
+export interface TopologyMock {
   service: string;
   methods: string[];
   instances: number;
   latency?: string;
-  errorRate: number;
-  errorCode: string;
+  error?: string;
+  stream?: string;
 }
 
 export interface TopologySpec {
   brokers: number;
-  mocks: MockSpec[];
+  mocks: TopologyMock[];
 }
 
 export interface FaultSpec {
@@ -196,6 +201,13 @@ function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
       throw new UsageError(`scenario ${source} is invalid: thresholds.${i}: ${(error as Error).message}`, (error as UsageError).hint);
     }
   });
+  file.topology.mocks.forEach((mock, i) => {
+    try {
+      parseMockSpec({ service: mock.service, methods: mock.methods.join(','), latency: toEveryMethod(mock.latency), error: toEveryMethod(mock.error), stream: toEveryMethod(mock.stream) });
+    } catch (error) {
+      throw new UsageError(`scenario ${source} is invalid: topology.mocks.${i}: ${(error as Error).message}`, (error as UsageError).hint);
+    }
+  });
   const mockInstances = file.topology.mocks.reduce((sum, mock) => sum + mock.instances, 0);
   const faults = file.faults.map((fault, i): FaultSpec => {
     const [, kind, number] = targetPattern.exec(fault.target)!;
@@ -220,6 +232,11 @@ function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
     maxLagMs: file.maxLag,
     warmupMs: file.warmup,
   };
+}
+
+/** A scenario's mock behaviour applies to every method: `rsb mock --latency '*=5ms'`. */
+export function toEveryMethod(spec: string | undefined): string[] | undefined {
+  return spec === undefined ? undefined : [`*=${spec}`];
 }
 
 function toProfileSpec(profile: ScenarioFile['profile']): ProfileSpec {
@@ -259,7 +276,7 @@ export interface LoadFlags {
 
 export const DEFAULT_SCENARIO: LoadScenario = {
   name: 'default',
-  topology: { brokers: 1, mocks: [{ service: 'svc', methods: ['echo'], instances: 1, errorRate: 0, errorCode: 'APPLICATION_ERROR' }] },
+  topology: { brokers: 1, mocks: [DEFAULT_MOCK] },
   profile: { kind: PROFILE_KIND.CONSTANT, rate: 1_000, durationMs: 10_000 },
   mix: [{ route: 'svc.echo', mode: INTERACTION.REQUEST_RESPONSE, weight: 1, payload: { kind: 'fixed', bytes: 32 }, items: 1 }],
   timeoutMs: 10_000,

@@ -1,10 +1,8 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { findPackageRoot, RSB_BIN } from '../cli/paths.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { RSB_BIN } from '../cli/paths.js';
 import { TopologyError, UsageError } from '../errors.js';
 import type { LoadTarget } from './connection-pool.js';
-import type { MockProcessMessage, MockProcessSpec } from './mock-process.js';
-import type { TopologySpec } from './scenario.js';
+import { toEveryMethod, type TopologyMock, type TopologySpec } from './scenario.js';
 
 /**
  * What a load run sends to: brokers (and, for `--baseline`, mock instances listening
@@ -32,7 +30,6 @@ export function useExistingBrokers(brokers: LoadTarget[]): Topology {
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 15_000;
-const MOCK_SCRIPT = join(findPackageRoot(), 'dist', 'src', 'load', 'mock-process.js');
 
 /** Every process any topology started and has not seen exit: killed if this process exits without tearing down. */
 const LIVE = new Set<ChildProcess>();
@@ -139,26 +136,39 @@ function launchBroker(managed: ManagedProcess): Launched {
   return { child, ready };
 }
 
-function launchMock(spec: Omit<MockProcessSpec, 'name'>): (managed: ManagedProcess) => Launched {
+/**
+ * One mock instance: `rsb mock SERVICE --instances 1 --broker ... [--listen 0]`, its own
+ * process so that a fault can kill it alone. Ready once it prints its ready line; with
+ * `--listen`, the line before it names the direct listener's port.
+ */
+function launchMock(mock: TopologyMock, brokers: { host: string; port: number }[], isDirectNeeded: boolean): (managed: ManagedProcess) => Launched {
+  const args = [RSB_BIN, 'mock', mock.service, '--methods', mock.methods.join(','), '--instances', '1', ...brokers.flatMap((broker) => ['--broker', `${broker.host}:${broker.port}`])];
+  if (isDirectNeeded) args.push('--listen', '0');
+  for (const [flag, spec] of [['--latency', mock.latency], ['--error', mock.error], ['--stream', mock.stream]] as const) {
+    for (const value of toEveryMethod(spec) ?? []) args.push(flag, value);
+  }
   return (managed) => {
-    const child = fork(MOCK_SCRIPT, [JSON.stringify({ ...spec, name: managed.name } satisfies MockProcessSpec)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
     track(child);
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => managed.remember(text));
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => managed.remember(text));
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new TopologyError(`mock ${managed.name} was not ready within ${READY_TIMEOUT_MS / 1000} s`));
+        reject(new TopologyError(`mock ${managed.name} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${managed.lastOutput}`));
       }, READY_TIMEOUT_MS);
-      child.on('message', (message: MockProcessMessage) => {
-        clearTimeout(timer);
-        if (message.kind === 'ready') {
-          managed.directPort = message.directPort;
+      let seen = '';
+      child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+        managed.remember(text);
+        if (seen === 'ready') return;
+        seen += text;
+        const direct = /listening on [\d.]+:(\d+) for direct connections/.exec(seen);
+        if (direct) managed.directPort = Number(direct[1]);
+        if (/ ready: /.test(seen)) {
+          clearTimeout(timer);
+          seen = 'ready';
           resolve();
-        } else {
-          reject(new TopologyError(`mock ${managed.name} failed: ${message.message}`));
         }
       });
+      child.stderr!.setEncoding('utf8').on('data', (text: string) => managed.remember(text));
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new TopologyError(`mock ${managed.name} exited with code ${code} before it was ready:\n${managed.lastOutput}`));
@@ -176,7 +186,8 @@ export interface StartTopologyOptions {
 
 /**
  * Starts the scenario's brokers (`rsb start --port 0`, each its own process) and mock
- * instances registered on every broker, and waits until all are ready. If any fails,
+ * instances (`rsb mock`, each its own process, registered on every broker), and waits
+ * until all are ready. If any fails,
  * what was started is stopped again before the error is thrown.
  */
 export async function startTopology(spec: TopologySpec, options: StartTopologyOptions): Promise<Topology> {
@@ -190,12 +201,7 @@ export async function startTopology(spec: TopologySpec, options: StartTopologyOp
     await Promise.all(brokers.map((broker) => broker.start()));
     const addresses = brokers.map((broker) => ({ host: HOST, port: broker.port }));
     for (const mock of spec.mocks) {
-      if (mock.latency !== undefined || mock.errorRate > 0) {
-        options.log?.(`note: mock ${mock.service} answers by echo; latency and error behaviours need \`rsb mock\``);
-      }
-      for (let i = 0; i < mock.instances; i++) {
-        mocks.push(new ManagedProcess(`mock-${mocks.length + 1}`, launchMock({ service: mock.service, brokers: addresses, listen: options.isDirectNeeded })));
-      }
+      for (let i = 0; i < mock.instances; i++) mocks.push(new ManagedProcess(`mock-${mocks.length + 1}`, launchMock(mock, addresses, options.isDirectNeeded)));
     }
     await Promise.all(mocks.map((mock) => mock.start()));
   } catch (error) {

@@ -32,7 +32,7 @@ describe('scenario files', () => {
     expect(scenario.mix[0]).toEqual({ route: 'svc.echo', mode: 'request-response', weight: 1, payload: { kind: 'uniform', min: 16, max: 64 }, items: 1 });
     expect(scenario.mix[1]).toMatchObject({ mode: 'request-stream', items: 4, weight: 0.5 });
     expect(scenario.thresholds.map((threshold) => threshold.text)).toEqual(['p99<5ms', 'errors<0.1%', 'rate>=99%']);
-    expect(scenario.topology).toEqual({ brokers: 1, mocks: [{ service: 'svc', methods: ['echo'], instances: 1, errorRate: 0, errorCode: 'APPLICATION_ERROR' }] });
+    expect(scenario.topology).toEqual({ brokers: 1, mocks: [{ service: 'svc', methods: ['echo'], instances: 1 }] });
     expect(scenario.timeoutMs).toBe(10_000);
   });
 
@@ -66,6 +66,12 @@ describe('scenario files', () => {
     expect(messageOf(() => parseScenario('name: x\nprofile: { type: daily, total: 5, peak: 1, weights: [1, 2] }'))).toContain('profile.weights: needs 24 hourly weights');
     expect(messageOf(() => parseScenario('name: x\nprofile: { type: constant, rate: 5, duration: 1s }\nfaults: [{ at: 1s, action: kill, target: broker-2 }]'))).toContain(
       'faults.0.target: broker-2 does not exist (the topology has 1 broker)',
+    );
+    expect(messageOf(() => parseScenario('name: x\nprofile: { type: constant, rate: 5, duration: 1s }\ntopology: { mocks: [{ service: svc, latency: soon }] }'))).toContain(
+      'topology.mocks.0: ',
+    );
+    expect(messageOf(() => parseScenario('name: x\nprofile: { type: constant, rate: 5, duration: 1s }\ntopology: { mocks: [{ service: svc, error: "200%" }] }'))).toContain(
+      'topology.mocks.0: ',
     );
     expect(messageOf(() => parseScenario('name: x\nprofile: { type: constant, rate: 5, duration: 1s }\nthresholds: ["p99<5"]'))).toContain(
       'thresholds.0: threshold "p99<5" needs a time unit',
