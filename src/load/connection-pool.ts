@@ -1,4 +1,4 @@
-import { LeanRequester, PeerConnection, type RequestObserver } from '../transport/index.js';
+import { computeBackoffDelay, LeanRequester, PeerConnection, type ReconnectPolicy, type RequestObserver } from '../transport/index.js';
 
 /** Somewhere to send load: a broker, or a mock's direct listener for the baseline. */
 export interface LoadTarget {
@@ -14,13 +14,13 @@ export interface PoolEvent {
 }
 
 const NO_HANDLER = { onStreamFrame() {}, onConnectionLost() {} };
-const RECONNECT_FIRST_MS = 100;
-const RECONNECT_MAX_MS = 1_000;
+/** Redial fast: a broker restarted mid-run should get its share back within a second of listening. */
+const RECONNECT_POLICY: ReconnectPolicy = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 0.2 };
 
 /**
  * `perTarget` lean requesters to each target. Requests go round-robin over the
  * connections that are up, so a dead broker's share moves to the live ones at once;
- * a lost connection is dialled again (100 ms, doubling to 1 s) until the pool closes.
+ * a lost connection is dialled again (from 100 ms, doubling to 1 s, with jitter) until the pool closes.
  */
 export class ConnectionPool {
   readonly requesters: (LeanRequester<number> | undefined)[] = [];
@@ -28,7 +28,7 @@ export class ConnectionPool {
   readonly targetOf: Int32Array;
   /** Connections written to since the last flush. */
   private readonly isDirty: Uint8Array;
-  private readonly reconnectDelay: number[] = [];
+  private readonly failedDials: number[] = [];
   private readonly timers: (NodeJS.Timeout | undefined)[] = [];
   private next = 0;
   private isClosed = false;
@@ -46,7 +46,7 @@ export class ConnectionPool {
     for (let c = 0; c < count; c++) {
       this.targetOf[c] = Math.floor(c / perTarget);
       this.requesters.push(undefined);
-      this.reconnectDelay.push(RECONNECT_FIRST_MS);
+      this.failedDials.push(0);
       this.timers.push(undefined);
     }
   }
@@ -116,7 +116,7 @@ export class ConnectionPool {
       return;
     }
     this.requesters[c] = new LeanRequester<number>(peer, this.observer);
-    this.reconnectDelay[c] = RECONNECT_FIRST_MS;
+    this.failedDials[c] = 0;
     void peer.closed.then((error) => this.onLost(c, error));
   }
 
@@ -127,8 +127,7 @@ export class ConnectionPool {
   }
 
   private scheduleRedial(c: number): void {
-    const delay = this.reconnectDelay[c]!;
-    this.reconnectDelay[c] = Math.min(RECONNECT_MAX_MS, delay * 2);
+    const delay = computeBackoffDelay(RECONNECT_POLICY, this.failedDials[c]!++);
     this.timers[c] = setTimeout(() => {
       this.timers[c] = undefined;
       if (this.isClosed) return;
