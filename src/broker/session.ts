@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
+  answerWireKeepalive,
   decodeSetupMetadata,
   decodeWireFrame,
   ERROR_CODE,
@@ -264,7 +265,7 @@ export class Session implements ConnectionHandler {
     switch (type) {
       case FRAME_TYPE.KEEPALIVE:
         if (readWireFlags(buf, start) & FLAG.RESPOND) {
-          this.connection.sendFrame({ type: FRAME_TYPE.KEEPALIVE, streamId: 0, flags: 0, lastReceivedPosition: 0n, data: Buffer.alloc(0) });
+          this.connection.sendEncoded(answerWireKeepalive(buf, start, end));
         }
         return;
       case FRAME_TYPE.SETUP:

@@ -139,3 +139,18 @@ function compositeOverrun(part: string): ProtocolError {
 export function readWireFrameSize(buf: Buffer, frameStart: number): number {
   return FRAME_LENGTH_SIZE + readU24(buf, frameStart);
 }
+
+/**
+ * The answer to a KEEPALIVE with the RESPOND flag: the same frame with RESPOND cleared, the
+ * data echoed ("The data ... MUST be echoed back", Protocol.md "KEEPALIVE Frame") and a last
+ * received position of 0, as an endpoint without resumption reports it.
+ */
+export function answerWireKeepalive(buf: Buffer, frameStart: number, frameEnd: number): Buffer {
+  if (frameEnd - frameStart < WIRE_OFFSET.BODY + 8) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.FRAME_TRUNCATED, 'KEEPALIVE ends inside its last received position');
+  }
+  const answer = Buffer.from(buf.subarray(frameStart, frameEnd));
+  answer[WIRE_OFFSET.TYPE_AND_FLAGS + 1] = answer[WIRE_OFFSET.TYPE_AND_FLAGS + 1]! & ~FLAG.RESPOND;
+  answer.fill(0, WIRE_OFFSET.BODY, WIRE_OFFSET.BODY + 8);
+  return answer;
+}

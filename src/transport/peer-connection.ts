@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectError, ConnectionClosedError, SetupRejectedError } from '../errors.js';
 import {
+  answerWireKeepalive,
   createSetupFrame,
   DEFAULT_KEEPALIVE_MS,
   DEFAULT_LIFETIME_MS,
@@ -183,7 +184,7 @@ export class PeerConnection implements ConnectionHandler {
       case FRAME_TYPE.KEEPALIVE: {
         const flags = readWireFlags(buf, start);
         if (flags & FLAG.RESPOND) {
-          this.connection.sendFrame({ type: FRAME_TYPE.KEEPALIVE, streamId: 0, flags: 0, lastReceivedPosition: 0n, data: Buffer.alloc(0) });
+          this.connection.sendEncoded(answerWireKeepalive(buf, start, end));
         } else {
           this.handshake?.resolve();
         }
