@@ -2,7 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ERROR_CODE } from '../protocol/index.js';
 import type { RequestObserver } from '../transport/index.js';
 import { ConnectionPool, type LoadTarget, type PoolEvent } from './connection-pool.js';
-import { createHistogram, encodeHistogram, recordMillis, type Histogram } from './histograms.js';
+import { createRecordingHistogram, encodeHistogram, recordMillis, type Histogram } from './histograms.js';
 import { classifyErrorCode, OUTCOME, OUTCOME_COUNT } from './outcomes.js';
 import { compileProfile, PROFILE_KIND, type ProfileSpec, type Schedule, type ScheduleCursor } from './profile.js';
 import { buildRequestPattern, INTERACTION, PATTERN_LENGTH, type MixEntry, type RequestPattern } from './request-mix.js';
@@ -235,6 +235,10 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   async close(): Promise<void> {
     this.eventLoopDelay.disable();
     await this.pool.close();
+    // The WebAssembly histograms' memory is not the garbage collector's: give it back.
+    const sets = new Set([this.current, this.spare, ...(this.pending ? [this.pending.histograms] : [])]);
+    for (const histograms of sets) destroyIntervalHistograms(histograms);
+    this.pending = undefined;
   }
 
   private readonly tick = (): void => {
@@ -501,5 +505,11 @@ export class OpenLoopGenerator implements RequestObserver<number> {
 }
 
 function newIntervalHistograms(): IntervalHistograms {
-  return { corrected: createHistogram(), uncorrected: createHistogram(), lag: createHistogram() };
+  return { corrected: createRecordingHistogram(), uncorrected: createRecordingHistogram(), lag: createRecordingHistogram() };
+}
+
+function destroyIntervalHistograms(histograms: IntervalHistograms): void {
+  histograms.corrected.destroy();
+  histograms.uncorrected.destroy();
+  histograms.lag.destroy();
 }

@@ -7,6 +7,21 @@ export function createHistogram(): Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HISTOGRAM_MAX_US, numberOfSignificantValueDigits: 3 });
 }
 
+let isWasmReady = false;
+
+/**
+ * A histogram for the generator's hot path: hdr-histogram-js's WebAssembly build records
+ * a value in ~20 ns against ~100 ns for the JavaScript one (three records per request),
+ * and encodes to the same bytes. Free it with `destroy()`.
+ */
+export function createRecordingHistogram(): Histogram {
+  if (!isWasmReady) {
+    hdr.initWebAssemblySync();
+    isWasmReady = true;
+  }
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HISTOGRAM_MAX_US, numberOfSignificantValueDigits: 3, useWebAssembly: true });
+}
+
 /** Records a duration given in milliseconds; values outside the range are clamped rather than thrown. */
 export function recordMillis(histogram: Histogram, ms: number): void {
   const us = Math.round(ms * 1000);
