@@ -187,8 +187,8 @@ export interface StartTopologyOptions {
 /**
  * Starts the scenario's brokers (`rsb start --port 0`, each its own process) and mock
  * instances (`rsb mock`, each its own process, registered on every broker), and waits
- * until all are ready. If any fails,
- * what was started is stopped again before the error is thrown.
+ * until all are ready. If any fails, what was started is stopped again before the error
+ * is thrown.
  */
 export async function startTopology(spec: TopologySpec, options: StartTopologyOptions): Promise<Topology> {
   const brokers = Array.from({ length: spec.brokers }, (_, i) => new ManagedProcess(`broker-${i + 1}`, launchBroker));
