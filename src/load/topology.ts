@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { RSB_BIN } from '../cli/paths.js';
 import { TopologyError, UsageError } from '../errors.js';
 import type { LoadTarget } from './connection-pool.js';
@@ -29,6 +29,11 @@ export function useExistingBrokers(brokers: LoadTarget[]): Topology {
 }
 
 const HOST = '127.0.0.1';
+/**
+ * Plain output (CI set), and a process group of their own: a Ctrl-C at the terminal goes
+ * to the load run alone, which then drains what is in flight before it stops them.
+ */
+const CHILD_OPTIONS: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' }, detached: true };
 const READY_TIMEOUT_MS = 15_000;
 
 /** Every process any topology started and has not seen exit: killed if this process exits without tearing down. */
@@ -104,10 +109,7 @@ interface Launched {
 }
 
 function launchBroker(managed: ManagedProcess): Launched {
-  const child = spawn(process.execPath, [RSB_BIN, 'start', '--port', String(managed.port), '--id', managed.name], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: '1' },
-  });
+  const child = spawn(process.execPath, [RSB_BIN, 'start', '--port', String(managed.port), '--id', managed.name], CHILD_OPTIONS);
   track(child);
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -148,7 +150,7 @@ function launchMock(mock: TopologyMock, brokers: { host: string; port: number }[
     for (const value of toEveryMethod(spec) ?? []) args.push(flag, value);
   }
   return (managed) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+    const child = spawn(process.execPath, args, CHILD_OPTIONS);
     track(child);
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadResult } from '../../src/load/index.js';
 import type { LoadResultFile } from '../../src/load/results.js';
-import { RsbProcess, runRsb, startBrokerProcess } from '../support/processes.js';
+import { RSB_BIN, runRsb, startBrokerProcess } from '../support/processes.js';
 
 /** On this shared two-core machine the generator's schedule lag says more about the neighbours than about rsb: tests that are not about validity allow a lot. */
 const RELAXED = ['--max-lag', '5s'];
@@ -156,16 +157,34 @@ describe('rsb load', () => {
     expect(broker2(restart!.firedAtMs! + 100, Infinity)).toBeGreaterThan(0);
   }, 45_000);
 
-  it('stops cleanly on Ctrl-C: reports what ran, and leaves no broker or mock behind', async () => {
-    const load = new RsbProcess(['load', '--qps', '200', '--duration', '60s', ...RELAXED]);
-    const brokerPid = Number((await load.waitForOutput(/started broker-1 \(pid (\d+)\)/, 20_000))[1]);
-    const mockPid = Number((await load.waitForOutput(/started mock-1 \(pid (\d+)\)/, 20_000))[1]);
-    await load.waitForOutput(/achieved/, 20_000);
-    const code = await load.stop('SIGINT');
-    expect(load.stdout).toContain('stopping on SIGINT');
-    expect(load.stdout).toContain('stopped early: stopped on SIGINT');
-    expect(code).toBe(0);
-    expect(isAlive(brokerPid)).toBe(false);
-    expect(isAlive(mockPid)).toBe(false);
+  it('stops cleanly on Ctrl-C at a terminal: drains and reports what ran, and leaves no broker or mock behind', async () => {
+    // A terminal sends SIGINT to its whole foreground process group: run rsb load as the leader of its own group, and signal the group.
+    const load = spawn(process.execPath, [RSB_BIN, 'load', '--qps', '200', '--duration', '60s', ...RELAXED], { detached: true, env: { ...process.env, CI: '1' } });
+    let stdout = '';
+    load.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    const exited = new Promise<number | null>((resolve) => load.on('exit', (code) => resolve(code)));
+    try {
+      const waitFor = async (pattern: RegExp): Promise<RegExpMatchArray> => {
+        for (let tries = 0; tries < 400; tries++) {
+          const match = stdout.match(pattern);
+          if (match) return match;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error(`no ${pattern} in:\n${stdout}`);
+      };
+      const brokerPid = Number((await waitFor(/started broker-1 \(pid (\d+)\)/))[1]);
+      const mockPid = Number((await waitFor(/started mock-1 \(pid (\d+)\)/))[1]);
+      await waitFor(/achieved/);
+      process.kill(-load.pid!, 'SIGINT');
+      expect(await exited).toBe(0);
+      expect(stdout).toContain('stopping on SIGINT');
+      expect(stdout).toContain('stopped early: stopped on SIGINT');
+      // The broker and the mock outlived the Ctrl-C long enough to answer what was in flight.
+      expect(stdout).not.toContain('CONNECTION_LOST');
+      expect(isAlive(brokerPid)).toBe(false);
+      expect(isAlive(mockPid)).toBe(false);
+    } finally {
+      if (load.exitCode === null) load.kill('SIGKILL');
+    }
   }, 45_000);
 });
