@@ -93,7 +93,7 @@ function samplePayloadSize(payload: PayloadSpec, random: () => number): number {
 }
 
 /** mulberry32: a small seeded generator, so that a scenario's payload sizes are reproducible. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
