@@ -7,12 +7,6 @@ import { formatMicros, formatPercent, type ThresholdResult } from './thresholds.
 
 /** How `rsb load` writes its figures, the same in plain lines, the summary, the dashboard and the HTML page. */
 
-/**
- * Rows shorter than this (the last sliver of a run: what was still in flight when the
- * schedule ended) are kept in the timeline but not shown live: their rate means nothing.
- */
-export const MIN_SHOWN_ROW_SECONDS = 0.25;
-
 export function formatRate(perSecond: number): string {
   return `${formatCount(perSecond)}/s`;
 }

@@ -1,7 +1,7 @@
 import { render } from 'ink';
 import React from 'react';
 import { LoadDashboard, type LoadDashboardProps } from '../ui/index.js';
-import { formatPhaseLine, formatSummary, MIN_SHOWN_ROW_SECONDS } from './format.js';
+import { formatPhaseLine, formatSummary } from './format.js';
 import { OUTCOME_NAMES } from './outcomes.js';
 import type { LegInfo, LoadReporter } from './reporter.js';
 import type { LoadResult } from './results.js';
@@ -70,7 +70,8 @@ export class InkReporter implements LoadReporter {
   row(row: TimelineRow): void {
     if (!this.props || !this.info) return;
     for (const [kind, count] of Object.entries(row.errors)) this.errorTotals.set(kind, (this.errorTotals.get(kind) ?? 0) + (count ?? 0));
-    if (row.seconds < MIN_SHOWN_ROW_SECONDS) {
+    // After the schedule: only answers to what was in flight, at a rate that means nothing.
+    if (row.isDrain) {
       this.props = { ...this.props, latencyRun: row.runLatency, errors: this.errorList() };
       return this.draw();
     }

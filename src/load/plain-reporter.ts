@@ -1,6 +1,6 @@
 import { formatCount } from '../cli/output.js';
 import { describeTargets } from './connection-pool.js';
-import { formatPhaseLine, formatRate, formatRowLine, formatSeconds, formatSummary, MIN_SHOWN_ROW_SECONDS } from './format.js';
+import { formatPhaseLine, formatRate, formatRowLine, formatSeconds, formatSummary } from './format.js';
 import type { LegInfo, LoadReporter } from './reporter.js';
 import type { LoadResult } from './results.js';
 import type { PhaseResult, TimelineRow } from './run-recorder.js';
@@ -24,7 +24,8 @@ export class PlainReporter implements LoadReporter {
   }
 
   row(row: TimelineRow): void {
-    if (row.seconds < MIN_SHOWN_ROW_SECONDS) return;
+    // After the schedule: only answers to what was in flight, at a rate that means nothing.
+    if (row.isDrain) return;
     this.print(formatRowLine(row, this.info?.schedule.phases[row.phase]?.name ?? ''));
   }
 

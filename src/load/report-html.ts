@@ -16,6 +16,8 @@ export function renderHtmlReport(result: LoadResultFile): string {
     const faults = summary?.faults ?? [];
     const markers = faults.filter((fault) => fault.firedAtMs !== undefined).map((fault) => ({ x: fault.firedAtMs! / 1000, label: `${fault.action} ${fault.target}` }));
     const t = (atMs: number): number => atMs / 1000;
+    // The last sliver of a run (what was in flight when the schedule ended) would draw a nonsense rate.
+    const timeline = leg.timeline.filter((row) => !row.isDrain);
     sections.push(`<h2>${escape(leg.label)}</h2>`);
     sections.push(
       lineChart({
@@ -24,9 +26,9 @@ export function renderHtmlReport(result: LoadResultFile): string {
         yFormat: (value) => formatCount(value),
         markers,
         series: [
-          { name: 'target', color: '#888', dashed: true, points: leg.timeline.map((row) => [t(row.atMs), row.targetRate]) },
-          { name: 'achieved (answers)', color: '#1f77b4', points: leg.timeline.map((row) => [t(row.atMs), row.okRate]) },
-          { name: 'errors', color: '#d62728', points: leg.timeline.map((row) => [t(row.atMs), Object.values(row.errors).reduce((sum, count) => sum + (count ?? 0), 0) / row.seconds]) },
+          { name: 'target', color: '#888', dashed: true, points: timeline.map((row) => [t(row.atMs), row.targetRate]) },
+          { name: 'achieved (answers)', color: '#1f77b4', points: timeline.map((row) => [t(row.atMs), row.okRate]) },
+          { name: 'errors', color: '#d62728', points: timeline.map((row) => [t(row.atMs), Object.values(row.errors).reduce((sum, count) => sum + (count ?? 0), 0) / row.seconds]) },
         ],
       }),
     );
@@ -38,10 +40,10 @@ export function renderHtmlReport(result: LoadResultFile): string {
         yFormat: formatMicros,
         markers,
         series: [
-          { name: 'p50', color: '#2ca02c', points: leg.timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.p50]) },
-          { name: 'p99', color: '#ff7f0e', points: leg.timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.p99]) },
-          { name: 'max', color: '#d62728', points: leg.timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.max]) },
-          { name: 'schedule lag p99', color: '#9467bd', dashed: true, points: leg.timeline.map((row) => [t(row.atMs), Math.max(1, row.lagP99Us)]) },
+          { name: 'p50', color: '#2ca02c', points: timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.p50]) },
+          { name: 'p99', color: '#ff7f0e', points: timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.p99]) },
+          { name: 'max', color: '#d62728', points: timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.max]) },
+          { name: 'schedule lag p99', color: '#9467bd', dashed: true, points: timeline.map((row) => [t(row.atMs), Math.max(1, row.lagP99Us)]) },
         ],
       }),
     );
@@ -50,7 +52,7 @@ export function renderHtmlReport(result: LoadResultFile): string {
         title: 'Resident memory of the load process',
         xLabel: 'seconds',
         yFormat: (value) => `${Math.round(value)} MB`,
-        series: [{ name: 'rss', color: '#17becf', points: leg.timeline.map((row) => [t(row.atMs), row.rssBytes / (1024 * 1024)]) }],
+        series: [{ name: 'rss', color: '#17becf', points: timeline.map((row) => [t(row.atMs), row.rssBytes / (1024 * 1024)]) }],
       }),
     );
   }
@@ -154,7 +156,8 @@ function lineChart(spec: ChartSpec): string {
   const toX = (x: number) => PAD.left + ((x - xMin) / (xMax - xMin)) * (WIDTH - PAD.left - PAD.right);
   const yTicks = spec.isLogY ? logTicks(yLow, yHigh) : linearTicks(yHigh * 1.05);
   const xTicks = spec.xScale === 'nines' ? [0, 1, 2, 3, 4, 5].filter((tick) => tick <= xMax) : linearTicks(xMax, xMin);
-  const xTickLabel = (tick: number) => (spec.xScale === 'nines' ? `${formatPercent(100 * (1 - 10 ** -tick))}%` : `${Math.round(tick)}`);
+  const xStep = xTicks.length > 1 ? xTicks[1]! - xTicks[0]! : 1;
+  const xTickLabel = (tick: number) => (spec.xScale === 'nines' ? `${formatPercent(100 * (1 - 10 ** -tick))}%` : xStep >= 1 ? `${Math.round(tick)}` : tick.toFixed(1));
   const grid = [
     ...yTicks.map((tick) => `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${toY(tick)}" y2="${toY(tick)}" stroke="#eee"/><text x="${PAD.left - 6}" y="${toY(tick) + 4}" text-anchor="end">${escape(spec.yFormat(tick))}</text>`),
     ...xTicks.map((tick) => `<text x="${toX(tick)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle">${escape(xTickLabel(tick))}</text>`),

@@ -10,6 +10,8 @@ export interface TimelineRow {
   atMs: number;
   seconds: number;
   phase: number;
+  /** The row began after the schedule ended: only answers to what was still in flight (its rates mean nothing). */
+  isDrain: boolean;
   targetRate: number;
   sentRate: number;
   /** Answers that were not errors, per second: the achieved rate. */
@@ -196,6 +198,7 @@ export class RunRecorder {
       atMs: endMs,
       seconds,
       phase,
+      isDrain: startMs >= this.schedule.durationMs,
       targetRate: this.schedule.rateAt(Math.min(endMs, this.schedule.durationMs) - seconds * 500),
       sentRate: sent / seconds,
       okRate: ok / seconds,

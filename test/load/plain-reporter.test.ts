@@ -11,6 +11,7 @@ const ROW: TimelineRow = {
   atMs: 3_000,
   seconds: 1,
   phase: 1,
+  isDrain: false,
   targetRate: 2000,
   sentRate: 2000,
   okRate: 1996,
@@ -64,9 +65,9 @@ describe('plain reporter', () => {
     );
   });
 
-  it('leaves out the short sliver at the end of a run, whose rate would mean nothing', () => {
+  it('leaves out the rows after the schedule ended (answers to what was in flight), whose rate would mean nothing', () => {
     const { lines, reporter } = collect();
-    reporter.row({ ...ROW, seconds: 0.05 });
+    reporter.row({ ...ROW, seconds: 0.05, isDrain: true });
     expect(lines).toHaveLength(1);
   });
 
