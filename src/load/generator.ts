@@ -134,6 +134,8 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private readonly pool: ConnectionPool;
   private readonly stride: number;
   private readonly isFireAndForget: Uint8Array;
+  /** Per mix entry: items a request-stream waits for (0: not a request-stream). */
+  private readonly itemsWanted: Int32Array;
 
   // Slots of requests in flight.
   private capacity = 1024;
@@ -144,6 +146,8 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private entryOf = new Int32Array(this.capacity);
   private phaseOf = new Int32Array(this.capacity);
   private streamIdOf = new Int32Array(this.capacity);
+  private itemsSeen = new Int32Array(this.capacity);
+  private isLive = new Uint8Array(this.capacity);
   private free = new Int32Array(this.capacity);
   private freeCount = 0;
   private inFlight = 0;
@@ -196,6 +200,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.cursor = this.schedule.cursor();
     this.pattern = buildRequestPattern(plan.mix, plan.seed);
     this.isFireAndForget = Uint8Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.FIRE_AND_FORGET ? 1 : 0));
+    this.itemsWanted = Int32Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.REQUEST_STREAM ? entry.items : 0));
     this.pool = new ConnectionPool(plan.targets, plan.connectionsPerTarget, this, plan.appName, (event) => this.sink.onPoolEvent?.(event));
     this.stride = plan.workers;
     this.nextIndex = plan.worker;
@@ -317,7 +322,21 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.pushRing(slot, generation);
   }
 
+  /**
+   * A request-stream ends when it has brought the items asked for, COMPLETE or not: a
+   * responder with more to give would otherwise wait for credit that never comes (the
+   * rest is cancelled, as `rsb call --take N` does).
+   */
+  onNext(slot: number): void {
+    const wanted = this.itemsWanted[this.entryOf[slot]!]!;
+    if (wanted === 0 || ++this.itemsSeen[slot]! < wanted) return;
+    this.pool.cancel(this.connectionOf[slot]!, this.streamIdOf[slot]!);
+    this.onComplete(slot);
+  }
+
   onComplete(slot: number): void {
+    // Already ended: a stream that brought its items in a frame that also completed it.
+    if (this.isLive[slot] === 0) return;
     const now = performance.now() - this.origin;
     const entry = this.entryOf[slot]!;
     if (this.isFireAndForget[entry] === 0) {
@@ -329,6 +348,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   }
 
   onError(slot: number, code: number, message: string): void {
+    if (this.isLive[slot] === 0) return;
     const c = this.connectionOf[slot]!;
     const outcome = code === ERROR_CODE.CONNECTION_ERROR && !this.pool.isConnected(c) ? OUTCOME.CONNECTION_LOST : classifyErrorCode(code);
     this.count(this.entryOf[slot]!, this.pool.targetOf[c]!, this.phaseOf[slot]!, outcome, message);
@@ -399,10 +419,14 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private allocate(): number {
     if (this.freeCount === 0) this.grow();
     this.inFlight++;
-    return this.free[--this.freeCount]!;
+    const slot = this.free[--this.freeCount]!;
+    this.isLive[slot] = 1;
+    this.itemsSeen[slot] = 0;
+    return slot;
   }
 
   private release(slot: number): void {
+    this.isLive[slot] = 0;
     this.generation[slot]!++;
     this.free[this.freeCount++] = slot;
     this.inFlight--;
@@ -411,7 +435,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private grow(): void {
     const old = this.capacity;
     this.capacity = old * 2;
-    const widen = <A extends Float64Array | Uint32Array | Int32Array>(array: A, make: new (n: number) => A): A => {
+    const widen = <A extends Float64Array | Uint32Array | Int32Array | Uint8Array>(array: A, make: new (n: number) => A): A => {
       const wider = new make(this.capacity);
       wider.set(array);
       return wider;
@@ -423,6 +447,8 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.entryOf = widen(this.entryOf, Int32Array);
     this.phaseOf = widen(this.phaseOf, Int32Array);
     this.streamIdOf = widen(this.streamIdOf, Int32Array);
+    this.itemsSeen = widen(this.itemsSeen, Int32Array);
+    this.isLive = widen(this.isLive, Uint8Array);
     this.free = widen(this.free, Int32Array);
     for (let slot = this.capacity - 1; slot >= old; slot--) this.free[this.freeCount++] = slot;
   }

@@ -90,6 +90,35 @@ describe('open-loop generator', () => {
     expect(byEntry(2, OUTCOME.REJECTED)).toBe(120);
   });
 
+  it('ends a request-stream once it has the items it asked for, and cancels the rest', async () => {
+    const cancelled: number[] = [];
+    // A responder with ten items that sends only what it has credit for, like rsb mock.
+    const server = await ResponderServer.listen(
+      { host: '127.0.0.1', port: 0 },
+      {
+        handle: (stream, request) => {
+          let left = 10;
+          const pump = (): void => {
+            while (stream.credits > 0 && left > 0) stream.next(request.data, null, --left === 0);
+          };
+          stream.onRequestN = pump;
+          stream.onCancel = () => cancelled.push(stream.streamId);
+          pump();
+        },
+      },
+    );
+    cleanups.push(() => server.close());
+    const snapshots = await runGenerator(
+      plan(server.port, {
+        profile: { kind: PROFILE_KIND.CONSTANT, rate: 100, durationMs: 100 },
+        mix: [{ route: 'svc.items', mode: INTERACTION.REQUEST_STREAM, weight: 1, payload: { kind: 'fixed', bytes: 8 }, items: 3 }],
+      }),
+    );
+    expect(total(snapshots, OUTCOME.OK)).toBe(10);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cancelled).toHaveLength(10);
+  });
+
   it('times out requests that get no answer, and cancels them', async () => {
     const cancelled: number[] = [];
     const server = await ResponderServer.listen({ host: '127.0.0.1', port: 0 }, { handle: (stream) => (stream.onCancel = () => cancelled.push(stream.streamId)) });
