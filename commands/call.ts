@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { CALL_MODE, formatFrameDump, loadCallData, parseHeaderFlags, runCall, type CallMode, type CallResult } from '../src/call/index.js';
 import { RsbCommand } from '../src/cli/base-command.js';
 import { parseDuration } from '../src/cli/parse.js';
+import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
 import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, FRAME_DIRECTION, resolveBrokerAddresses } from '../src/sdk/index.js';
 
 export default class Call extends RsbCommand {
@@ -20,6 +21,7 @@ export default class Call extends RsbCommand {
     '<%= config.bin %> call svc.ticks --mode stream --take 5',
     "printf 'a\\nb\\nc\\n' | <%= config.bin %> call svc.echo --mode channel -d -",
     '<%= config.bin %> call svc.echo -d hi --json --debug',
+    '<%= config.bin %> call svc.echo -d hi --cluster default   # through any live broker of `rsb cluster up`',
   ];
   static override enableJsonFlag = true;
 
@@ -34,7 +36,13 @@ export default class Call extends RsbCommand {
     metadata: Flags.string({ description: 'key=value sent with the request (repeatable).', multiple: true }),
     'data-mime': Flags.string({ description: 'MIME type of the data.' }),
     timeout: Flags.string({ description: 'Time to wait for the answer (streams and channels: for each next item); 0 waits forever.', default: '10s' }),
-    broker: Flags.string({ description: `Broker host:port (repeatable; the request goes to the first connected). Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}.`, multiple: true }),
+    ...BROKER_TARGET_FLAGS,
+    broker: Flags.string({
+      description:
+        `Broker host:port (repeatable; the request goes to the first connected). Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}. ` +
+        'The other brokers of its cluster are learned from the list it pushes.',
+      multiple: true,
+    }),
   };
 
   async run(): Promise<CallResult> {
@@ -45,6 +53,8 @@ export default class Call extends RsbCommand {
       mode: flags.mode as CallMode,
       data: await loadCallData(flags.data),
       brokers: resolveBrokerAddresses(flags.broker),
+      cluster: flags.cluster,
+      stateDir: flags['state-dir'],
       take: flags.take,
       headers: parseHeaderFlags(flags.metadata),
       dataMimeType: flags['data-mime'],

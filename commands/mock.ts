@@ -2,12 +2,15 @@ import { Args, Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { parseMockSpec, runMock, SLOW_METHOD_LATENCY_MS, type MockReport } from '../src/mock/index.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/sdk/index.js';
+import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
+import { resolveBrokerEndpoints } from '../src/cluster/endpoints.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress } from '../src/sdk/index.js';
 
 export default class Mock extends RsbCommand {
   static override summary = 'Register a mock service with the brokers and answer its methods.';
   static override description =
-    'Connects --instances connections to every --broker, each a registered instance of SERVICE, and answers SERVICE.METHOD ' +
+    'Connects --instances connections to every broker (--broker, the brokers their cluster list names, or --cluster), each a ' +
+    'registered instance of SERVICE, reconnecting to a broker that goes away, and answers SERVICE.METHOD ' +
     'in all four interaction models on rsb\'s lean responder. Per method: echo or a fixed response, latency, an error rate, ' +
     `stream length and pace. Method names give defaults: "slow" answers after ${SLOW_METHOD_LATENCY_MS} ms, "fail" always fails ` +
     'with APPLICATION_ERROR; others echo at once. Flags taking METHOD=SPEC accept *=SPEC for every method. ' +
@@ -19,6 +22,7 @@ export default class Mock extends RsbCommand {
     "<%= config.bin %> mock svc --methods get,put --latency 'get=p50=2ms,p99=20ms' --error 'put=5%:REJECTED:overloaded'",
     '<%= config.bin %> mock svc --methods big,ticks --response big=size:64KiB --stream ticks=10@100ms',
     '<%= config.bin %> mock svc --instances 4 --broker 127.0.0.1:9999 --broker 127.0.0.1:10000 --listen 7000',
+    '<%= config.bin %> mock svc --cluster default        # every broker of `rsb cluster up`, and any it adds later',
   ];
   static override enableJsonFlag = true;
 
@@ -28,7 +32,13 @@ export default class Mock extends RsbCommand {
 
   static override flags = {
     methods: Flags.string({ description: 'Comma-separated method names.', default: 'echo' }),
-    broker: Flags.string({ description: `Broker host:port to register with; repeat for several. Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}.`, multiple: true }),
+    ...BROKER_TARGET_FLAGS,
+    broker: Flags.string({
+      description:
+        `Broker host:port to register with; repeat for several. Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}. ` +
+        'The other brokers of its cluster are learned from the list it pushes, and joined too.',
+      multiple: true,
+    }),
     instances: Flags.integer({ description: 'Connections to each broker, each a separate registered instance.', default: 1, min: 1 }),
     listen: Flags.integer({ description: 'Also accept direct RSocket connections on this port (0: any free port), for a no-broker baseline.', min: 0, max: 65535 }),
     host: Flags.string({ description: 'Address to listen on with --listen.', default: '127.0.0.1' }),
@@ -54,7 +64,7 @@ export default class Mock extends RsbCommand {
     const isJson = this.jsonEnabled();
     return runMock({
       spec,
-      brokers: resolveBrokerAddresses(flags.broker),
+      brokers: resolveBrokerEndpoints({ cluster: flags.cluster, brokers: flags.broker, stateDir: flags['state-dir'] }).endpoints,
       instances: flags.instances,
       listen: flags.listen === undefined ? undefined : { host: flags.host, port: flags.listen },
       isInteractive: isInteractiveTerminal() && !isJson,

@@ -3,6 +3,7 @@ import { formatServicesReport, listServices, type ServicesReport } from '../src/
 import { RsbCommand } from '../src/cli/base-command.js';
 import { parseDuration } from '../src/cli/parse.js';
 import { ConnectError } from '../src/errors.js';
+import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
 import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/sdk/index.js';
 
 export default class Services extends RsbCommand {
@@ -10,17 +11,27 @@ export default class Services extends RsbCommand {
   static override description =
     'Asks each broker its own route rsb.broker.services (any RSocket client can) and prints, per broker, one row per ' +
     'instance: service, app name, uuid, address, requests in flight and when it connected. Exit 7 when no broker answers.';
-  static override examples = ['<%= config.bin %> services', '<%= config.bin %> services --broker 127.0.0.1:9999 --broker 127.0.0.1:10000 --json'];
+  static override examples = [
+    '<%= config.bin %> services',
+    '<%= config.bin %> services --broker 127.0.0.1:9999 --broker 127.0.0.1:10000 --json',
+    '<%= config.bin %> services --cluster default   # every broker of `rsb cluster up`',
+  ];
   static override enableJsonFlag = true;
 
   static override flags = {
+    ...BROKER_TARGET_FLAGS,
     broker: Flags.string({ description: `Broker host:port to ask (repeatable). Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}.`, multiple: true }),
     timeout: Flags.string({ description: 'Time to wait for each broker.', default: '5s' }),
   };
 
   async run(): Promise<ServicesReport> {
     const { flags } = await this.parse(Services);
-    const report = await listServices({ brokers: resolveBrokerAddresses(flags.broker), timeoutMs: parseDuration(flags.timeout, '--timeout') });
+    const report = await listServices({
+      brokers: resolveBrokerAddresses(flags.broker),
+      cluster: flags.cluster,
+      stateDir: flags['state-dir'],
+      timeoutMs: parseDuration(flags.timeout, '--timeout'),
+    });
     for (const line of formatServicesReport(report)) this.log(line);
     if (report.brokers.every((broker) => broker.error !== undefined)) {
       throw new ConnectError(`no broker answered: ${report.brokers.map((broker) => `${broker.address} (${broker.error})`).join(', ')}`);

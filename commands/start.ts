@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT } from '../src/broker/index.js';
 import { runBrokerNode } from '../src/broker/run-node.js';
@@ -15,6 +16,7 @@ export default class Start extends RsbCommand {
     '<%= config.bin %> start',
     '<%= config.bin %> start --port 7878 --id edge-1',
     '<%= config.bin %> start --port 0   # any free port; the line "listening on HOST:PORT" tells which',
+    '<%= config.bin %> start --port 9999 --id b1 --cluster-file brokers.json   # push the list in brokers.json to every client',
   ];
 
   static override flags = {
@@ -33,6 +35,11 @@ export default class Start extends RsbCommand {
       max: DEFAULT_BROKER_OPTIONS.maxFrameLength,
     }),
     'setup-timeout': Flags.string({ description: 'Close a connection that sends no SETUP within this time.', default: '10s' }),
+    'cluster-file': Flags.string({
+      description:
+        'JSON file {"name", "brokers": [{"id", "host", "port"}]} listing the cluster this broker belongs to: pushed to every client ' +
+        '(METADATA_PUSH, a com.rsb.broker.list CloudEvent), and again whenever the file changes. `rsb cluster up` passes its state file.',
+    }),
   };
 
   async run(): Promise<void> {
@@ -44,6 +51,7 @@ export default class Start extends RsbCommand {
       maxConnections: flags['max-connections'],
       maxFrameLength: flags['max-frame-size'],
       setupTimeoutMs: parseDuration(flags['setup-timeout'], '--setup-timeout'),
+      ...(flags['cluster-file'] ? { clusterFile: path.resolve(flags['cluster-file']) } : {}),
       isInteractive: isInteractiveTerminal(),
       print: (line) => this.log(line),
     });

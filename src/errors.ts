@@ -14,6 +14,11 @@ export const RSB_ERROR_CODE = {
   CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
   STREAM_IDS_EXHAUSTED: 'ERR_STREAM_IDS_EXHAUSTED',
   LISTEN: 'ERR_LISTEN',
+  CLUSTER_START: 'ERR_CLUSTER_START',
+  CLUSTER_NOT_FOUND: 'ERR_CLUSTER_NOT_FOUND',
+  CLUSTER_STATE: 'ERR_CLUSTER_STATE',
+  CLUSTER_BUSY: 'ERR_CLUSTER_BUSY',
+  NO_BROKER: 'ERR_NO_BROKER',
   TOPOLOGY: 'ERR_TOPOLOGY',
 } as const;
 export type RsbErrorCode = (typeof RSB_ERROR_CODE)[keyof typeof RSB_ERROR_CODE];
@@ -92,6 +97,47 @@ export class ConnectionClosedError extends RsbError {
 export class StreamIdsExhaustedError extends RsbError {
   constructor() {
     super(RSB_ERROR_CODE.STREAM_IDS_EXHAUSTED, 'no free stream id: a million consecutive ids are in use');
+  }
+}
+
+/** A broker of a cluster did not start; the others started with it were stopped. */
+export class ClusterStartError extends RsbError {
+  constructor(
+    message: string,
+    hint?: string,
+    /** The last lines of the failing broker's log, for the user to read. */
+    readonly logTail: string[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(RSB_ERROR_CODE.CLUSTER_START, message, hint, options);
+  }
+}
+
+/** No state file for the named cluster: it was never started here, or was stopped. */
+export class ClusterNotFoundError extends RsbError {
+  constructor(message: string, hint?: string) {
+    super(RSB_ERROR_CODE.CLUSTER_NOT_FOUND, message, hint);
+  }
+}
+
+/** A cluster state file that cannot be read, written or understood. */
+export class ClusterStateError extends RsbError {
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super(RSB_ERROR_CODE.CLUSTER_STATE, message, hint, options);
+  }
+}
+
+/** Another rsb process is starting or stopping the same cluster. */
+export class ClusterBusyError extends RsbError {
+  constructor(message: string, hint?: string) {
+    super(RSB_ERROR_CODE.CLUSTER_BUSY, message, hint);
+  }
+}
+
+/** None of the brokers a client was given (or learned) could be connected. */
+export class NoBrokerError extends RsbError {
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super(RSB_ERROR_CODE.NO_BROKER, message, hint, options);
   }
 }
 

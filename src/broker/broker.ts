@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ListenError } from '../errors.js';
-import { encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH } from '../protocol/index.js';
+import { encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH, type BrokerAddress } from '../protocol/index.js';
+import { ClusterMembership, type ClusterDefinition } from './cluster-membership.js';
 import { ServiceRegistry } from './registry.js';
 import { Router, type LocalRoute } from './router.js';
 import { Session } from './session.js';
@@ -22,6 +23,10 @@ export interface BrokerOptions {
    * after it and wrap below 2^31). Only tests move it, to reach the wrap quickly.
    */
   firstStreamIdAfter: number;
+  /** The cluster this broker belongs to: its broker list is pushed to every client. */
+  cluster?: ClusterDefinition;
+  /** A JSON file holding the cluster's list (`rsb cluster up` writes it); read at start and watched for changes. */
+  clusterFile?: string;
 }
 
 export const DEFAULT_BROKER_PORT = 9999;
@@ -51,12 +56,16 @@ export interface BrokerStats {
 export type BrokerEvent =
   | { kind: 'session-ready'; session: Session }
   | { kind: 'session-closed'; session: Session; error?: Error }
-  | { kind: 'setup-rejected' | 'connection-error' | 'peer-error'; session: Session; message: string; code?: number };
+  | { kind: 'setup-rejected' | 'connection-error' | 'peer-error'; session: Session; message: string; code?: number }
+  | { kind: 'cluster-changed'; cluster: string; brokers: BrokerAddress[] }
+  | { kind: 'cluster-file-error'; path: string; message: string };
 
 /** Routes answered by the broker itself: any RSocket client can ask them. */
 export const BROKER_ROUTES = {
   SERVICES: 'rsb.broker.services',
   HEALTH: 'rsb.broker.health',
+  /** The cluster's broker list as a `com.rsb.broker.list` CloudEvent (what the METADATA_PUSH carries). */
+  CLUSTER: 'rsb.broker.cluster',
 } as const;
 
 /**
@@ -68,6 +77,7 @@ export class Broker {
   readonly registry = new ServiceRegistry();
   readonly router: Router;
   readonly sessions = new Set<Session>();
+  readonly membership = new ClusterMembership(this);
   readonly stats: BrokerStats = {
     connectionsAccepted: 0,
     connectionsRefused: 0,
@@ -104,9 +114,13 @@ export class Broker {
   }
 
   async start(): Promise<{ host: string; port: number }> {
+    // A malformed cluster file fails the start before anything listens.
+    if (this.options.cluster) this.membership.update(this.options.cluster);
+    if (this.options.clusterFile) this.membership.watch(this.options.clusterFile);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (error: NodeJS.ErrnoException) => {
         const hint = error.code === 'EADDRINUSE' ? 'Another process listens there: pick another --port, or stop it.' : undefined;
+        this.membership.stop();
         reject(new ListenError(`cannot listen on ${this.options.host}:${this.options.port}: ${error.code ?? error.message}`, hint, { cause: error }));
       });
       this.server.listen(this.options.port, this.options.host, () => resolve());
@@ -121,6 +135,7 @@ export class Broker {
   /** Stops accepting, tells every connection the broker is closing, and waits until all are gone. */
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
+    this.membership.stop();
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const session of this.sessions) session.connection.close(ERROR_CODE.CONNECTION_CLOSE, `broker ${this.id} is shutting down`);
     await serverClosed;
@@ -167,6 +182,7 @@ export class Broker {
 
   onSessionReady(session: Session): void {
     this.registry.register(session, session.services);
+    this.membership.announceTo(session);
     this.onEvent({ kind: 'session-ready', session });
   }
 
@@ -232,6 +248,7 @@ export class Broker {
     return new Map<string, LocalRoute>([
       [BROKER_ROUTES.SERVICES, (broker) => ({ broker: broker.id, services: broker.registry.list() })],
       [BROKER_ROUTES.HEALTH, (broker) => ({ status: 'up', ...broker.snapshot() })],
+      [BROKER_ROUTES.CLUSTER, (broker) => broker.membership.describe()],
     ]);
   }
 }

@@ -58,6 +58,11 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
 }
 
 function describeEvent(event: BrokerEvent): string {
+  if (event.kind === 'cluster-changed') {
+    const brokers = event.brokers.map((entry) => `${entry.id} ${entry.host}:${entry.port}`).join(', ');
+    return `cluster ${event.cluster}: ${event.brokers.length} broker${event.brokers.length === 1 ? '' : 's'} (${brokers}), pushed to every client`;
+  }
+  if (event.kind === 'cluster-file-error') return `! cluster file ignored, keeping the last list: ${event.message}`;
   const who = `${event.session.app.name} (${event.session.remoteAddress})`;
   switch (event.kind) {
     case 'session-ready': {

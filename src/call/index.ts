@@ -2,4 +2,5 @@
 export { runCall, CALL_MODE, type CallMode, type CallRequest, type CallResponse, type CallResult } from './run-call.js';
 export { loadCallData, parseHeaderFlags, splitChannelItems } from './call-data.js';
 export { formatFrameDump, describeFrameHeader } from './frame-dump.js';
-export { listServices, formatServicesReport, formatTable, type BrokerServices, type ServicesReport } from './list-services.js';
+export { listServices, formatServicesReport, type BrokerServices, type ServicesReport } from './list-services.js';
+export { formatTable } from '../cli/table.js';

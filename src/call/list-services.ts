@@ -1,6 +1,7 @@
 import { BROKER_ROUTES } from '../broker/broker.js';
 import type { ServiceSummary } from '../broker/registry.js';
 import { formatCount, formatCountOf } from '../cli/output.js';
+import { formatTable } from '../cli/table.js';
 import { connect, type BrokerAddress } from '../sdk/index.js';
 
 export interface BrokerServices {
@@ -21,8 +22,23 @@ export interface ServicesReport {
  * The one call behind `rsb services`: asks each broker's own route `rsb.broker.services`
  * (any RSocket client can) for its registry. Throws ConnectError when no broker answers.
  */
-export async function listServices(options: { brokers: BrokerAddress[]; timeoutMs: number; token?: string | undefined }): Promise<ServicesReport> {
-  const client = await connect({ brokers: options.brokers, app: 'rsb-services', token: options.token, timeoutMs: options.timeoutMs, reconnect: false });
+export async function listServices(options: {
+  brokers: BrokerAddress[];
+  /** Instead of `brokers`: every broker of this cluster (`rsb cluster up`), from its state file in `stateDir`. */
+  cluster?: string | undefined;
+  stateDir?: string | undefined;
+  timeoutMs: number;
+  token?: string | undefined;
+}): Promise<ServicesReport> {
+  const client = await connect({
+    ...(options.cluster !== undefined ? { cluster: options.cluster, stateDir: options.stateDir } : { brokers: options.brokers }),
+    // Each broker asked is one given: the ones their lists name are not added.
+    followBrokerList: false,
+    app: 'rsb-services',
+    token: options.token,
+    timeoutMs: options.timeoutMs,
+    reconnect: false,
+  });
   try {
     const brokers = await Promise.all(
       client.links.map(async (link): Promise<BrokerServices> => {
@@ -60,17 +76,6 @@ export function formatServicesReport(report: ServicesReport, now = Date.now()): 
     lines.push(...formatTable(['SERVICE', 'APP', 'UUID', 'ADDRESS', 'IN FLIGHT', 'CONNECTED'], rows, [4]));
   }
   return lines;
-}
-
-/** Columns padded to their widest cell; `rightAligned` holds the indexes of numeric columns. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly number[] = []): string[] {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, column) => (rightAligned.includes(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
 }
 
 function formatAge(ms: number): string {

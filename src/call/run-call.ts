@@ -15,6 +15,9 @@ export interface CallRequest {
   mode: CallMode;
   data: Buffer;
   brokers: BrokerAddress[];
+  /** Instead of `brokers`: every broker of this cluster (`rsb cluster up`), from its state file in `stateDir`. */
+  cluster?: string | undefined;
+  stateDir?: string | undefined;
   /** Streams and channels: cancel after this many items. */
   take?: number | undefined;
   headers?: Record<string, string> | undefined;
@@ -60,7 +63,7 @@ export interface CallResult {
 export async function runCall(request: CallRequest): Promise<CallResult> {
   const connectStarted = performance.now();
   const client = await connect({
-    brokers: request.brokers,
+    ...(request.cluster !== undefined ? { cluster: request.cluster, stateDir: request.stateDir } : { brokers: request.brokers }),
     app: 'rsb-call',
     token: request.token,
     dataMimeType: request.dataMimeType,
@@ -70,6 +73,8 @@ export async function runCall(request: CallRequest): Promise<CallResult> {
     onFrame: request.onFrame,
   });
   const connectMs = performance.now() - connectStarted;
+  // The first request goes to the first broker connected (round-robin starts there).
+  const broker = client.connectedBrokers[0] ?? client.links[0]!.name;
   const responses: CallResponse[] = [];
   const started = performance.now();
   let firstResponseMs: number | null = null;
@@ -86,7 +91,7 @@ export async function runCall(request: CallRequest): Promise<CallResult> {
   return {
     route: request.route,
     mode: request.mode,
-    broker: client.links[0]!.name,
+    broker,
     responses,
     timing: { connectMs: round(connectMs), firstResponseMs: firstResponseMs === null ? null : round(firstResponseMs), totalMs: round(performance.now() - started) },
   };

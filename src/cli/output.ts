@@ -5,15 +5,33 @@ export function isInteractiveTerminal(stream: NodeJS.WriteStream = process.stdou
 
 /** Resolves on the first SIGINT or SIGTERM, with the signal's name. */
 export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  return abortOnShutdownSignal().received;
+}
+
+/**
+ * An AbortSignal that fires on the first of `signals` (SIGINT or SIGTERM by default), for
+ * work that must clean up when interrupted (processes it started...). `dispose` stops
+ * listening; `received` resolves with the signal's name once one arrives.
+ */
+export function abortOnShutdownSignal(
+  signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+): { signal: AbortSignal; received: Promise<NodeJS.Signals>; dispose: () => void } {
+  const controller = new AbortController();
+  let resolveReceived!: (signal: NodeJS.Signals) => void;
+  const received = new Promise<NodeJS.Signals>((resolve) => (resolveReceived = resolve));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // Stop listening only after this signal's listeners have all run: Ink's signal-exit
+    // re-raises a signal it finds no other listener for, which would kill the process
+    // before its cleanup. A second signal then ends the process as usual.
+    setImmediate(dispose);
+    controller.abort(signal);
+    resolveReceived(signal);
+  };
+  const dispose = (): void => {
+    for (const name of signals) process.off(name, onSignal);
+  };
+  for (const name of signals) process.on(name, onSignal);
+  return { signal: controller.signal, received, dispose };
 }
 
 /** `1234567` → `1,234,567`; rates and counts read better grouped. */

@@ -2,18 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { formatCount, formatCountOf, waitForShutdownSignal } from '../cli/output.js';
 import { UsageError } from '../errors.js';
-import { formatBrokerAddress, type BrokerAddress } from '../sdk/brokers.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
-import { DEFAULT_RECONNECT_POLICY, ResponderServer, type ReconnectPolicy } from '../transport/index.js';
+import { ResponderServer, type ReconnectPolicy } from '../transport/index.js';
 import { createLiveView } from '../cli/live-view.js';
+import type { BrokerEndpoint, BrokerPoolEvent } from '../cluster/broker-pool.js';
+import { ClusterResponder } from '../cluster/cluster-responder.js';
 import type { MockMethodRow, MockStatusProps } from '../ui/index.js';
-import { InstanceLink, type InstanceEvent } from './instance-link.js';
 import { MockHandler, type MethodCounters } from './mock-handler.js';
 import { describeBehaviour, type MockSpec } from './spec.js';
 
 export interface RunMockOptions {
   spec: MockSpec;
-  brokers: BrokerAddress[];
+  /** Where to register: every broker of a cluster, or any of them (the others are learned from the list they push). */
+  brokers: BrokerEndpoint[];
+  /** Join the brokers the pushed lists name (default true); false keeps to `brokers`. */
+  followBrokerList?: boolean | undefined;
   /** Separate connections to each broker, each a registered instance. */
   instances: number;
   /** Also accept direct connections here (no broker): the baseline of a load run. */
@@ -22,7 +25,7 @@ export interface RunMockOptions {
   token?: string | undefined;
   /** App name in SETUP; default `rsb-mock-<service>`. */
   appName?: string | undefined;
-  reconnect?: ReconnectPolicy | undefined;
+  reconnect?: Partial<ReconnectPolicy> | undefined;
   /** Live Ink view (a terminal) or plain lines. */
   isInteractive: boolean;
   print: (line: string) => void;
@@ -57,8 +60,9 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
   const { spec, print } = options;
   const startedAt = Date.now();
   const handler = new MockHandler(spec, await loadResponseFiles(spec));
-  const brokers = options.brokers.map(formatBrokerAddress);
-  const links: InstanceLink[] = [];
+  // One responder per instance, each registered on every broker of the cluster, and again on a broker that comes back.
+  const instances: ClusterResponder[] = [];
+  const brokers = (): string[] => instances[0]?.pool.members.map((member) => member.address) ?? [];
   let where = '';
   const rates = new MethodRates();
   let lastTotal = 0;
@@ -79,14 +83,14 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
     props: () => ({
       service: spec.service,
       where,
-      connected: links.filter((link) => link.isConnected).length,
-      connections: links.length,
+      connected: instances.reduce((sum, instance) => sum + instance.pool.liveLinks().length, 0),
+      connections: instances.reduce((sum, instance) => sum + instance.pool.members.length, 0),
       rows: rates.read(handler.counters),
     }),
   });
   let server: ResponderServer | undefined;
   const stop = async (): Promise<void> => {
-    await Promise.all(links.map((link) => link.close()));
+    await Promise.all(instances.map((instance) => instance.close()));
     await server?.close();
   };
   try {
@@ -94,38 +98,39 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
       server = await ResponderServer.listen(options.listen, handler);
       print(`rsb mock ${spec.service} listening on ${options.listen.host}:${server.port} for direct connections`);
     }
-    const onEvent = (event: InstanceEvent): void => view.event(describeInstanceEvent(event));
     for (let instance = 1; instance <= options.instances; instance++) {
       const setup = toPeerSetupOptions({
         app: { name: options.appName ?? `rsb-mock-${spec.service}`, uuid: randomUUID(), metadata: { instance: String(instance), pid: String(process.pid) } },
         services: [parseServiceKey(spec.service)],
         token: options.token,
       });
-      for (const address of options.brokers) {
-        links.push(new InstanceLink(instance, address, setup, handler, options.reconnect ?? DEFAULT_RECONNECT_POLICY, onEvent));
-      }
+      const onEvent = (event: BrokerPoolEvent): void => {
+        const line = describePoolEvent(instance, event);
+        if (line !== undefined) view.event(line);
+      };
+      instances.push(new ClusterResponder({ ...setup, brokers: options.brokers, followBrokerList: options.followBrokerList, reconnect: options.reconnect, onEvent }, handler));
     }
-    const opened = await Promise.allSettled(links.map((link) => link.open()));
-    const failed = opened.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    // Resolves once each instance is registered on every broker it could reach (at least one); the others keep being tried.
+    await Promise.all(instances.map((instance) => instance.start()));
   } catch (error) {
     await stop();
     throw error;
   }
-  print(`rsb mock ${spec.service} ready: ${options.instances} instance(s) on ${brokers.join(', ')}`);
+  print(`rsb mock ${spec.service} ready: ${options.instances} instance(s) on ${brokers().join(', ')}`);
   for (const behaviour of spec.methods) print(`  ${spec.service}.${behaviour.method}: ${describeBehaviour(behaviour)}`);
   options.onReady?.({ listenPort: server?.port ?? null });
-  where = `${options.instances} instance(s) on ${brokers.join(', ')}${server ? `, direct on ${options.listen!.host}:${server.port}` : ''}`;
+  where = `${options.instances} instance(s) on ${brokers().join(', ')}${server ? `, direct on ${options.listen!.host}:${server.port}` : ''}`;
   view.start();
   const stoppedBy = await (options.until ?? waitForShutdownSignal());
   view.stop();
   print(`rsb mock ${spec.service} stopping on ${stoppedBy}`);
+  const finalBrokers = brokers();
   await stop();
   const total = handler.counters.reduce((sum, counters) => sum + counters.requests, 0);
   print(`rsb mock ${spec.service} stopped after ${formatCount(total)} requests: ${formatCounts(handler.counters)}`);
   return {
     service: spec.service,
-    brokers,
+    brokers: finalBrokers,
     instances: options.instances,
     listenPort: server?.port ?? null,
     methods: handler.counters.map((counters) => ({ ...counters })),
@@ -152,14 +157,23 @@ async function loadResponseFiles(spec: MockSpec): Promise<Map<string, Buffer>> {
   return files;
 }
 
-function describeInstanceEvent(event: InstanceEvent): string {
+/** An instance's broker connections as log lines; its first connections are told by the ready line instead. */
+function describePoolEvent(instance: number, event: BrokerPoolEvent): string | undefined {
   switch (event.kind) {
-    case 'lost':
-      return `- instance ${event.instance} lost ${event.broker}: ${event.reason}; reconnecting in ${event.retryInMs} ms`;
-    case 'retry-failed':
-      return `  instance ${event.instance} could not reconnect to ${event.broker}: ${event.reason}; next try in ${event.retryInMs} ms`;
-    case 'reconnected':
-      return `+ instance ${event.instance} reconnected to ${event.broker} and registered again`;
+    case 'disconnected':
+      return `- instance ${instance} lost ${event.broker}: ${event.message}; reconnecting in ${event.retryInMs} ms`;
+    case 'connect-failed':
+      return `  instance ${instance}: ${event.message}; next try in ${event.retryInMs} ms`;
+    case 'connected':
+      return event.isReconnect ? `+ instance ${instance} reconnected to ${event.broker} and registered again` : undefined;
+    case 'broker-added':
+      return `+ instance ${instance} joins ${event.broker}, named by the cluster's broker list`;
+    case 'broker-removed':
+      return `- instance ${instance} leaves ${event.broker}, no longer in the cluster's broker list`;
+    case 'bad-event':
+      return `! instance ${instance} ignored an event from ${event.from}: ${event.message}`;
+    case 'broker-list':
+      return undefined;
   }
 }
 

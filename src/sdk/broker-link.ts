@@ -108,6 +108,8 @@ type LinkState = (typeof LINK_STATE)[keyof typeof LINK_STATE];
  */
 export class BrokerLink {
   readonly name: string;
+  /** The broker's id in its cluster, once a broker list or a state file named it. */
+  id: string | undefined;
   current: BrokerConnection | undefined;
   private state: LinkState = LINK_STATE.IDLE;
   private attempt = 0;
@@ -118,6 +120,10 @@ export class BrokerLink {
 
   constructor(private readonly options: LinkOptions) {
     this.name = formatBrokerAddress(options.address);
+  }
+
+  get address(): BrokerAddress {
+    return this.options.address;
   }
 
   get isConnected(): boolean {

@@ -2,8 +2,11 @@ import type { Payload } from 'rsocket-core';
 import { ConnectError, TimeoutError, UsageError } from '../errors.js';
 import type { AppInfo } from '../protocol/index.js';
 import { DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from '../transport/index.js';
-import { BrokerLink, LINK_EVENT, STREAM_ID_BUDGET, type BrokerConnection, type LinkEvent } from './broker-link.js';
+import { BrokerLink, LINK_EVENT, STREAM_ID_BUDGET, type BrokerConnection, type LinkEvent, type LinkOptions } from './broker-link.js';
 import { formatBrokerAddress, resolveBrokerAddresses, type BrokerAddress } from './brokers.js';
+import { diffBrokerList, readBrokerListPush } from '../cluster/broker-list.js';
+import { resolveBrokerEndpoints } from '../cluster/endpoints.js';
+import { ProtocolError } from '../protocol/index.js';
 import { encodeRequestMetadata, toMessage, toPayload, type Data, type Message, type Reply, type RequestMetadataOptions } from './messages.js';
 import { CreditWindow, ReceiveQueue } from './receive-queue.js';
 import { createResponder, type ServiceHandlers } from './responder.js';
@@ -14,6 +17,16 @@ import { toCallError } from './wire-errors.js';
 export interface ConnectOptions {
   /** `host:port` strings or addresses; one connection to each. Default: 127.0.0.1:9999. */
   brokers?: readonly (string | BrokerAddress)[];
+  /** Instead of `brokers`: every broker of a cluster started with `rsb cluster up`, from its state file. */
+  cluster?: string;
+  /** Where `cluster`'s state is (default: RSB_STATE_DIR, else .rsb in the working directory). */
+  stateDir?: string;
+  /**
+   * Follow the broker lists rsb brokers push (a CloudEvent in METADATA_PUSH): connect to the
+   * brokers a list names, leave those it no longer names. Default true, so one broker's
+   * address is enough to use its whole cluster.
+   */
+  followBrokerList?: boolean;
   /** This program's name, or its app info (a uuid is generated when absent). */
   app?: string | (Partial<AppInfo> & { name: string });
   /** Handlers by service key, then method: the services this program publishes and answers. */
@@ -80,8 +93,11 @@ export async function connect(options: ConnectOptions = {}): Promise<RsbClient> 
 /** A Node program's connections to the brokers: the requester helpers, and the services it answers. */
 export class RsbClient {
   readonly app: AppInfo;
-  readonly links: BrokerLink[];
+  /** One per broker: those given, and those the brokers' lists add. */
+  readonly links: BrokerLink[] = [];
   private readonly timeoutMs: number;
+  private readonly isFollowingBrokerList: boolean;
+  private readonly newLink: (address: BrokerAddress) => BrokerLink;
   private cursor = 0;
   private isClosed = false;
 
@@ -97,22 +113,36 @@ export class RsbClient {
     const setup = buildConnectorSetup(identity, { ...DEFAULT_KEEPALIVE_TIMING, ...options.keepAlive });
     const onError = options.onError ?? ((error: Error) => process.stderr.write(`rsb sdk: ${error.message}\n`));
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    this.links = resolveBrokerAddresses(options.brokers).map((address) => {
+    this.isFollowingBrokerList = options.followBrokerList !== false;
+    const linkOptions: Omit<LinkOptions, 'address' | 'responder'> = {
+      setup,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      reconnect: options.reconnect === false ? false : { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect },
+      streamIdBudget: options.streamIdBudget ?? STREAM_ID_BUDGET,
+      tap: options.onFrame,
+      onEvent: (event) => options.onLinkEvent?.(event),
+    };
+    this.newLink = (address) => {
       const broker = formatBrokerAddress(address);
-      return new BrokerLink({
+      const link: BrokerLink = new BrokerLink({
+        ...linkOptions,
         address,
-        setup,
         responder: createResponder(services, {
-          onMetadataPush: (metadata) => options.onMetadataPush?.(metadata, broker),
+          onMetadataPush: (metadata) => {
+            this.onBrokerEvent(link, metadata);
+            options.onMetadataPush?.(metadata, broker);
+          },
           onError,
         }),
-        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-        reconnect: options.reconnect === false ? false : { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect },
-        streamIdBudget: options.streamIdBudget ?? STREAM_ID_BUDGET,
-        tap: options.onFrame,
-        onEvent: (event) => options.onLinkEvent?.(event),
       });
-    });
+      return link;
+    };
+    const { endpoints } = resolveBrokerEndpoints({ cluster: options.cluster, brokers: options.brokers, stateDir: options.stateDir });
+    for (const endpoint of endpoints) {
+      const link = this.newLink({ host: endpoint.host, port: endpoint.port });
+      link.id = endpoint.id;
+      this.links.push(link);
+    }
   }
 
   /** Brokers with a live connection now. */
@@ -280,6 +310,38 @@ export class RsbClient {
       const connection = link.acquire();
       if (!connection) throw new ConnectError(`no connection to broker ${link.name}`);
       await new Promise<void>((resolve, reject) => connection.rsocket.metadataPush(metadata, { onComplete: resolve, onError: reject }));
+    }
+  }
+
+  /**
+   * A METADATA_PUSH from a broker: when it is the cluster's broker list, names the link it
+   * came on, connects to the brokers it adds and leaves those it drops (src/cluster/broker-list.ts).
+   */
+  private onBrokerEvent(from: BrokerLink, metadata: Buffer): void {
+    let list;
+    try {
+      list = readBrokerListPush(metadata);
+    } catch (error) {
+      // Not an rsb broker event: the program's own onMetadataPush still sees it.
+      if (error instanceof ProtocolError) return;
+      throw error;
+    }
+    if (!list) return;
+    if (list.broker) from.id = list.broker;
+    if (!this.isFollowingBrokerList || this.isClosed) return;
+    const members = this.links.map((link) => ({ host: link.address.host, port: link.address.port, id: link.id, link }));
+    const changes = diffBrokerList(members, list.brokers);
+    for (const { member, entry } of changes.kept) member.link.id = entry.id;
+    for (const member of [...changes.removed, ...changes.moved.map((moved) => moved.member)]) {
+      this.links.splice(this.links.indexOf(member.link), 1);
+      void member.link.close();
+    }
+    for (const entry of [...changes.added, ...changes.moved.map((moved) => moved.entry)]) {
+      const link = this.newLink({ host: entry.host, port: entry.port });
+      link.id = entry.id;
+      this.links.push(link);
+      // It keeps trying in the background (when reconnecting is allowed); requests go to the brokers connected meanwhile.
+      link.open().catch(() => {});
     }
   }
 

@@ -206,9 +206,10 @@ export class ResponderConnection implements StreamFrameHandler {
 
   /** Connects to a broker (or any RSocket server) and answers what it routes here. */
   static async connect(options: PeerConnectOptions, handler: ResponderHandler): Promise<ResponderConnection> {
-    const placeholder: StreamFrameHandler = { onStreamFrame() {}, onConnectionLost() {} };
-    const peer = await PeerConnection.connect(options, placeholder);
-    return new ResponderConnection(peer, handler);
+    // Built with the connection, so that a request routed here during the handshake is served.
+    let responder: ResponderConnection | undefined;
+    await PeerConnection.connect(options, (peer) => (responder = new ResponderConnection(peer, handler)));
+    return responder!;
   }
 }
 
@@ -242,8 +243,8 @@ export class ResponderServer {
   }
 
   private accept(socket: Socket): void {
-    const peer = PeerConnection.accept(socket, { onStreamFrame() {}, onConnectionLost() {} });
-    const connection = new ResponderConnection(peer, this.handler);
+    let connection!: ResponderConnection;
+    const peer = PeerConnection.accept(socket, (accepted) => (connection = new ResponderConnection(accepted, this.handler)));
     this.connections.add(connection);
     void peer.closed.then(() => this.connections.delete(connection));
   }

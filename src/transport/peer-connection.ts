@@ -50,7 +50,19 @@ export interface PeerConnectOptions extends SetupOptions, FramedConnectionOption
    * talking to one needs a few milliseconds here; rsb's broker needs none.
    */
   settleMs?: number;
+  /**
+   * Hears each METADATA_PUSH (broker events). Given here rather than set after `connect`
+   * resolves, because a broker pushes its cluster list as soon as it accepts SETUP,
+   * before the handshake completes.
+   */
+  onMetadataPush?: (metadata: Buffer) => void;
 }
+
+/** A stream handler, or a function that builds one around the connection before any frame arrives. */
+export type StreamHandlerSource = StreamFrameHandler | ((peer: PeerConnection) => StreamFrameHandler);
+
+/** For a connection whose streams nobody serves yet: stream frames are dropped. */
+export const NO_STREAMS: StreamFrameHandler = { onStreamFrame() {}, onConnectionLost() {} };
 
 const HANDSHAKE_DATA = Buffer.from('rsb-handshake');
 
@@ -72,21 +84,30 @@ export class PeerConnection implements ConnectionHandler {
   private framesReceived = 0;
   private lossError: Error | undefined;
 
+  private handler: StreamFrameHandler;
+
   private constructor(
     socket: Socket,
-    private handler: StreamFrameHandler,
+    handler: StreamHandlerSource,
     role: 'client' | 'server',
     options: FramedConnectionOptions,
   ) {
     this.isSetupReceived = role === 'client';
     this.connection = new FramedConnection(socket, this, options);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.handler = typeof handler === 'function' ? handler(this) : handler;
   }
 
-  /** Connects, sends SETUP and waits until the peer has accepted it. */
-  static async connect(options: PeerConnectOptions, handler: StreamFrameHandler): Promise<PeerConnection> {
+  /**
+   * Connects, sends SETUP and waits until the peer has accepted it. Give the handler as a
+   * function of the connection when it must see every stream frame: a broker may route a
+   * request to a newly registered service before its handshake completes, and such a
+   * frame would otherwise reach a placeholder and be lost.
+   */
+  static async connect(options: PeerConnectOptions, handler: StreamHandlerSource): Promise<PeerConnection> {
     const socket = await openSocket(options.host, options.port, options.connectTimeoutMs ?? 5_000);
     const peer = new PeerConnection(socket, handler, 'client', options);
+    peer.onMetadataPush = options.onMetadataPush;
     try {
       await peer.performHandshake(options);
     } catch (error) {
@@ -98,7 +119,7 @@ export class PeerConnection implements ConnectionHandler {
   }
 
   /** Serves an accepted socket: the client's SETUP is expected first. */
-  static accept(socket: Socket, handler: StreamFrameHandler, options: FramedConnectionOptions = {}): PeerConnection {
+  static accept(socket: Socket, handler: StreamHandlerSource, options: FramedConnectionOptions = {}): PeerConnection {
     return new PeerConnection(socket, handler, 'server', options);
   }
 

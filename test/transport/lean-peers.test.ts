@@ -82,6 +82,25 @@ describe('lean requester and responder', () => {
     expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `n${i}`));
   });
 
+  it('answers a request routed to a service while the service\'s handshake is still under way', async () => {
+    const broker = new Broker({ port: 0 });
+    await broker.start();
+    cleanups.push(() => broker.stop());
+    // settleMs holds the handshake's KEEPALIVE back: the broker registers the service at SETUP and may route to it before.
+    const connecting = ResponderConnection.connect({ host: '127.0.0.1', port: broker.port, services: [{ service: 'early', group: '', version: '' }], settleMs: 500 }, ECHO_HANDLER);
+    cleanups.push(async () => (await connecting).peer.close());
+    const { peer, call } = await leanRequester(broker.port);
+    cleanups.push(() => peer.close());
+    while (broker.registry.instanceCount === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const early = call('early.echo', 'first');
+    let isHandshakeDone = false;
+    void connecting.then(() => (isHandshakeDone = true));
+    const lost = new Promise((resolve) => setTimeout(() => resolve('no answer within 3 s'), 3_000).unref());
+    expect(await Promise.race([early.done, lost])).toEqual({});
+    expect(isHandshakeDone).toBe(false);
+    expect(early.items).toEqual(['first']);
+  });
+
   it('fails requests in flight with CONNECTION_ERROR when the connection is lost', async () => {
     const server = await ResponderServer.listen({ host: '127.0.0.1', port: 0 }, { handle() {} });
     cleanups.push(() => server.close());

@@ -1,0 +1,66 @@
+import { Flags } from '@oclif/core';
+import { RsbCommand } from '../../src/cli/base-command.js';
+import { CLUSTER_FLAGS } from '../../src/cli/cluster-flags.js';
+import { abortOnShutdownSignal, isInteractiveTerminal } from '../../src/cli/output.js';
+import { parseDuration } from '../../src/cli/parse.js';
+import { ClusterStartError } from '../../src/errors.js';
+import { formatStartResult, MAX_CLUSTER_SIZE, runClusterForeground, startCluster, type ForegroundResult, type StartClusterResult } from '../../src/cluster/index.js';
+
+export default class ClusterUp extends RsbCommand {
+  static override summary = 'Start a cluster of independent brokers in the background.';
+  static override description =
+    'Starts N broker processes (`rsb start`) detached, with their output in log files, waits until each accepts connections and serves ' +
+    'the cluster\'s broker list, and records them (pids, ports, admin ports, logs, start time) in a state file. Each broker pushes the ' +
+    'list to its clients, so a client given one broker finds the rest. Brokers exchange no routing: clients and services connect to every one. ' +
+    'On an existing cluster it converges: running brokers are kept, dead ones started again on their port, missing ones added, extra ones stopped. ' +
+    'If a broker fails to start, the others started with it are stopped and the end of its log is printed.';
+  static override examples = [
+    '<%= config.bin %> cluster up -n 3                      # brokers on 9999, 10000, 10001',
+    '<%= config.bin %> cluster up -n 3 --base-port 0 --name ci   # free ports, a second cluster beside the first',
+    '<%= config.bin %> cluster up -n 4                      # grow the running default cluster to four brokers',
+    '<%= config.bin %> cluster up -n 2 --foreground         # live view; Ctrl-C stops them all',
+  ];
+  static override enableJsonFlag = true;
+
+  static override flags = {
+    count: Flags.integer({ char: 'n', description: 'Brokers in the cluster (default 3 for a new cluster, its current size for an existing one).', min: 1, max: MAX_CLUSTER_SIZE }),
+    'base-port': Flags.integer({
+      description: 'Port of the first broker; the others take the next ports, and admin ports count down from base-1. 0: free ports (default 9999).',
+      aliases: ['port'],
+      min: 0,
+      max: 65535,
+    }),
+    host: Flags.string({ description: 'Address the brokers listen on (default 127.0.0.1).' }),
+    ...CLUSTER_FLAGS,
+    foreground: Flags.boolean({ description: 'Stay attached with a live view of the brokers; Ctrl-C stops them all.', default: false }),
+    timeout: Flags.string({ description: 'How long each broker may take to start.', default: '15s' }),
+  };
+
+  async run(): Promise<StartClusterResult | ForegroundResult> {
+    const { flags } = await this.parse(ClusterUp);
+    const options = {
+      name: flags.name,
+      ...(flags.count !== undefined ? { count: flags.count } : {}),
+      ...(flags['base-port'] !== undefined ? { basePort: flags['base-port'] } : {}),
+      ...(flags.host !== undefined ? { host: flags.host } : {}),
+      ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
+      startTimeoutMs: parseDuration(flags.timeout, '--timeout'),
+    };
+    try {
+      if (flags.foreground) {
+        return await runClusterForeground({ ...options, isInteractive: isInteractiveTerminal() && !flags.json, print: (line) => this.log(line) });
+      }
+      // A Ctrl-C while the brokers start stops those already started: nothing runs unrecorded.
+      const shutdown = abortOnShutdownSignal();
+      const result = await startCluster({ ...options, onProgress: (line) => this.logToStderr(line), signal: shutdown.signal }).finally(shutdown.dispose);
+      for (const line of formatStartResult(result)) this.log(line);
+      return result;
+    } catch (error) {
+      if (error instanceof ClusterStartError && error.logTail.length > 0) {
+        this.logToStderr('the end of its log:');
+        for (const line of error.logTail) this.logToStderr(`  | ${line}`);
+      }
+      throw error;
+    }
+  }
+}

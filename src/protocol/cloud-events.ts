@@ -1,0 +1,122 @@
+import { PROTOCOL_ERROR_CODE, ProtocolError } from './errors.js';
+
+/**
+ * Broker-to-client events travel as METADATA_PUSH whose metadata is one CloudEvents 1.0
+ * event in the JSON format (DESIGN.md, "Wire contract"; CloudEvents spec v1.0.2,
+ * "Required Attributes", and json-format.md). The same bytes answer the
+ * `rsb.broker.cluster` route, for clients (rsocket-js) that cannot read METADATA_PUSH.
+ */
+export interface CloudEvent<T = unknown> {
+  specversion: '1.0';
+  /** Unique per `source`: consumers may treat a repeated source + id as a duplicate. */
+  id: string;
+  /** URI-reference naming where the event happened: here, the broker. */
+  source: string;
+  /** Reverse-DNS prefixed event type. */
+  type: string;
+  time?: string;
+  subject?: string;
+  datacontenttype?: string;
+  data?: T;
+}
+
+export const CLOUD_EVENT_TYPE = {
+  /** The brokers of a cluster, sent by each of them on SETUP and whenever the list changes. */
+  BROKER_LIST: 'com.rsb.broker.list',
+} as const;
+export type CloudEventType = (typeof CLOUD_EVENT_TYPE)[keyof typeof CLOUD_EVENT_TYPE];
+
+/** Where one broker of a cluster listens for RSocket connections. */
+export interface BrokerAddress {
+  id: string;
+  host: string;
+  port: number;
+  /** Its admin HTTP port, when known. */
+  adminPort?: number;
+}
+
+/** The data of a `com.rsb.broker.list` event. */
+export interface BrokerList {
+  /** The cluster's name; empty for a broker that belongs to no cluster. */
+  cluster: string;
+  /** The id of the broker that sent the event: lets a client tell which entry it is connected to. */
+  broker: string;
+  brokers: BrokerAddress[];
+}
+
+/** `{"specversion":"1.0",...}` as UTF-8 bytes, ready to be the metadata of a METADATA_PUSH. */
+export function encodeCloudEvent(event: CloudEvent): Buffer {
+  return Buffer.from(JSON.stringify(event), 'utf8');
+}
+
+/** Reads one event in the JSON format, checking its required attributes; throws ProtocolError. */
+export function decodeCloudEvent(bytes: Buffer): CloudEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, 'the event is not valid JSON', { cause: error });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, 'the event must be a JSON object');
+  }
+  const event = value as Record<string, unknown>;
+  // "specversion ... REQUIRED ... the value MUST be 1.0" for this version of the spec.
+  if (event.specversion !== '1.0') {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `specversion must be "1.0", got ${JSON.stringify(event.specversion)}`);
+  }
+  // id, source and type are REQUIRED and "MUST be a non-empty string".
+  for (const attribute of ['id', 'source', 'type'] as const) {
+    if (typeof event[attribute] !== 'string' || event[attribute] === '') {
+      throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `the event's "${attribute}" must be a non-empty string`);
+    }
+  }
+  return event as unknown as CloudEvent;
+}
+
+export function buildBrokerListEvent(list: BrokerList, id: string, time: Date): CloudEvent<BrokerList> {
+  return {
+    specversion: '1.0',
+    id,
+    source: `rsb://broker/${encodeURIComponent(list.broker)}`,
+    type: CLOUD_EVENT_TYPE.BROKER_LIST,
+    time: time.toISOString(),
+    ...(list.cluster ? { subject: list.cluster } : {}),
+    datacontenttype: 'application/json',
+    data: list,
+  };
+}
+
+/** The broker list carried by a `com.rsb.broker.list` event; throws ProtocolError when the data does not add up. */
+export function readBrokerList(event: CloudEvent): BrokerList {
+  if (event.type !== CLOUD_EVENT_TYPE.BROKER_LIST) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `expected a ${CLOUD_EVENT_TYPE.BROKER_LIST} event, got ${event.type}`);
+  }
+  const data = event.data as Partial<BrokerList> | undefined;
+  if (typeof data !== 'object' || data === null || !Array.isArray(data.brokers)) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `${CLOUD_EVENT_TYPE.BROKER_LIST} data must be {"cluster","broker","brokers":[...]}`);
+  }
+  const brokers = data.brokers.map((item: unknown, index) => checkBrokerAddress(item, `data.brokers[${index}]`));
+  return { cluster: typeof data.cluster === 'string' ? data.cluster : '', broker: typeof data.broker === 'string' ? data.broker : '', brokers };
+}
+
+/** Checks one `{id, host, port}` entry; `where` names it in the error. */
+export function checkBrokerAddress(item: unknown, where: string): BrokerAddress {
+  const entry = item as Partial<BrokerAddress> | null;
+  if (
+    typeof entry !== 'object' ||
+    entry === null ||
+    typeof entry.id !== 'string' ||
+    entry.id === '' ||
+    typeof entry.host !== 'string' ||
+    entry.host === '' ||
+    !Number.isInteger(entry.port) ||
+    entry.port! < 1 ||
+    entry.port! > 0xffff
+  ) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `${where} must be {"id","host","port"} with a port from 1 to 65535`);
+  }
+  // An unknown admin port (0, as rsb records one it has not learned yet) is left out.
+  const hasAdminPort = Number.isInteger(entry.adminPort) && entry.adminPort! >= 1 && entry.adminPort! <= 0xffff;
+  return { id: entry.id, host: entry.host, port: entry.port!, ...(hasAdminPort ? { adminPort: entry.adminPort! } : {}) };
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { diffBrokerList } from '../../src/cluster/index.js';
+
+const entry = (id: string, port: number, host = '127.0.0.1') => ({ id, host, port });
+
+describe('following a pushed broker list', () => {
+  it('adds the brokers it does not know and names the one it knew only by address', () => {
+    const seed = { host: 'localhost', port: 9999, id: undefined };
+    const changes = diffBrokerList([seed], [entry('b1', 9999), entry('b2', 10000)]);
+    expect(changes.kept).toEqual([{ member: seed, entry: entry('b1', 9999) }]);
+    expect(changes.added).toEqual([entry('b2', 10000)]);
+    expect(changes.removed).toEqual([]);
+  });
+
+  it('follows a broker that came back at another address, by its id', () => {
+    const known = { host: '127.0.0.1', port: 9999, id: 'b1' };
+    expect(diffBrokerList([known], [entry('b1', 12000)])).toEqual({ added: [], kept: [], moved: [{ member: known, entry: entry('b1', 12000) }], removed: [] });
+  });
+
+  it('leaves a member the list no longer names, but keeps a broker no list ever named', () => {
+    const member = { host: '127.0.0.1', port: 10000, id: 'b2' };
+    const outsider = { host: '10.0.0.5', port: 7000, id: undefined };
+    const changes = diffBrokerList([member, outsider], [entry('b1', 9999)]);
+    expect(changes.removed).toEqual([member]);
+    expect(changes.added).toEqual([entry('b1', 9999)]);
+  });
+});
