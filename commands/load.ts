@@ -2,14 +2,14 @@ import { Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
 import { EXIT_CODE } from '../src/cli/exit-codes.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
-import { parseAddress } from '../src/cli/parse.js';
+import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
 import { createLoadReporter, loadScenarioFile, resolveScenario, runLoad, SILENT_REPORTER, watchInterruptions, type LoadResult } from '../src/load/index.js';
 
 export default class Load extends RsbCommand {
   static override summary = 'Run an open-loop load scenario and judge it with thresholds.';
   static override description =
     'Sends requests on a schedule (not when the last answer came back) through the lean RSocket requester, measures latency from each ' +
-    "request's intended send time into HDR histograms, and judges the run with thresholds. Without --broker it starts the topology " +
+    "request's intended send time into HDR histograms, and judges the run with thresholds. Without --broker or --cluster it starts the topology " +
     'itself (one broker and one svc echo mock, or the topology of --scenario), runs, and stops it again, also on Ctrl-C. ' +
     'On a terminal it shows a live dashboard; otherwise a plain line a second and a summary.\n\n' +
     'Exit codes: 0 the run passed its thresholds; 3 a threshold failed; 4 invalid run: the generator could not keep its schedule ' +
@@ -20,6 +20,7 @@ export default class Load extends RsbCommand {
     '<%= config.bin %> load --scenario bench-scenarios/daily-27m-ci.yaml --report daily.html',
     '<%= config.bin %> load --scenario bench-scenarios/max.yaml --json',
     '<%= config.bin %> load --broker 127.0.0.1:9999 --route calc.add --mode request-response --payload 16-1024 --qps 2000',
+    '<%= config.bin %> load --cluster default --qps 20000 --duration 1m   # every broker of `rsb cluster up`',
   ];
   static override enableJsonFlag = true;
 
@@ -31,7 +32,12 @@ export default class Load extends RsbCommand {
     mode: Flags.string({ char: 'm', description: 'Interaction: request-response, fire-and-forget, request-stream, request-channel.' }),
     payload: Flags.string({ description: 'Payload bytes: 32, or a range 16-1024 (uniform). Default 32.' }),
     scale: Flags.string({ description: 'Daily profiles: shrink the day\'s total by this factor (0.01), keeping its shape and peak rate.' }),
-    broker: Flags.string({ char: 'b', description: 'Load this broker (host:port) instead of starting one; repeat for several.', multiple: true }),
+    ...BROKER_TARGET_FLAGS,
+    broker: Flags.string({
+      char: 'b',
+      description: 'Load this broker (host:port) instead of starting one; repeat for several. The other brokers of its cluster are loaded too.',
+      multiple: true,
+    }),
     connections: Flags.integer({ char: 'c', description: 'Connections to each broker (spread over the workers).', min: 1 }),
     workers: Flags.integer({ char: 'w', description: 'Generator worker threads; their histograms are merged.', min: 1, max: 64 }),
     timeout: Flags.string({ description: 'Per-request timeout; a request still unanswered then is cancelled and counted as TIMEOUT. Default 10s.' }),
@@ -62,14 +68,13 @@ export default class Load extends RsbCommand {
       maxLag: flags['max-lag'],
       warmup: flags.warmup,
     });
-    const brokers = flags.broker?.map((text, i) => ({ name: `broker-${i + 1}`, ...parseAddress(text, '--broker') }));
     const isJson = this.jsonEnabled();
     const reporter = isJson ? SILENT_REPORTER : await createLoadReporter(isInteractiveTerminal(), (line) => this.log(line));
     const interruptions = watchInterruptions();
     try {
       const result = await runLoad({
         scenario,
-        brokers,
+        existing: flags.broker || flags.cluster ? { brokers: flags.broker, cluster: flags.cluster, stateDir: flags['state-dir'] } : undefined,
         isBaseline: flags.baseline,
         reporter,
         outFile: flags.out,

@@ -1,4 +1,5 @@
-import { computeBackoffDelay, LeanRequester, PeerConnection, type ReconnectPolicy, type RequestObserver } from '../transport/index.js';
+import { BrokerPool, type BrokerLink, type BrokerMember } from '../cluster/index.js';
+import { LeanRequester, type ReconnectPolicy, type RequestObserver, type RequestTemplate } from '../transport/index.js';
 
 /** Somewhere to send load: a broker, or a mock's direct listener for the baseline. */
 export interface LoadTarget {
@@ -13,51 +14,67 @@ export interface PoolEvent {
   message: string;
 }
 
-const NO_HANDLER = { onStreamFrame() {}, onConnectionLost() {} };
 /** Redial fast: a broker restarted mid-run should get its share back within a second of listening. */
 const RECONNECT_POLICY: ReconnectPolicy = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 0.2 };
 
 /**
- * `perTarget` lean requesters to each target. Requests go round-robin over the
- * connections that are up, so a dead broker's share moves to the live ones at once;
- * a lost connection is dialled again (from 100 ms, doubling to 1 s, with jitter) until the pool closes.
+ * The load engine's view of the cluster's BrokerPool (src/cluster): `perTarget` lean
+ * requesters to each target, numbered so that connection `c` belongs to target
+ * `targetOf[c]` — what per-broker counts, cancels and flushes need on the hot path.
+ * Requests go round-robin over the connections that are up, so a dead broker's share
+ * moves to the live ones at once; the pool redials lost ones. The targets are exactly
+ * those given (a pushed broker list is not followed): a load run reports per target.
  */
 export class ConnectionPool {
   readonly requesters: (LeanRequester<number> | undefined)[] = [];
   /** Target index of each connection. */
   readonly targetOf: Int32Array;
+  private readonly pool: BrokerPool<LeanRequester<number>>;
   /** Connections written to since the last flush. */
   private readonly isDirty: Uint8Array;
-  private readonly failedDials: number[] = [];
-  private readonly timers: (NodeJS.Timeout | undefined)[] = [];
+  private readonly hasBeenUp: Uint8Array;
   private next = 0;
-  private isClosed = false;
+  private isClosing = false;
 
   constructor(
     readonly targets: readonly LoadTarget[],
     readonly perTarget: number,
-    private readonly observer: RequestObserver<number>,
-    private readonly appName: string,
+    observer: RequestObserver<number>,
+    appName: string,
     private readonly onEvent: (event: PoolEvent) => void = () => {},
   ) {
     const count = targets.length * perTarget;
     this.targetOf = new Int32Array(count);
     this.isDirty = new Uint8Array(count);
+    this.hasBeenUp = new Uint8Array(count);
     for (let c = 0; c < count; c++) {
       this.targetOf[c] = Math.floor(c / perTarget);
       this.requesters.push(undefined);
-      this.failedDials.push(0);
-      this.timers.push(undefined);
     }
+    this.pool = new BrokerPool<LeanRequester<number>>(
+      {
+        brokers: targets.map((target) => ({ host: target.host, port: target.port, id: target.name })),
+        followBrokerList: false,
+        connectionsPerBroker: perTarget,
+        connectTimeoutMs: 3_000,
+        reconnect: RECONNECT_POLICY,
+        app: { name: appName, uuid: `${appName}-${process.pid}-${Math.random().toString(36).slice(2, 10)}` },
+      },
+      {
+        create: (peer) => new LeanRequester<number>(peer, observer),
+        onUp: (link) => this.onUp(link),
+        onDown: (link) => this.onDown(link),
+      },
+    );
   }
 
   get size(): number {
     return this.requesters.length;
   }
 
-  /** Opens every connection; fails when a target cannot be reached at all. */
+  /** Connects to every target; resolves once each was tried and one is up (the others keep trying). */
   async open(): Promise<void> {
-    await Promise.all(this.requesters.map((_, c) => this.dial(c)));
+    await this.pool.start();
   }
 
   /** The next connection that is up, round-robin; -1 when none is. */
@@ -77,7 +94,7 @@ export class ConnectionPool {
   }
 
   /** Sends on connection `c` (from `pick`) and returns the stream id. */
-  send(c: number, template: Parameters<LeanRequester<number>['send']>[0], slot: number): number {
+  send(c: number, template: RequestTemplate, slot: number): number {
     this.isDirty[c] = 1;
     return this.requesters[c]!.send(template, slot);
   }
@@ -99,51 +116,34 @@ export class ConnectionPool {
     }
   }
 
-  get inFlight(): number {
-    let total = 0;
-    for (const requester of this.requesters) total += requester?.inFlight ?? 0;
-    return total;
-  }
-
-  private async dial(c: number): Promise<void> {
-    const target = this.targets[this.targetOf[c]!]!;
-    const peer = await PeerConnection.connect(
-      { host: target.host, port: target.port, app: { name: this.appName, uuid: `${this.appName}-${process.pid}-${c}` }, connectTimeoutMs: 3_000 },
-      NO_HANDLER,
-    );
-    if (this.isClosed) {
-      await peer.close();
-      return;
-    }
-    this.requesters[c] = new LeanRequester<number>(peer, this.observer);
-    this.failedDials[c] = 0;
-    void peer.closed.then((error) => this.onLost(c, error));
-  }
-
-  private onLost(c: number, error: Error | undefined): void {
-    if (this.isClosed) return;
-    this.onEvent({ kind: 'connection-lost', target: this.targetOf[c]!, message: error?.message ?? 'closed by the peer' });
-    this.scheduleRedial(c);
-  }
-
-  private scheduleRedial(c: number): void {
-    const delay = computeBackoffDelay(RECONNECT_POLICY, this.failedDials[c]!++);
-    this.timers[c] = setTimeout(() => {
-      this.timers[c] = undefined;
-      if (this.isClosed) return;
-      this.dial(c).then(
-        () => {
-          if (!this.isClosed) this.onEvent({ kind: 'connection-restored', target: this.targetOf[c]!, message: 'reconnected' });
-        },
-        () => this.scheduleRedial(c),
-      );
-    }, delay);
-  }
-
   async close(): Promise<void> {
-    this.isClosed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    await Promise.all(this.requesters.map((requester) => (requester?.isConnected ? requester.peer.close() : undefined)));
+    this.isClosing = true;
+    await this.pool.close();
+  }
+
+  /** Connection number of a link: its target's first connection plus its slot. */
+  private indexOf(link: BrokerLink<LeanRequester<number>>): number {
+    const target = this.targetIndexOf(link.member);
+    return target < 0 ? -1 : target * this.perTarget + link.slot;
+  }
+
+  private targetIndexOf(member: BrokerMember<LeanRequester<number>>): number {
+    return this.targets.findIndex((target) => target.port === member.port && target.host === member.host);
+  }
+
+  private onUp(link: BrokerLink<LeanRequester<number>>): void {
+    const c = this.indexOf(link);
+    if (c < 0 || link.connection === undefined) return;
+    this.requesters[c] = link.connection;
+    if (this.hasBeenUp[c] === 1) this.onEvent({ kind: 'connection-restored', target: this.targetOf[c]!, message: 'reconnected' });
+    this.hasBeenUp[c] = 1;
+  }
+
+  private onDown(link: BrokerLink<LeanRequester<number>>): void {
+    const c = this.indexOf(link);
+    if (c < 0) return;
+    this.requesters[c] = undefined;
+    if (!this.isClosing) this.onEvent({ kind: 'connection-lost', target: this.targetOf[c]!, message: link.lastError?.message ?? 'closed by the broker' });
   }
 }
 

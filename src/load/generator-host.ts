@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { ConnectError, RSB_ERROR_CODE } from '../errors.js';
+import { ConnectError, NoBrokerError, RSB_ERROR_CODE, RsbError, type RsbErrorCode } from '../errors.js';
 import type { PoolEvent } from './connection-pool.js';
 import { OpenLoopGenerator, warmUp, type GeneratorPlan, type GeneratorSink, type IntervalSnapshot } from './generator.js';
 
@@ -48,6 +48,20 @@ export async function startGenerators(plans: GeneratorPlan[], sink: GeneratorSin
   };
 }
 
+/** The worker's error, as the class the CLI maps to an exit code (no connection: 7). */
+function reviveError(failure: { message: string; code?: string; hint?: string }): Error {
+  switch (failure.code) {
+    case RSB_ERROR_CODE.CONNECT:
+      return new ConnectError(failure.message, failure.hint);
+    case RSB_ERROR_CODE.NO_BROKER:
+      return new NoBrokerError(failure.message, failure.hint);
+    case undefined:
+      return new Error(failure.message);
+    default:
+      return new RsbError(failure.code as RsbErrorCode, failure.message, failure.hint);
+  }
+}
+
 class WorkerGenerator {
   private readonly worker: Worker;
   private readonly connected: Promise<void>;
@@ -68,7 +82,7 @@ class WorkerGenerator {
         case 'connected':
           return resolveConnected();
         case 'failed':
-          return rejectConnected(message.code === RSB_ERROR_CODE.CONNECT ? new ConnectError(message.message, message.hint) : new Error(message.message));
+          return rejectConnected(reviveError(message));
         case 'interval':
           return sink.onInterval(message.snapshot);
         case 'pool':

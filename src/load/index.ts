@@ -11,7 +11,7 @@ export { PlainReporter } from './plain-reporter.js';
 export { SILENT_REPORTER, type LoadReporter, type LegInfo } from './reporter.js';
 export { formatSummary, formatRowLine, formatPhaseLine } from './format.js';
 export { renderHtmlReport } from './report-html.js';
-export { startTopology, useExistingBrokers, type Topology } from './topology.js';
+export { findExistingBrokers, startTopology, useExistingBrokers, type ExistingBrokers, type Topology } from './topology.js';
 export type { LoadTarget } from './connection-pool.js';
 export { createLoadReporter } from './create-reporter.js';
 export { watchInterruptions } from './interruptions.js';

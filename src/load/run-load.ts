@@ -12,12 +12,12 @@ import { LOAD_VERDICT, type FaultResult, type LegResult, type LoadResult, type L
 import { RunRecorder, type PhaseResult, type RunHistograms, type TimelineRow } from './run-recorder.js';
 import type { FaultSpec, LoadScenario } from './scenario.js';
 import { evaluateThresholds, formatMicros, type ThresholdInput, type ThresholdResult } from './thresholds.js';
-import { startTopology, useExistingBrokers, type Topology } from './topology.js';
+import { findExistingBrokers, startTopology, useExistingBrokers, type ExistingBrokers, type Topology } from './topology.js';
 
 export interface RunLoadOptions {
   scenario: LoadScenario;
-  /** Brokers to load as they are; when absent, rsb starts the scenario's topology and tears it down. */
-  brokers?: LoadTarget[];
+  /** Brokers to load as they are (`--broker`, `--cluster`); when absent, rsb starts the scenario's topology and tears it down. */
+  existing?: ExistingBrokers;
   /** First the same profile straight at the mocks (no broker), then through the brokers. */
   isBaseline: boolean;
   reporter: LoadReporter;
@@ -46,8 +46,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
   validateBeforeRun(options);
   let interruption: string | undefined;
   void options.interrupted?.then((reason) => (interruption = reason));
-  const topology: Topology = options.brokers
-    ? useExistingBrokers(options.brokers)
+  const topology: Topology = options.existing
+    ? useExistingBrokers(await findExistingBrokers(options.existing))
     : await startTopology(scenario.topology, { isDirectNeeded: options.isBaseline, log: (line) => reporter.event(line) });
   const detail: LoadResultFile['detail'] = [];
   let baseline: LegResult | undefined;
@@ -116,11 +116,11 @@ function judgeRun(legs: (LegResult | undefined)[], thresholds: ThresholdResult[]
 }
 
 function validateBeforeRun(options: RunLoadOptions): void {
-  if (options.brokers && options.scenario.faults.length > 0) {
-    throw new UsageError('faults need the self-started topology', 'Leave out --broker so that rsb starts (and may kill) the brokers itself.');
+  if (options.existing && options.scenario.faults.length > 0) {
+    throw new UsageError('faults need the self-started topology', 'Leave out --broker and --cluster so that rsb starts (and may kill) the brokers itself.');
   }
-  if (options.brokers && options.isBaseline) {
-    throw new UsageError('--baseline needs the self-started topology: the baseline runs straight at a mock rsb started', 'Leave out --broker.');
+  if (options.existing && options.isBaseline) {
+    throw new UsageError('--baseline needs the self-started topology: the baseline runs straight at a mock rsb started', 'Leave out --broker and --cluster.');
   }
   const schedule = compileProfile(options.scenario.profile);
   if (schedule.totalRequests === 0) throw new UsageError('the profile sends no request', 'Give a rate above 0 and a duration.');

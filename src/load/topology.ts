@@ -1,6 +1,12 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RSB_BIN } from '../cli/paths.js';
-import { TopologyError, UsageError } from '../errors.js';
+import { BROKER_ROUTES } from '../broker/index.js';
+import { isProcessRunning, queryBroker, resolveBrokerEndpoints, startCluster, stopCluster, type ClusterBrokerRecord } from '../cluster/index.js';
+import { RsbError, TopologyError, UsageError } from '../errors.js';
+import { ProtocolError, readBrokerList, type CloudEvent } from '../protocol/index.js';
 import type { LoadTarget } from './connection-pool.js';
 import { toEveryMethod, type TopologyMock, type TopologySpec } from './scenario.js';
 
@@ -22,7 +28,52 @@ export interface Topology {
   stop(): Promise<void>;
 }
 
-/** Brokers someone else runs (`--broker`): loaded as they are; nothing to start, kill or stop. */
+/** Where to send load when rsb does not start the brokers itself. */
+export interface ExistingBrokers {
+  /** `--cluster NAME`: every broker in that cluster's state file. */
+  cluster?: string;
+  /** `--broker HOST:PORT` (repeatable): these, and the other brokers of their cluster. */
+  brokers?: string[];
+  stateDir?: string;
+}
+
+/**
+ * The brokers of `--cluster`, or those given with `--broker` and the rest of their
+ * cluster: each given broker is asked its cluster's list (`rsb.broker.cluster`, the list it
+ * also pushes), so one address is enough. The list is read once, before the run; a broker
+ * the cluster adds during the run is not loaded.
+ */
+export async function findExistingBrokers(existing: ExistingBrokers): Promise<LoadTarget[]> {
+  const { endpoints } = resolveBrokerEndpoints({ cluster: existing.cluster, brokers: existing.brokers, stateDir: existing.stateDir });
+  const found: LoadTarget[] = [];
+  const named = new Set<LoadTarget>();
+  const add = (address: { host: string; port: number; id?: string }): void => {
+    const known = found.find((target) => target.host === address.host && target.port === address.port);
+    if (known === undefined) {
+      const target = { name: address.id || `broker-${found.length + 1}`, host: address.host, port: address.port };
+      found.push(target);
+      if (address.id) named.add(target);
+    } else if (address.id && !named.has(known)) {
+      // Given as a bare address, named by the list.
+      known.name = address.id;
+      named.add(known);
+    }
+  };
+  for (const endpoint of endpoints) {
+    add(endpoint);
+    if (existing.cluster !== undefined) continue;
+    try {
+      const list = readBrokerList(await queryBroker<CloudEvent>({ host: endpoint.host, port: endpoint.port, appName: 'rsb-load' }, BROKER_ROUTES.CLUSTER));
+      for (const broker of list.brokers) add(broker);
+    } catch (error) {
+      // Not reachable now (the run will say so), or a broker that does not answer the route: load what was given.
+      if (!(error instanceof RsbError) && !(error instanceof ProtocolError)) throw error;
+    }
+  }
+  return found;
+}
+
+/** Brokers someone else runs (`--broker`, `--cluster`): loaded as they are; nothing to start, kill or stop. */
 export function useExistingBrokers(brokers: LoadTarget[]): Topology {
   const refuse = (): Promise<void> => Promise.reject(new UsageError('faults need the self-started topology', 'Leave out --broker so that rsb starts (and may kill) the brokers itself.'));
   return { brokers, direct: [], isSelfStarted: false, kill: refuse, restart: refuse, stop: async () => {} };
@@ -40,25 +91,39 @@ const READY_TIMEOUT_MS = 15_000;
 const LIVE = new Set<ChildProcess>();
 let isExitHookInstalled = false;
 
+/** Pids of the brokers a topology's cluster runs (src/cluster starts them, detached). */
+const LIVE_BROKER_PIDS = new Set<number>();
+
 /** SIGKILLs every process a topology started that still runs: the last resort of a second Ctrl-C. */
 export function killStartedProcesses(): void {
   for (const live of LIVE) live.kill('SIGKILL');
+  for (const pid of LIVE_BROKER_PIDS) signal(pid, 'SIGKILL');
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+function installExitHook(): void {
+  if (isExitHookInstalled) return;
+  isExitHookInstalled = true;
+  process.once('exit', killStartedProcesses);
 }
 
 function track(child: ChildProcess): void {
   LIVE.add(child);
   child.once('exit', () => LIVE.delete(child));
-  if (!isExitHookInstalled) {
-    isExitHookInstalled = true;
-    process.once('exit', killStartedProcesses);
-  }
+  installExitHook();
 }
 
-/** One broker or mock process of the topology, which can be killed and started again on the same port. */
+/** One mock instance of the topology: a process that can be killed and started again. */
 class ManagedProcess {
   private child: ChildProcess | undefined;
   private output: string[] = [];
-  port = 0;
   directPort = 0;
 
   constructor(
@@ -108,42 +173,12 @@ interface Launched {
   ready: Promise<void>;
 }
 
-function launchBroker(managed: ManagedProcess): Launched {
-  const child = spawn(process.execPath, [RSB_BIN, 'start', '--port', String(managed.port), '--id', managed.name], CHILD_OPTIONS);
-  track(child);
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new TopologyError(`broker ${managed.name} did not start listening within ${READY_TIMEOUT_MS / 1000} s:\n${managed.lastOutput}`));
-    }, READY_TIMEOUT_MS);
-    let seen = '';
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-      managed.remember(text);
-      if (managed.port !== 0 && seen === 'ready') return;
-      seen += text;
-      const match = /listening on [\d.]+:(\d+)/.exec(seen);
-      if (match) {
-        clearTimeout(timer);
-        managed.port = Number(match[1]);
-        seen = 'ready';
-        resolve();
-      }
-    });
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => managed.remember(text));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new TopologyError(`broker ${managed.name} exited with code ${code} before listening:\n${managed.lastOutput}`, 'Is the port taken? Run `rsb start --port 0` by hand to see.'));
-    });
-  });
-  return { child, ready };
-}
-
 /**
  * One mock instance: `rsb mock SERVICE --instances 1 --broker ... [--listen 0]`, its own
  * process so that a fault can kill it alone. Ready once it prints its ready line; with
  * `--listen`, the line before it names the direct listener's port.
  */
-function launchMock(mock: TopologyMock, brokers: { host: string; port: number }[], isDirectNeeded: boolean): (managed: ManagedProcess) => Launched {
+function launchMock(mock: TopologyMock, brokers: readonly { host: string; port: number }[], isDirectNeeded: boolean): (managed: ManagedProcess) => Launched {
   const args = [RSB_BIN, 'mock', mock.service, '--methods', mock.methods.join(','), '--instances', '1', ...brokers.flatMap((broker) => ['--broker', `${broker.host}:${broker.port}`])];
   if (isDirectNeeded) args.push('--listen', '0');
   for (const [flag, spec] of [['--latency', mock.latency], ['--error', mock.error], ['--stream', mock.stream]] as const) {
@@ -187,45 +222,103 @@ export interface StartTopologyOptions {
 }
 
 /**
- * Starts the scenario's brokers (`rsb start --port 0`, each its own process) and mock
- * instances (`rsb mock`, each its own process, registered on every broker), and waits
- * until all are ready. If any fails, what was started is stopped again before the error
- * is thrown.
+ * The topology's brokers: a cluster of its own (src/cluster's `startCluster`, free ports,
+ * its state in a temporary directory), so brokers start, restart on their port and stop
+ * the way `rsb cluster` does it, and know each other's addresses.
+ */
+class TopologyCluster {
+  private constructor(
+    private readonly stateDir: string,
+    private records: ClusterBrokerRecord[],
+  ) {
+    for (const record of records) LIVE_BROKER_PIDS.add(record.pid);
+    installExitHook();
+  }
+
+  static async start(count: number, log?: (line: string) => void): Promise<TopologyCluster> {
+    const stateDir = await mkdtemp(join(tmpdir(), 'rsb-load-'));
+    try {
+      const { state } = await startCluster({ name: CLUSTER_NAME, count, basePort: 0, stateDir, onProgress: log });
+      return new TopologyCluster(stateDir, state.brokers);
+    } catch (error) {
+      await rm(stateDir, { recursive: true, force: true });
+      throw new TopologyError(`the load run's brokers did not start: ${(error as Error).message}`, (error as TopologyError).hint);
+    }
+  }
+
+  get brokers(): readonly ClusterBrokerRecord[] {
+    return this.records;
+  }
+
+  /** SIGKILL, as `kill -9` would, and wait until it is gone. */
+  async kill(index: number): Promise<void> {
+    const { pid } = this.records[index]!;
+    signal(pid, 'SIGKILL');
+    while (isProcessRunning(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+    LIVE_BROKER_PIDS.delete(pid);
+  }
+
+  /** Kills it if it runs, then brings the cluster back up: a dead broker starts again on its port. */
+  async restart(index: number): Promise<void> {
+    await this.kill(index);
+    const { state } = await startCluster({ name: CLUSTER_NAME, stateDir: this.stateDir });
+    this.records = state.brokers;
+    for (const record of this.records) LIVE_BROKER_PIDS.add(record.pid);
+  }
+
+  async stop(): Promise<void> {
+    await stopCluster({ name: CLUSTER_NAME, stateDir: this.stateDir, graceMs: 3_000 });
+    for (const record of this.records) LIVE_BROKER_PIDS.delete(record.pid);
+    await rm(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+const CLUSTER_NAME = 'load';
+
+/**
+ * Starts the scenario's brokers (a cluster of its own, each broker its own process) and
+ * mock instances (`rsb mock`, each its own process, registered on every broker), and
+ * waits until all are ready. If any fails, what was started is stopped again before the
+ * error is thrown.
  */
 export async function startTopology(spec: TopologySpec, options: StartTopologyOptions): Promise<Topology> {
-  const brokers = Array.from({ length: spec.brokers }, (_, i) => new ManagedProcess(`broker-${i + 1}`, launchBroker));
+  const cluster = await TopologyCluster.start(spec.brokers);
   const mocks: ManagedProcess[] = [];
+  let isStopped = false;
   const stop = async (): Promise<void> => {
+    if (isStopped) return;
+    isStopped = true;
     await Promise.all(mocks.map((mock) => mock.kill('SIGTERM')));
-    await Promise.all(brokers.map((broker) => broker.kill('SIGTERM')));
+    await cluster.stop();
   };
   try {
-    await Promise.all(brokers.map((broker) => broker.start()));
-    const addresses = brokers.map((broker) => ({ host: HOST, port: broker.port }));
     for (const mock of spec.mocks) {
-      for (let i = 0; i < mock.instances; i++) mocks.push(new ManagedProcess(`mock-${mocks.length + 1}`, launchMock(mock, addresses, options.isDirectNeeded)));
+      for (let i = 0; i < mock.instances; i++) mocks.push(new ManagedProcess(`mock-${mocks.length + 1}`, launchMock(mock, cluster.brokers, options.isDirectNeeded)));
     }
     await Promise.all(mocks.map((mock) => mock.start()));
   } catch (error) {
     await stop();
     throw error;
   }
-  for (const broker of brokers) options.log?.(`started ${broker.name} (pid ${broker.pid}) on ${HOST}:${broker.port}`);
+  const brokerName = (index: number): string => `broker-${index + 1}`;
+  cluster.brokers.forEach((broker, i) => options.log?.(`started ${brokerName(i)} (pid ${broker.pid}) on ${broker.host}:${broker.port}`));
   for (const mock of mocks) options.log?.(`started ${mock.name} (pid ${mock.pid})${mock.directPort ? `, direct listener on ${HOST}:${mock.directPort}` : ''}`);
-  const pick = (kind: 'broker' | 'mock', index: number): ManagedProcess => {
-    const managed = (kind === 'broker' ? brokers : mocks)[index];
-    if (!managed) throw new UsageError(`there is no ${kind}-${index + 1} in this topology`);
-    return managed;
+  const check = (kind: 'broker' | 'mock', index: number): void => {
+    if (index >= (kind === 'broker' ? cluster.brokers.length : mocks.length)) throw new UsageError(`there is no ${kind}-${index + 1} in this topology`);
   };
   return {
-    brokers: brokers.map((broker) => ({ name: broker.name, host: HOST, port: broker.port })),
+    brokers: cluster.brokers.map((broker, i) => ({ name: brokerName(i), host: broker.host, port: broker.port })),
     direct: mocks.filter((mock) => mock.directPort !== 0).map((mock) => ({ name: `${mock.name} (direct)`, host: HOST, port: mock.directPort })),
     isSelfStarted: true,
-    kill: (kind, index) => pick(kind, index).kill('SIGKILL'),
+    kill: async (kind, index) => {
+      check(kind, index);
+      await (kind === 'broker' ? cluster.kill(index) : mocks[index]!.kill('SIGKILL'));
+    },
     restart: async (kind, index) => {
-      const managed = pick(kind, index);
-      await managed.kill('SIGKILL');
-      await managed.start();
+      check(kind, index);
+      if (kind === 'broker') return cluster.restart(index);
+      await mocks[index]!.kill('SIGKILL');
+      await mocks[index]!.start();
     },
     stop,
   };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadResult } from '../../src/load/index.js';
 import type { LoadResultFile } from '../../src/load/results.js';
-import { RSB_BIN, runRsb, startBrokerProcess } from '../support/processes.js';
+import { RSB_BIN, RsbProcess, runRsb, startBrokerProcess } from '../support/processes.js';
 
 /** On this shared two-core machine the generator's schedule lag says more about the neighbours than about rsb: tests that are not about validity allow a lot. */
 const RELAXED = ['--max-lag', '5s'];
@@ -105,6 +105,32 @@ describe('rsb load', () => {
       await broker.stop();
     }
   }, 40_000);
+
+  it('loads every broker of a cluster from `rsb cluster up`, by --cluster or by one --broker address', async () => {
+    const stateDir = join(dir, 'state');
+    const up = await runRsb(['cluster', 'up', '-n', '2', '--base-port', '0', '--name', 'lt', '--state-dir', stateDir, '--json'], { timeoutMs: 30_000 });
+    expect(up.code, up.stderr).toBe(0);
+    const ports = (JSON.parse(up.stdout) as { state: { brokers: { port: number }[] } }).state.brokers.map((broker) => broker.port);
+    const mock = new RsbProcess(['mock', 'svc', '--cluster', 'lt', '--state-dir', stateDir]);
+    try {
+      await mock.waitForOutput(/ ready: /, 20_000);
+      const byCluster = await runRsb(['load', '--cluster', 'lt', '--state-dir', stateDir, '--qps', '200', '--duration', '1s', '--json', ...RELAXED], { timeoutMs: 30_000 });
+      expect(byCluster.code, byCluster.stderr).toBe(0);
+      const clusterRun = (JSON.parse(byCluster.stdout) as LoadResult).run;
+      expect(clusterRun.brokers.map((broker) => [broker.name, broker.address])).toEqual([
+        ['lt-1', `127.0.0.1:${ports[0]}`],
+        ['lt-2', `127.0.0.1:${ports[1]}`],
+      ]);
+      expect(clusterRun.requests.ok).toBe(200);
+      expect(clusterRun.brokers.map((broker) => broker.outcomes.OK)).toEqual([100, 100]);
+      const byOneBroker = await runRsb(['load', '--broker', `127.0.0.1:${ports[1]}`, '--qps', '200', '--duration', '1s', '--json', ...RELAXED], { timeoutMs: 30_000 });
+      expect(byOneBroker.code, byOneBroker.stderr).toBe(0);
+      expect((JSON.parse(byOneBroker.stdout) as LoadResult).run.brokers.map((broker) => broker.name).sort()).toEqual(['lt-1', 'lt-2']);
+    } finally {
+      await mock.stop();
+      await runRsb(['cluster', 'down', '--name', 'lt', '--state-dir', stateDir], { timeoutMs: 30_000 });
+    }
+  }, 60_000);
 
   it('runs a baseline straight at the mock first, then through the broker, and reports the overhead', async () => {
     const { code, stdout, stderr } = await runRsb(['load', '--qps', '300', '--duration', '1s', '--baseline', '--json', ...RELAXED], { timeoutMs: 40_000 });
