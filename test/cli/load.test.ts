@@ -3,21 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isProcessRunning } from '../../src/cluster/index.js';
 import type { LoadResult } from '../../src/load/index.js';
 import type { LoadResultFile } from '../../src/load/results.js';
 import { RSB_BIN, RsbProcess, runRsb, startBrokerProcess } from '../support/processes.js';
 
 /** On this shared two-core machine the generator's schedule lag says more about the neighbours than about rsb: tests that are not about validity allow a lot. */
 const RELAXED = ['--max-lag', '5s'];
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('rsb load', () => {
   let dir: string;
@@ -207,8 +199,8 @@ describe('rsb load', () => {
       expect(stdout).toContain('stopped early: stopped on SIGINT');
       // The broker and the mock outlived the Ctrl-C long enough to answer what was in flight.
       expect(stdout).not.toContain('CONNECTION_LOST');
-      expect(isAlive(brokerPid)).toBe(false);
-      expect(isAlive(mockPid)).toBe(false);
+      expect(isProcessRunning(brokerPid)).toBe(false);
+      expect(isProcessRunning(mockPid)).toBe(false);
     } finally {
       if (load.exitCode === null) load.kill('SIGKILL');
     }
