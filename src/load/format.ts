@@ -19,6 +19,11 @@ export function formatSeconds(ms: number): string {
   return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** A moment of the run to the millisecond: `10.046 s`. */
+export function formatInstant(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
 export function formatLatency(latency: Percentiles | undefined): string {
   if (!latency) return 'no answers';
   return `p50 ${formatMicros(latency.p50)}  p90 ${formatMicros(latency.p90)}  p99 ${formatMicros(latency.p99)}  p99.9 ${formatMicros(latency.p999)}  max ${formatMicros(latency.max)}`;
@@ -135,7 +140,7 @@ export function formatSummary(result: LoadResult): string[] {
     for (const sample of leg.errorSamples) lines.push(`  first ${sample.outcome}: ${sample.message}`);
     for (const fault of leg.faults) {
       const window = fault.errorWindow
-        ? `errors from ${formatSeconds(fault.errorWindow.fromMs)} to ${formatSeconds(fault.errorWindow.toMs)} (${formatCount(fault.errorWindow.errors)} errors), recovered ${fault.recoveredAfterMs === undefined ? 'NOT seen' : `after ${formatMicros(fault.recoveredAfterMs * 1000)}`}`
+        ? `errors from ${formatInstant(fault.errorWindow.fromMs)} to ${formatInstant(fault.errorWindow.toMs)} (${formatCount(fault.errorWindow.errors)} errors), recovered ${fault.recoveredAfterMs === undefined ? 'NOT seen' : `after ${formatMicros(fault.recoveredAfterMs * 1000)}`}`
         : 'no errors followed';
       lines.push(`  fault ${fault.action} ${fault.target} at ${formatSeconds(fault.atMs)}: ${fault.firedAtMs === undefined ? 'never fired' : window}${fault.error ? ` (failed: ${fault.error})` : ''}`);
     }

@@ -273,7 +273,8 @@ class TopologyCluster {
   }
 }
 
-const CLUSTER_NAME = 'load';
+/** Its brokers' ids are NAME-N: with this name they are the broker-N that faults and reports use. */
+const CLUSTER_NAME = 'broker';
 
 /**
  * Starts the scenario's brokers (a cluster of its own, each broker its own process) and
