@@ -75,7 +75,7 @@ export async function findExistingBrokers(existing: ExistingBrokers): Promise<Lo
 
 /** Brokers someone else runs (`--broker`, `--cluster`): loaded as they are; nothing to start, kill or stop. */
 export function useExistingBrokers(brokers: LoadTarget[]): Topology {
-  const refuse = (): Promise<void> => Promise.reject(new UsageError('faults need the self-started topology', 'Leave out --broker so that rsb starts (and may kill) the brokers itself.'));
+  const refuse = (): Promise<void> => Promise.reject(new UsageError('faults need the self-started topology', 'Leave out --broker and --cluster so that rsb starts (and may kill) the brokers itself.'));
   return { brokers, direct: [], isSelfStarted: false, kill: refuse, restart: refuse, stop: async () => {} };
 }
 
