@@ -158,7 +158,7 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
     }
   });
 
-  it('lets rsb mock, rsb call and rsb services in with --token (or RSB_TOKEN), and rsb call without one is refused', async () => {
+  it('lets rsb mock, rsb call, rsb services and rsb load in with --token (or RSB_TOKEN), and rsb call without one is refused', async () => {
     const { broker, port } = await startBrokerProcess(['--auth', 'jwt', '--jwt-secret', 'cli-secret', '--no-admin']);
     const address = `127.0.0.1:${port}`;
     const serviceToken = (await createToken({ sub: 'svc-mock', services: ['svc'], routes: [], secret: 'cli-secret' })).token;
@@ -174,6 +174,11 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
       const services = await runRsb(['services', '--broker', address, '--token', callerToken]);
       expect(services.code, services.stderr).toBe(0);
       expect(services.stdout).toMatch(/svc +rsb-mock-svc/);
+      const load = await runRsb(['load', '--broker', address, '--token', callerToken, '--qps', '200', '--duration', '1s', '--warmup', '0', '--json'], {
+        timeoutMs: 40_000,
+      });
+      expect(load.code, load.stderr).toBe(0);
+      expect((JSON.parse(load.stdout) as { run: { outcomes: Record<string, number> } }).run.outcomes).toEqual({ OK: 200 });
     } finally {
       await mock.stop();
       await broker.stop();
