@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
+import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { EXIT_CODE } from '../src/cli/exit-codes.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
@@ -47,6 +48,7 @@ export default class Load extends RsbCommand {
     baseline: Flags.boolean({ description: 'First run the same profile straight at the mock (no broker), then through the broker; report the overhead.', default: false }),
     out: Flags.string({ char: 'o', description: 'Write the full results (timeline, HdrHistograms) as JSON to this file.' }),
     report: Flags.string({ description: 'Write a self-contained HTML report with charts to this file.' }),
+    token: TOKEN_FLAG,
   };
 
   async run(): Promise<LoadResult> {
@@ -74,7 +76,8 @@ export default class Load extends RsbCommand {
     try {
       const result = await runLoad({
         scenario,
-        existing: flags.broker || flags.cluster ? { brokers: flags.broker, cluster: flags.cluster, stateDir: flags['state-dir'] } : undefined,
+        existing: flags.broker || flags.cluster ? { brokers: flags.broker, cluster: flags.cluster, stateDir: flags['state-dir'], token: flags.token } : undefined,
+        token: flags.token,
         isBaseline: flags.baseline,
         reporter,
         outFile: flags.out,

@@ -30,3 +30,11 @@ export function parseAddress(text: string, what = 'address'): { host: string; po
   }
   return { host: match[1] || '127.0.0.1', port };
 }
+
+/** `a, b,c` → ['a', 'b', 'c']; empty items dropped. */
+export function parseList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}

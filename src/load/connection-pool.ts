@@ -42,6 +42,7 @@ export class ConnectionPool {
     observer: RequestObserver<number>,
     appName: string,
     private readonly onEvent: (event: PoolEvent) => void = () => {},
+    token?: string,
   ) {
     const count = targets.length * perTarget;
     this.targetOf = new Int32Array(count);
@@ -59,6 +60,7 @@ export class ConnectionPool {
         connectTimeoutMs: 3_000,
         reconnect: RECONNECT_POLICY,
         app: { name: appName, uuid: `${appName}-${process.pid}-${Math.random().toString(36).slice(2, 10)}` },
+        ...(token ? { token } : {}),
       },
       {
         create: (peer) => new LeanRequester<number>(peer, observer),

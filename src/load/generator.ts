@@ -19,6 +19,8 @@ export interface GeneratorPlan {
   workers: number;
   intervalMs: number;
   appName: string;
+  /** Bearer token sent in SETUP (brokers started with --auth jwt). */
+  token?: string;
   seed: number;
   /** Unmeasured ramp before the schedule (its own connections, results dropped): JIT and connections warm in generator, broker and mock. */
   warmupMs: number;
@@ -201,7 +203,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.pattern = buildRequestPattern(plan.mix, plan.seed);
     this.isFireAndForget = Uint8Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.FIRE_AND_FORGET ? 1 : 0));
     this.itemsWanted = Int32Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.REQUEST_STREAM ? entry.items : 0));
-    this.pool = new ConnectionPool(plan.targets, plan.connectionsPerTarget, this, plan.appName, (event) => this.sink.onPoolEvent?.(event));
+    this.pool = new ConnectionPool(plan.targets, plan.connectionsPerTarget, this, plan.appName, (event) => this.sink.onPoolEvent?.(event), plan.token);
     this.stride = plan.workers;
     this.nextIndex = plan.worker;
     this.nextAt = this.cursor.timeOf(this.nextIndex);

@@ -27,6 +27,8 @@ export interface RunLoadOptions {
   isInThread?: boolean;
   /** Resolves when the user asks to stop (SIGINT/SIGTERM): the run stops sending, drains and reports. */
   interrupted?: Promise<string>;
+  /** Bearer token the generators send in SETUP, for brokers started with --auth jwt. */
+  token?: string | undefined;
 }
 
 /** Interval between timeline rows (and plain report lines). */
@@ -188,6 +190,7 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     workers,
     intervalMs: INTERVAL_MS,
     appName: 'rsb-load',
+    ...(options.token ? { token: options.token } : {}),
     seed: 1 + worker,
     warmupMs: scenario.warmupMs,
   }));

@@ -35,6 +35,8 @@ export interface ExistingBrokers {
   /** `--broker HOST:PORT` (repeatable): these, and the other brokers of their cluster. */
   brokers?: string[];
   stateDir?: string;
+  /** Bearer token for brokers started with --auth jwt (their cluster list is asked with it). */
+  token?: string | undefined;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function findExistingBrokers(existing: ExistingBrokers): Promise<Lo
     add(endpoint);
     if (existing.cluster !== undefined) continue;
     try {
-      const list = readBrokerList(await queryBroker<CloudEvent>({ host: endpoint.host, port: endpoint.port, appName: 'rsb-load' }, BROKER_ROUTES.CLUSTER));
+      const list = readBrokerList(await queryBroker<CloudEvent>({ host: endpoint.host, port: endpoint.port, appName: 'rsb-load', token: existing.token }, BROKER_ROUTES.CLUSTER));
       for (const broker of list.brokers) add(broker);
     } catch (error) {
       // Not reachable now (the run will say so), or a broker that does not answer the route: load what was given.
