@@ -7,6 +7,7 @@ export default class Bench extends RsbCommand {
   static override summary = 'Measure the broker side by side with a reference broker and with no broker.';
   static override description =
     'Starts each set-up on 127.0.0.1 as separate processes (requester, broker, echo service): rsb\'s broker, ' +
+    'the same broker with its management on (rate limits, circuit breakers, request timeouts, metrics scraped every second), ' +
     'a reference broker built on the full rsocket-js stack, and a direct connection with no broker. ' +
     'Measures request-response throughput and latency at each in-flight level, several runs interleaved, and prints medians with the targets.';
   static override examples = ['<%= config.bin %> bench', '<%= config.bin %> bench --runs 1 --duration 2s --in-flight 256 --setups rsb,reference'];

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { CALL_MODE, formatFrameDump, loadCallData, parseHeaderFlags, runCall, type CallMode, type CallResult } from '../src/call/index.js';
 import { RsbCommand } from '../src/cli/base-command.js';
+import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { parseDuration } from '../src/cli/parse.js';
 import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
 import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, FRAME_DIRECTION, resolveBrokerAddresses } from '../src/sdk/index.js';
@@ -43,6 +44,7 @@ export default class Call extends RsbCommand {
         'The other brokers of its cluster are learned from the list it pushes.',
       multiple: true,
     }),
+    token: TOKEN_FLAG,
   };
 
   async run(): Promise<CallResult> {
@@ -55,6 +57,7 @@ export default class Call extends RsbCommand {
       brokers: resolveBrokerAddresses(flags.broker),
       cluster: flags.cluster,
       stateDir: flags['state-dir'],
+      token: flags.token,
       take: flags.take,
       headers: parseHeaderFlags(flags.metadata),
       dataMimeType: flags['data-mime'],

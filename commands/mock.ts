@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
+import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { parseMockSpec, runMock, SLOW_METHOD_LATENCY_MS, type MockReport } from '../src/mock/index.js';
 import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
@@ -49,6 +50,7 @@ export default class Mock extends RsbCommand {
     response: Flags.string({ description: 'METHOD=RESPONSE: echo, text:STRING, size:BYTES (generated, e.g. size:1KiB), or @FILE.', multiple: true }),
     error: Flags.string({ description: 'METHOD=RATE[:CODE[:MESSAGE]]: RATE 0..1 or a percentage; CODE a name (REJECTED) or number (0x301); default APPLICATION_ERROR.', multiple: true }),
     stream: Flags.string({ description: 'METHOD=COUNT[@INTERVAL]: items a request-stream gets, and the pause between them (default 10, no pause).', multiple: true }),
+    token: TOKEN_FLAG,
   };
 
   async run(): Promise<MockReport> {
@@ -66,6 +68,7 @@ export default class Mock extends RsbCommand {
       spec,
       brokers: resolveBrokerEndpoints({ cluster: flags.cluster, brokers: flags.broker, stateDir: flags['state-dir'] }).endpoints,
       instances: flags.instances,
+      token: flags.token,
       listen: flags.listen === undefined ? undefined : { host: flags.host, port: flags.listen },
       isInteractive: isInteractiveTerminal() && !isJson,
       // Under --json, stdout holds the final report only (and oclif silences logToStderr too).

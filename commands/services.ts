@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { formatServicesReport, listServices, type ServicesReport } from '../src/call/index.js';
 import { RsbCommand } from '../src/cli/base-command.js';
+import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { parseDuration } from '../src/cli/parse.js';
 import { ConnectError } from '../src/errors.js';
 import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
@@ -22,6 +23,7 @@ export default class Services extends RsbCommand {
     ...BROKER_TARGET_FLAGS,
     broker: Flags.string({ description: `Broker host:port to ask (repeatable). Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}.`, multiple: true }),
     timeout: Flags.string({ description: 'Time to wait for each broker.', default: '5s' }),
+    token: TOKEN_FLAG,
   };
 
   async run(): Promise<ServicesReport> {
@@ -31,6 +33,7 @@ export default class Services extends RsbCommand {
       cluster: flags.cluster,
       stateDir: flags['state-dir'],
       timeoutMs: parseDuration(flags.timeout, '--timeout'),
+      token: flags.token,
     });
     for (const line of formatServicesReport(report)) this.log(line);
     if (report.brokers.every((broker) => broker.error !== undefined)) {

@@ -1,40 +1,59 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT } from '../src/broker/index.js';
+import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT, LB_STRATEGY, resolveNodeSettings } from '../src/broker/index.js';
 import { runBrokerNode } from '../src/broker/run-node.js';
 import { RsbCommand } from '../src/cli/base-command.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
-import { parseDuration } from '../src/cli/parse.js';
 
 export default class Start extends RsbCommand {
   static override summary = 'Run a broker node in the foreground.';
   static override description =
-    'Accepts RSocket connections, registers the services they publish in SETUP, and routes requests between them by forwarding frames. ' +
+    'Accepts RSocket connections, registers the services they publish in SETUP, and routes requests between them by forwarding frames, ' +
+    'balancing, rate limiting, breaking circuits and checking tokens as configured. ' +
+    'Serves an admin HTTP API with Prometheus metrics (loopback, port 9998 by default). ' +
     'Runs until SIGINT (Ctrl-C) or SIGTERM, then stops accepting, closes every connection and exits 0. ' +
-    'On a terminal it shows a live status line; otherwise it prints plain log lines.';
+    'On a terminal it shows a live status line; otherwise it prints plain log lines. ' +
+    'Settings come from --config FILE (YAML), and flags override it.';
   static override examples = [
     '<%= config.bin %> start',
-    '<%= config.bin %> start --port 7878 --id edge-1',
-    '<%= config.bin %> start --port 0   # any free port; the line "listening on HOST:PORT" tells which',
+    '<%= config.bin %> start --port 7878 --id edge-1 --admin-port 7877',
+    '<%= config.bin %> start --port 0   # any free port (and admin port); the lines "listening on" and "admin ... on" tell which',
+    '<%= config.bin %> start --lb least-outstanding --max-in-flight 256 --request-timeout 5s --circuit-breaker',
+    '<%= config.bin %> start --auth jwt --jwt-secret "$SECRET"',
+    'RSB_JWT_SECRET=... <%= config.bin %> start --auth jwt',
+    '<%= config.bin %> start --config broker.yaml --port 10000',
     '<%= config.bin %> start --port 9999 --id b1 --cluster-file brokers.json   # push the list in brokers.json to every client',
   ];
 
   static override flags = {
-    port: Flags.integer({ char: 'p', description: 'TCP port to listen on (0: any free port).', default: DEFAULT_BROKER_PORT, min: 0, max: 65535 }),
-    host: Flags.string({ description: 'Address to listen on.', default: DEFAULT_BROKER_OPTIONS.host }),
-    id: Flags.string({ description: 'Name of this broker node, shown to clients and in errors.', default: DEFAULT_BROKER_OPTIONS.id }),
+    config: Flags.string({ char: 'c', description: 'YAML config file (see README, "Configuration file"); flags override it.' }),
+    port: Flags.integer({ char: 'p', description: `TCP port to listen on (0: any free port). [default: ${DEFAULT_BROKER_PORT}]`, min: 0, max: 65535 }),
+    host: Flags.string({ description: `Address to listen on. [default: ${DEFAULT_BROKER_OPTIONS.host}]` }),
+    id: Flags.string({ description: `Name of this broker node, shown to clients and in errors. [default: ${DEFAULT_BROKER_OPTIONS.id}]` }),
+    'admin-port': Flags.integer({
+      description: `Port of the admin HTTP API and /metrics. [default: ${DEFAULT_ADMIN_PORT}, or any free port with --port 0]`,
+      min: 0,
+      max: 65535,
+    }),
+    'admin-host': Flags.string({ description: `Address of the admin HTTP API. [default: ${DEFAULT_BROKER_OPTIONS.host}]` }),
+    admin: Flags.boolean({ description: 'Serve the admin HTTP API (--no-admin: none).', allowNo: true }),
+    lb: Flags.string({ description: 'Load balancing over the instances of a service.', options: Object.values(LB_STRATEGY) }),
+    'max-in-flight': Flags.integer({ description: 'Requests in flight per instance above which it is passed over (REJECTED when all are).', min: 1 }),
+    'request-timeout': Flags.string({ description: 'Request-response calls unanswered this long end with an error (and count against the circuit), e.g. 5s.' }),
+    'circuit-breaker': Flags.boolean({ description: 'Break circuits of failing instances (settings from the config file, or defaults).', allowNo: true }),
+    auth: Flags.string({ description: 'Authenticate connections: jwt (bearer token in SETUP), or none.', options: ['jwt', 'none'] }),
+    'jwt-secret': Flags.string({ description: 'HS256 secret: turns on --auth jwt. With --auth jwt alone, RSB_JWT_SECRET is read instead.' }),
+    'jwt-public-key': Flags.string({ description: 'PEM public key file for --auth jwt (RS256 or ES256).' }),
     'max-connections': Flags.integer({
-      description: 'Connections beyond this many are refused at once with ERROR[REJECTED_SETUP].',
-      default: DEFAULT_BROKER_OPTIONS.maxConnections,
+      description: `Connections beyond this many are refused at once with ERROR[REJECTED_SETUP]. [default: ${DEFAULT_BROKER_OPTIONS.maxConnections}]`,
       min: 1,
     }),
     'max-frame-size': Flags.integer({
-      description: 'Largest frame accepted, in bytes (length prefix excluded); a larger one ends its connection with ERROR[CONNECTION_ERROR].',
-      default: DEFAULT_BROKER_OPTIONS.maxFrameLength,
+      description: `Largest frame accepted, in bytes (length prefix excluded); a larger one ends its connection with ERROR[CONNECTION_ERROR]. [default: ${DEFAULT_BROKER_OPTIONS.maxFrameLength}]`,
       min: 64,
       max: DEFAULT_BROKER_OPTIONS.maxFrameLength,
     }),
-    'setup-timeout': Flags.string({ description: 'Close a connection that sends no SETUP within this time.', default: '10s' }),
+    'setup-timeout': Flags.string({ description: 'Close a connection that sends no SETUP within this time. [default: 10s]' }),
     'cluster-file': Flags.string({
       description:
         'JSON file {"name", "brokers": [{"id", "host", "port"}]} listing the cluster this broker belongs to: pushed to every client ' +
@@ -44,14 +63,29 @@ export default class Start extends RsbCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Start);
-    await runBrokerNode({
+    const settings = resolveNodeSettings({
+      config: flags.config,
+      id: flags.id,
       host: flags.host,
       port: flags.port,
-      id: flags.id,
+      adminHost: flags['admin-host'],
+      adminPort: flags['admin-port'],
+      admin: flags.admin,
+      lb: flags.lb as (typeof LB_STRATEGY)[keyof typeof LB_STRATEGY] | undefined,
+      maxInFlight: flags['max-in-flight'],
+      requestTimeout: flags['request-timeout'],
+      circuitBreaker: flags['circuit-breaker'],
+      auth: flags.auth as 'jwt' | 'none' | undefined,
+      jwtSecret: flags['jwt-secret'],
+      jwtPublicKey: flags['jwt-public-key'],
       maxConnections: flags['max-connections'],
-      maxFrameLength: flags['max-frame-size'],
-      setupTimeoutMs: parseDuration(flags['setup-timeout'], '--setup-timeout'),
+      maxFrameSize: flags['max-frame-size'],
+      setupTimeout: flags['setup-timeout'],
       ...(flags['cluster-file'] ? { clusterFile: path.resolve(flags['cluster-file']) } : {}),
+    });
+    await runBrokerNode({
+      broker: settings.broker,
+      admin: settings.admin,
       isInteractive: isInteractiveTerminal(),
       print: (line) => this.log(line),
     });

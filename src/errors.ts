@@ -20,6 +20,7 @@ export const RSB_ERROR_CODE = {
   CLUSTER_STATE: 'ERR_CLUSTER_STATE',
   CLUSTER_BUSY: 'ERR_CLUSTER_BUSY',
   NO_BROKER: 'ERR_NO_BROKER',
+  TOPOLOGY: 'ERR_TOPOLOGY',
 } as const;
 export type RsbErrorCode = (typeof RSB_ERROR_CODE)[keyof typeof RSB_ERROR_CODE];
 
@@ -145,5 +146,12 @@ export class ClusterBusyError extends RsbError {
 export class NoBrokerError extends RsbError {
   constructor(message: string, hint?: string, options?: ErrorOptions) {
     super(RSB_ERROR_CODE.NO_BROKER, message, hint, options);
+  }
+}
+
+/** A broker or mock process that `rsb load` starts for its topology did not come up. */
+export class TopologyError extends RsbError {
+  constructor(message: string, hint?: string) {
+    super(RSB_ERROR_CODE.TOPOLOGY, message, hint);
   }
 }

@@ -2,9 +2,13 @@ import { createLiveView } from '../cli/live-view.js';
 import { formatCount, waitForShutdownSignal } from '../cli/output.js';
 import { nameErrorCode } from '../protocol/index.js';
 import type { BrokerStatusProps } from '../ui/index.js';
+import { AdminServer, type AdminServerOptions } from './admin-server.js';
 import { Broker, type BrokerEvent, type BrokerOptions, type BrokerSnapshot } from './broker.js';
 
-export interface RunNodeOptions extends Partial<BrokerOptions> {
+export interface RunNodeOptions {
+  broker: Partial<BrokerOptions>;
+  /** The admin HTTP server, or null for none. */
+  admin: AdminServerOptions | null;
   /** Live Ink status line (a terminal) or plain log lines. */
   isInteractive: boolean;
   /** Where plain lines go. */
@@ -13,7 +17,7 @@ export interface RunNodeOptions extends Partial<BrokerOptions> {
 
 /** The one call behind `rsb start`: runs a broker in the foreground until SIGINT/SIGTERM, then stops it cleanly. */
 export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnapshot> {
-  const { isInteractive, print, ...brokerOptions } = options;
+  const { isInteractive, print } = options;
   const meter = new RateMeter();
   let lastRouted = 0;
   const view = await createLiveView<BrokerStatusProps>({
@@ -44,17 +48,44 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
       };
     },
   });
-  const broker = new Broker(brokerOptions, (event) => view.event(describeEvent(event)));
+  const broker = new Broker(options.broker, (event) => view.event(describeEvent(event)));
   const { host, port } = await broker.start();
+  let admin: AdminServer | undefined;
+  if (options.admin) {
+    admin = new AdminServer(broker, options.admin);
+    try {
+      await admin.start();
+    } catch (error) {
+      await broker.stop();
+      throw error;
+    }
+  }
+  // "listening on" comes last: once a script or `rsb cluster up` sees it, the admin API is up too.
+  if (admin) print(`admin API and metrics on ${admin.url} (/healthz /readyz /metrics /api/services /api/connections /api/cluster)`);
+  print(describeManagement(broker.options));
   print(`rsb broker ${broker.id} listening on ${host}:${port}`);
   view.start();
   const signal = await waitForShutdownSignal();
   view.stop();
   print(`rsb broker ${broker.id} stopping on ${signal}`);
   await broker.stop();
+  await admin?.stop();
   const final = broker.snapshot();
   print(`rsb broker ${broker.id} stopped after routing ${formatCount(final.requestsRouted)} requests`);
   return final;
+}
+
+/** One line saying what the broker manages beside routing. */
+function describeManagement(options: BrokerOptions): string {
+  const parts = [`balancing ${options.loadBalancing}`];
+  parts.push(options.auth ? `JWT authentication (${options.auth.secret !== undefined ? 'HS256' : 'public key'})` : 'no authentication');
+  if (options.circuitBreaker) parts.push(`circuit breakers (${options.circuitBreaker.consecutiveFailures} in a row or ${Math.round(options.circuitBreaker.errorRatio * 100)}% over ${options.circuitBreaker.windowMs / 1000} s)`);
+  if (options.requestTimeoutMs > 0) parts.push(`request timeout ${options.requestTimeoutMs} ms`);
+  if (Number.isFinite(options.maxInFlightPerInstance)) parts.push(`at most ${options.maxInFlightPerInstance} in flight per instance`);
+  const limited = [...options.services.values()].filter((rule) => rule.rateLimit).length + [...options.apps.values()].filter((rule) => rule.rateLimit).length;
+  if (limited > 0) parts.push(`${limited} rate limit rule${limited === 1 ? '' : 's'}`);
+  if (options.services.size > 0) parts.push(`${options.services.size} service rule${options.services.size === 1 ? '' : 's'}`);
+  return parts.join(', ');
 }
 
 function describeEvent(event: BrokerEvent): string {

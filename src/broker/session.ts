@@ -18,15 +18,22 @@ import {
   readWireStreamId,
   type AppInfo,
   type ServiceId,
+  type SetupDescription,
   type SetupFrame,
+  formatServiceKey,
 } from '../protocol/index.js';
 import { FramedConnection, type ConnectionHandler } from '../transport/framed-connection.js';
 import { StreamIdAllocator } from '../transport/stream-ids.js';
+import { AuthenticationRefused, type Grant } from './auth.js';
 import type { Broker } from './broker.js';
 import { FragmentedRequest } from './fragmented-request.js';
+import type { TokenBucket } from './rate-limiter.js';
+import type { ServiceInstance } from './service-instance.js';
 import type { StreamLink } from './stream-link.js';
+import { OUTCOME } from './traffic-stats.js';
 
-const SESSION_STATE = { AWAITING_SETUP: 0, READY: 1, CLOSED: 2 } as const;
+/** VERIFYING: SETUP was sound and its token is being checked; frames that follow it wait. */
+const SESSION_STATE = { AWAITING_SETUP: 0, VERIFYING: 1, READY: 2, CLOSED: 3 } as const;
 type SessionState = (typeof SESSION_STATE)[keyof typeof SESSION_STATE];
 
 /** Bytes of a frame up to its type: enough to tell SETUP from garbage before the whole frame arrives. */
@@ -43,6 +50,12 @@ export class Session implements ConnectionHandler {
   readonly connectedAt = Date.now();
   app: AppInfo = { name: 'unknown', uuid: '' };
   services: ServiceId[] = [];
+  /** One per service it publishes, once registered. */
+  readonly instances: ServiceInstance[] = [];
+  /** What its token allows; null when the broker does not authenticate. */
+  grant: Grant | null = null;
+  /** The rate limit of its app, or null when none applies. */
+  appLimit: TokenBucket | null = null;
   keepAliveMs = 0;
   lifetimeMs = 0;
   /** The broker clock (seconds) when this connection last sent anything. */
@@ -59,6 +72,8 @@ export class Session implements ConnectionHandler {
   private state: SessionState = SESSION_STATE.AWAITING_SETUP;
   /** The first bytes seen while the first header is incomplete; null once it has been checked. */
   private firstBytes: Buffer | null = Buffer.alloc(0);
+  /** Frames that came after SETUP while its token was being verified, copied (only then). */
+  private held: Buffer[] | null = null;
 
   constructor(
     socket: Socket,
@@ -79,7 +94,7 @@ export class Session implements ConnectionHandler {
   }
 
   get isAwaitingSetup(): boolean {
-    return this.state === SESSION_STATE.AWAITING_SETUP;
+    return this.state === SESSION_STATE.AWAITING_SETUP || this.state === SESSION_STATE.VERIFYING;
   }
 
   get servedCount(): number {
@@ -91,9 +106,10 @@ export class Session implements ConnectionHandler {
     return this.ids.next();
   }
 
-  /** Notes activity, and before SETUP checks the first frame's header so garbage is refused without waiting for it all. */
+  /** Notes activity and the time, and before SETUP checks the first frame's header so garbage is refused without waiting for it all. */
   beforeChunk(chunk: Buffer): boolean {
     this.lastActivity = this.broker.clock;
+    this.broker.now = performance.now();
     if (this.firstBytes !== null) return this.checkFirstBytes(chunk);
     return true;
   }
@@ -133,6 +149,7 @@ export class Session implements ConnectionHandler {
   private dispatch(buf: Buffer, start: number, end: number): void {
     if (this.state !== SESSION_STATE.READY) {
       if (this.state === SESSION_STATE.AWAITING_SETUP) this.onFirstFrame(buf, start, end);
+      else if (this.state === SESSION_STATE.VERIFYING) (this.held ??= []).push(Buffer.from(buf.subarray(start, end)));
       return;
     }
     const streamId = readWireStreamId(buf, start);
@@ -238,6 +255,7 @@ export class Session implements ConnectionHandler {
           break;
         case FRAME_TYPE.CANCEL:
         case FRAME_TYPE.ERROR:
+          if (!link.isResponderDone) link.outcome = OUTCOME.CANCELLED;
           link.isRequesterDone = link.isResponderDone = true;
           break;
       }
@@ -254,6 +272,7 @@ export class Session implements ConnectionHandler {
           link.isRequesterDone = true;
           break;
         case FRAME_TYPE.ERROR:
+          link.outcome = OUTCOME.ERROR;
           link.isRequesterDone = link.isResponderDone = true;
           break;
       }
@@ -314,15 +333,64 @@ export class Session implements ConnectionHandler {
       this.fail(ERROR_CODE.INVALID_SETUP, `the first frame must be SETUP, got ${nameFrameType(frame.type)}`);
       return;
     }
-    const rejection = this.acceptSetup(frame);
-    if (rejection) {
-      this.broker.log({ kind: 'setup-rejected', session: this, message: rejection.message });
-      this.fail(rejection.code, rejection.message);
+    const checked = this.checkSetup(frame);
+    if ('code' in checked) {
+      this.refuseSetup(checked.code, checked.message);
+      return;
     }
+    if (this.broker.authenticator === null) {
+      this.accept(frame, checked, null);
+      return;
+    }
+    // Verifying a signature is asynchronous: what follows SETUP waits, unread, until it is done.
+    this.state = SESSION_STATE.VERIFYING;
+    this.connection.pauseReading();
+    this.broker.authenticator.authenticate(checked.authentication).then(
+      (grant) => this.onVerified(frame, checked, grant),
+      (error: unknown) => {
+        if (this.state !== SESSION_STATE.VERIFYING) return;
+        const reason = error instanceof AuthenticationRefused ? error.message : `the token could not be checked: ${String(error)}`;
+        this.refuseSetup(ERROR_CODE.REJECTED_SETUP, reason);
+      },
+    );
   }
 
-  /** Checks SETUP against what the broker supports; returns why not, or registers the connection. */
-  private acceptSetup(frame: SetupFrame): { code: number; message: string } | undefined {
+  private onVerified(frame: SetupFrame, description: SetupDescription, grant: Grant): void {
+    if (this.state !== SESSION_STATE.VERIFYING) return;
+    const refused = description.services.map(formatServiceKey).find((key) => !grant.mayPublish(key));
+    if (refused !== undefined) {
+      this.refuseSetup(ERROR_CODE.REJECTED_SETUP, grant.refusePublish(refused));
+      return;
+    }
+    this.accept(frame, description, grant);
+    // Reading resumes first: no chunk is handled before the held frames (this runs to its end),
+    // and a held request that fills its destination can pause reading again.
+    this.connection.resumeReading();
+    const held = this.held ?? [];
+    this.held = null;
+    for (const heldFrame of held) this.onFrame(heldFrame, 0, heldFrame.length);
+  }
+
+  private refuseSetup(code: number, message: string): void {
+    this.broker.stats.setupsRejected++;
+    this.broker.log({ kind: 'setup-rejected', session: this, message });
+    this.fail(code, message);
+  }
+
+  /** The connection is in: registered with what it publishes, under its app's rate limit. */
+  private accept(frame: SetupFrame, description: SetupDescription, grant: Grant | null): void {
+    this.app = description.app ?? { name: 'anonymous', uuid: randomUUID() };
+    this.services = description.services;
+    this.grant = grant;
+    this.appLimit = this.broker.appLimits.bucketFor(this.app.name, this.broker.now);
+    this.keepAliveMs = frame.keepAlive;
+    this.lifetimeMs = frame.lifetime;
+    this.state = SESSION_STATE.READY;
+    this.broker.onSessionReady(this);
+  }
+
+  /** Checks SETUP against what the broker supports; returns why not, or what it describes. */
+  private checkSetup(frame: SetupFrame): { code: number; message: string } | SetupDescription {
     if (frame.majorVersion !== 1) {
       return { code: ERROR_CODE.UNSUPPORTED_SETUP, message: `protocol version ${frame.majorVersion}.${frame.minorVersion} is not supported: this broker speaks RSocket 1.x` };
     }
@@ -341,20 +409,12 @@ export class Session implements ConnectionHandler {
         message: `metadata MIME type ${JSON.stringify(frame.metadataMimeType)} is not supported: use ${MIME.COMPOSITE_METADATA}`,
       };
     }
-    let description;
     try {
-      description = decodeSetupMetadata(frame.metadata);
+      return decodeSetupMetadata(frame.metadata);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       return { code: ERROR_CODE.INVALID_SETUP, message: `SETUP metadata: ${error.message}` };
     }
-    this.app = description.app ?? { name: 'anonymous', uuid: randomUUID() };
-    this.services = description.services;
-    this.keepAliveMs = frame.keepAlive;
-    this.lifetimeMs = frame.lifetime;
-    this.state = SESSION_STATE.READY;
-    this.broker.onSessionReady(this);
-    return undefined;
   }
 
   /** Pauses `source` until this connection's send queue drains. */

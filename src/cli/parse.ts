@@ -40,3 +40,11 @@ export function parseByteSize(text: string, what = 'size'): number {
   if (!match || unit === undefined) throw new UsageError(`${what}: ${JSON.stringify(text)} is not a size`, 'Write it like 512, 4KiB or 1MiB.');
   return Math.round(Number(match[1]) * unit);
 }
+
+/** `a, b,c` → ['a', 'b', 'c']; empty items dropped. */
+export function parseList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}

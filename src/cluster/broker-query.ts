@@ -8,6 +8,8 @@ export interface BrokerQueryOptions {
   port: number;
   /** Shown in the broker's log as who connected. */
   appName?: string;
+  /** Bearer token for a broker started with --auth jwt. */
+  token?: string | undefined;
   timeoutMs?: number;
 }
 
@@ -49,7 +51,13 @@ export class BrokerQueryClient {
     const timeoutMs = options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
     let requester!: LeanRequester<PendingQuery>;
     await PeerConnection.connect(
-      { host: options.host, port: options.port, connectTimeoutMs: timeoutMs, app: { name: options.appName ?? 'rsb-cluster', uuid: randomUUID() } },
+      {
+        host: options.host,
+        port: options.port,
+        connectTimeoutMs: timeoutMs,
+        app: { name: options.appName ?? 'rsb-cluster', uuid: randomUUID() },
+        ...(options.token ? { token: options.token } : {}),
+      },
       (peer) => (requester = new LeanRequester(peer, QUERY_OBSERVER)),
     );
     return new BrokerQueryClient(requester, timeoutMs, `${options.host}:${options.port}`);

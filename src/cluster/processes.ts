@@ -59,7 +59,7 @@ export interface BrokerLaunch {
   host: string;
   /** 0: any free port. */
   port: number;
-  /** The admin HTTP port planned for it: recorded in the state; `rsb start` has no --admin-port flag yet. */
+  /** Its admin HTTP port (`rsb start --admin-port`; 0: any free port). */
   adminPort: number;
   clusterFile: string;
   logFile: string;
@@ -72,11 +72,15 @@ export interface BrokerLaunch {
 export interface LaunchedBroker {
   pid: number;
   port: number;
+  /** The admin HTTP port it serves, as its log says (the free one it got when asked for 0). */
+  adminPort: number;
   startedAt: string;
 }
 
-/** The line `rsb start` prints once it listens (src/broker/run-node.ts). */
+/** The line `rsb start` prints once it listens, its admin server already up (src/broker/run-node.ts). */
 const LISTENING_LINE = /rsb broker \S+ listening on (\S+):(\d+)/;
+/** The line before it, when the admin server runs. */
+const ADMIN_LINE = /admin API and metrics on http:\/\/\S+:(\d+)/;
 const POLL_MS = 50;
 const LOG_TAIL_LINES = 15;
 /** A broker that has not listened after this much output never will: enough to find the line or the complaint. */
@@ -98,7 +102,20 @@ export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> 
     closeSync(fd);
     throw error;
   }
-  const args = [spec.rsbBin, 'start', '--host', spec.host, '--port', String(spec.port), '--id', spec.id, '--cluster-file', spec.clusterFile];
+  const args = [
+    spec.rsbBin,
+    'start',
+    '--host',
+    spec.host,
+    '--port',
+    String(spec.port),
+    '--admin-port',
+    String(spec.adminPort),
+    '--id',
+    spec.id,
+    '--cluster-file',
+    spec.clusterFile,
+  ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, CI: '1' } });
   closeSync(fd);
   child.unref();
@@ -116,7 +133,10 @@ export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> 
     for (;;) {
       const log = readLogFrom(spec.logFile, logStart);
       const listening = LISTENING_LINE.exec(log);
-      if (listening && child.pid !== undefined) return { pid: child.pid, port: Number(listening[2]), startedAt: new Date().toISOString() };
+      if (listening && child.pid !== undefined) {
+        const adminPort = Number(ADMIN_LINE.exec(log)?.[1] ?? spec.adminPort);
+        return { pid: child.pid, port: Number(listening[2]), adminPort, startedAt: new Date().toISOString() };
+      }
       if (spec.signal?.aborted && exit === undefined) {
         if (child.pid !== undefined) await terminateProcess(child.pid, 1_000);
         throw new ClusterStartError(`interrupted while broker ${spec.id} was starting; it was stopped again`);
@@ -154,6 +174,13 @@ function describeStartFailure(spec: BrokerLaunch, exit: string, log: string): Cl
   const lines = log.split('\n').filter((line) => line.trim() !== '');
   const tail = lines.slice(-LOG_TAIL_LINES);
   const complaint = lines.find((line) => line.startsWith('rsb: '))?.slice('rsb: '.length);
+  if (complaint?.startsWith('admin server') && complaint.includes('EADDRINUSE')) {
+    return new ClusterStartError(
+      `broker ${spec.id} could not serve its admin API on ${spec.host}:${spec.adminPort}: the port is in use`,
+      'Stop what listens there, pick another --base-port (admin ports count down from the one below it), or ask for free ports with --base-port 0.',
+      tail,
+    );
+  }
   if (complaint?.includes('EADDRINUSE')) {
     return new ClusterStartError(
       `broker ${spec.id} could not listen on ${spec.host}:${spec.port}: the port is in use`,

@@ -125,7 +125,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
     const brokers = slots.map((slot): ClusterBrokerRecord => {
       if (!isPlanned(slot)) return slot;
       const started = launched.get(slot.id)!;
-      return { id: slot.id, host, port: started.port, adminPort: slot.adminPort, pid: started.pid, logFile: brokerLogFile(stateDir, name, slot.id), startedAt: started.startedAt };
+      return { id: slot.id, host, port: started.port, adminPort: started.adminPort, pid: started.pid, logFile: brokerLogFile(stateDir, name, slot.id), startedAt: started.startedAt };
     });
     const state: ClusterState = { version: STATE_FILE_VERSION, name, host, basePort, createdAt: existing?.createdAt ?? now, updatedAt: now, brokers };
     // Written before the extras stop: the brokers that stay push the shorter list first, so clients leave the extras in order.

@@ -12,7 +12,7 @@ export const STATE_FILE_VERSION = 1;
 
 /** One broker of a cluster, as `rsb cluster up` started it. */
 export interface ClusterBrokerRecord extends BrokerAddress {
-  /** The admin HTTP port planned for this broker (passed as --admin-port where the broker has one); 0 when free ports were asked for. */
+  /** The admin HTTP port of this broker (`rsb start --admin-port`): the one planned, or the free one it got when the base port is 0. */
   adminPort: number;
   pid: number;
   logFile: string;

@@ -34,6 +34,8 @@ export interface SetupOptions {
   app?: AppInfo;
   services?: ServiceId[];
   authentication?: Authentication;
+  /** A bearer token (JWT) for a broker that authenticates: shorthand for `authentication: { type: 'bearer', token }`. */
+  token?: string;
   dataMimeType?: string;
   metadataMimeType?: string;
   keepAliveMs?: number;
@@ -131,7 +133,7 @@ export class PeerConnection implements ConnectionHandler {
   private async performHandshake(options: PeerConnectOptions): Promise<void> {
     const setup = encodeFrame(
       createSetupFrame(
-        { app: options.app, services: options.services, authentication: options.authentication },
+        { app: options.app, services: options.services, authentication: setupAuthentication(options) },
         {
           keepAlive: options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
           lifetime: options.lifetimeMs ?? DEFAULT_LIFETIME_MS,
@@ -250,6 +252,12 @@ export class PeerConnection implements ConnectionHandler {
     this.connection.close();
     await this.closed;
   }
+}
+
+/** The credentials a SETUP carries: explicit authentication, else a bearer token, else none. */
+export function setupAuthentication(options: Pick<SetupOptions, 'authentication' | 'token'>): Authentication | undefined {
+  if (options.authentication) return options.authentication;
+  return options.token ? { type: 'bearer', token: options.token } : undefined;
 }
 
 function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {

@@ -10,7 +10,18 @@ describe('rsb bench', () => {
     );
     expect(code, stderr).toBe(0);
     const report = JSON.parse(stdout) as BenchReport;
-    expect(report.rows.map((row) => `${row.setup}/${row.inFlight}`)).toEqual(['rsb/1', 'rsb/8', 'reference/1', 'reference/8', 'direct/1', 'direct/8', 'mock/1', 'mock/8']);
+    expect(report.rows.map((row) => `${row.setup}/${row.inFlight}`)).toEqual([
+      'rsb/1',
+      'rsb/8',
+      'rsb-managed/1',
+      'rsb-managed/8',
+      'reference/1',
+      'reference/8',
+      'direct/1',
+      'direct/8',
+      'mock/1',
+      'mock/8',
+    ]);
     for (const row of report.rows) {
       expect(row.errors).toBe(0);
       expect(row.runs[0]!.requests).toBeGreaterThan(0);
@@ -28,6 +39,17 @@ describe('rsb bench', () => {
     const verdict = report.verdicts.find((candidate) => candidate.target === 'one rsb mock process ≥ 300,000 req/s through the broker at 256 in flight');
     expect(verdict?.measured).toBe(`${Math.round(report.rows[0]!.requestsPerSecond).toLocaleString('en-US')} req/s`);
     expect(verdict?.isMet).toBe(report.rows[0]!.requestsPerSecond >= 300_000);
+  }, 60_000);
+
+  it('judges the managed broker against the bare one at 256 in flight', async () => {
+    const { code, stdout, stderr } = await runRsb(
+      ['bench', '--runs', '1', '--warmup', '200ms', '--duration', '400ms', '--in-flight', '256', '--setups', 'rsb,rsb-managed', '--json'],
+      { timeoutMs: 60_000 },
+    );
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout) as BenchReport;
+    expect(report.rows.find((row) => row.setup === 'rsb-managed')!.errors).toBe(0);
+    expect(report.verdicts.map((verdict) => verdict.target)).toContain('rsb-managed (limits, breakers, timeouts, metrics) ≥ 85% of rsb at 256 in flight');
   }, 60_000);
 
   it('refuses an unknown set-up with a usage error', async () => {

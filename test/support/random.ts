@@ -1,11 +1,2 @@
-/** A seeded uniform random source (mulberry32), so that tests of random behaviour are repeatable. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform random source (mulberry32), so that tests of random behaviour are repeatable: the one the load engine's request mix uses. */
+export { seededRandom } from '../../src/load/request-mix.js';

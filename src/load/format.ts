@@ -1,0 +1,180 @@
+import { formatCount } from '../cli/output.js';
+import type { Percentiles } from './histograms.js';
+import { countErrors, type OutcomeCounts } from './outcomes.js';
+import type { LegResult, LoadResult } from './results.js';
+import type { PhaseResult, TimelineRow } from './run-recorder.js';
+import { formatMicros, formatPercent, type ThresholdResult } from './thresholds.js';
+
+/** How `rsb load` writes its figures, the same in plain lines, the summary, the dashboard and the HTML page. */
+
+export function formatRate(perSecond: number): string {
+  return `${formatCount(perSecond)}/s`;
+}
+
+export function formatBytes(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))} MB`;
+}
+
+export function formatSeconds(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A moment of the run to the millisecond: `10.046 s`. */
+export function formatInstant(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+export function formatLatency(latency: Percentiles | undefined): string {
+  if (!latency) return 'no answers';
+  return `p50 ${formatMicros(latency.p50)}  p90 ${formatMicros(latency.p90)}  p99 ${formatMicros(latency.p99)}  p99.9 ${formatMicros(latency.p999)}  max ${formatMicros(latency.max)}`;
+}
+
+export function formatOutcomes(counts: OutcomeCounts, isOkShown = true): string {
+  const parts = Object.entries(counts)
+    .filter(([name, count]) => (isOkShown || name !== 'OK') && (count ?? 0) > 0)
+    .map(([name, count]) => `${name} ${formatCount(count ?? 0)}`);
+  return parts.length ? parts.join(', ') : 'none';
+}
+
+/** One plain line per timeline row: what CI logs show every second. */
+export function formatRowLine(row: TimelineRow, phaseName: string): string {
+  const errors = countErrors(row.errors);
+  return [
+    `${formatSeconds(row.atMs).padStart(6)}`,
+    phaseName.padEnd(10),
+    `target ${formatRate(row.targetRate).padStart(10)}`,
+    `achieved ${formatRate(row.okRate).padStart(10)}`,
+    row.latency ? `p50 ${formatMicros(row.latency.p50)}  p99 ${formatMicros(row.latency.p99)}  max ${formatMicros(row.latency.max)}` : 'no answers',
+    `errors ${errors === 0 ? 0 : formatOutcomes(row.errors)}`,
+    `lag p99 ${formatMicros(row.lagP99Us)}`,
+    `in flight ${formatCount(row.inFlight)}`,
+    `rss ${formatBytes(row.rssBytes)}`,
+  ].join('  ');
+}
+
+export function formatPhaseLine(phase: PhaseResult, thresholds?: ThresholdResult[]): string {
+  const verdict = thresholds ? (thresholds.every((threshold) => threshold.isPassed) ? 'held' : 'BROKE') : 'done';
+  const failing = thresholds?.filter((threshold) => !threshold.isPassed).map((threshold) => `${threshold.threshold} measured ${threshold.measured}`) ?? [];
+  return (
+    `${verdict === 'BROKE' ? '✗' : '✓'} ${phase.name} ${verdict}: ${formatCount(phase.ok)} of ${formatCount(phase.expected)} expected answered ` +
+    `(${formatPercent(phase.deliveredPercent)}%), errors ${formatCount(phase.errors)}, p99 ${phase.latency ? formatMicros(phase.latency.p99) : '—'}` +
+    (failing.length ? ` — ${failing.join('; ')}` : '')
+  );
+}
+
+function table(rows: string[][], alignRight: boolean[] = []): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (alignRight[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function latencyCells(latency: Percentiles | undefined): string[] {
+  return latency ? [latency.p50, latency.p90, latency.p99, latency.p999, latency.max].map(formatMicros) : ['—', '—', '—', '—', '—'];
+}
+
+/** The summary printed after the run: figures per leg, the baseline side by side, phases, faults, thresholds, verdict. */
+export function formatSummary(result: LoadResult): string[] {
+  const lines: string[] = [];
+  const legs = [result.baseline, result.run].filter((leg): leg is LegResult => leg !== undefined);
+  lines.push(`rsb load ${result.scenario}${result.description ? ` — ${result.description}` : ''}`);
+  for (const leg of legs) {
+    lines.push('', `${leg.label}: ${leg.targets.join(', ')}; ${leg.workers} worker${leg.workers === 1 ? '' : 's'} × ${leg.connectionsPerTarget} connection${leg.connectionsPerTarget === 1 ? '' : 's'} per target`);
+    if (leg.stoppedEarly) lines.push(`  stopped early: ${leg.stoppedEarly}`);
+    lines.push(
+      `  requests   expected ${formatCount(leg.requests.expected)}, sent ${formatCount(leg.requests.sent)}, ok ${formatCount(leg.requests.ok)}, errors ${formatCount(leg.requests.errors)}${leg.requests.errors ? ` (${formatOutcomes(leg.outcomes, false)})` : ''}`,
+      `  rate       target ${formatRate(leg.targetRate)}, achieved ${formatRate(leg.achievedRate)} (${formatPercent(leg.achievedPercent)}%)`,
+    );
+    lines.push(
+      ...table(
+        [
+          ['  latency', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+          ['  corrected (from the intended send time)', ...latencyCells(leg.latency.corrected)],
+          ['  uncorrected (from the actual send time)', ...latencyCells(leg.latency.uncorrected)],
+          ['  schedule lag (actual − intended send time)', ...latencyCells(leg.latency.scheduleLag)],
+        ],
+        [false, true, true, true, true, true],
+      ),
+    );
+    lines.push(
+      `  generator  ${leg.validity.isValid ? 'kept its schedule' : 'DID NOT keep its schedule'}; latest tick ${leg.health.maxTickLateMs.toFixed(1)} ms late, event-loop delay max ${leg.health.eventLoopDelayMaxMs.toFixed(1)} ms, rss peak ${formatBytes(leg.health.peakRssBytes)}`,
+    );
+    for (const reason of leg.validity.reasons) lines.push(`    invalid: ${reason}`);
+    if (leg.phases.length > 1) {
+      lines.push('  phases');
+      lines.push(
+        ...table(
+          [
+            ['    phase', 'target', 'expected', 'sent', 'ok', 'delivered', 'errors', 'p99', ''],
+            ...leg.phases.map((phase) => [
+              `    ${phase.name}`,
+              formatRate(phase.targetRate),
+              formatCount(phase.expected),
+              formatCount(phase.sent),
+              formatCount(phase.ok),
+              `${formatPercent(phase.deliveredPercent)}%`,
+              formatCount(phase.errors),
+              phase.latency ? formatMicros(phase.latency.p99) : '—',
+              phase.thresholds ? (phase.thresholds.every((threshold) => threshold.isPassed) ? 'held' : 'broke') : '',
+            ]),
+          ],
+          [false, true, true, true, true, true, true, true, false],
+        ),
+      );
+    }
+    if (leg.brokers.length > 1 || leg.routes.length > 1) {
+      lines.push(
+        ...table(
+          [
+            ['    by target / route', 'ok', 'errors'],
+            ...leg.brokers.map((broker) => [`    ${broker.name} ${broker.address ?? ''}`, formatCount(broker.outcomes.OK ?? 0), formatOutcomes({ ...broker.outcomes, OK: 0 }, false)]),
+            ...(leg.routes.length > 1 ? leg.routes.map((route) => [`    ${route.name}`, formatCount(route.outcomes.OK ?? 0), formatOutcomes({ ...route.outcomes, OK: 0 }, false)]) : []),
+          ],
+          [false, true, false],
+        ),
+      );
+    }
+    for (const sample of leg.errorSamples) lines.push(`  first ${sample.outcome}: ${sample.message}`);
+    for (const fault of leg.faults) {
+      const window = fault.errorWindow
+        ? `errors from ${formatInstant(fault.errorWindow.fromMs)} to ${formatInstant(fault.errorWindow.toMs)} (${formatCount(fault.errorWindow.errors)} errors), recovered ${fault.recoveredAfterMs === undefined ? 'NOT seen' : `after ${formatMicros(fault.recoveredAfterMs * 1000)}`}`
+        : 'no errors followed';
+      lines.push(`  fault ${fault.action} ${fault.target} at ${formatSeconds(fault.atMs)}: ${fault.firedAtMs === undefined ? 'never fired' : window}${fault.error ? ` (failed: ${fault.error})` : ''}`);
+    }
+  }
+  if (result.baseline && result.overhead) {
+    const overhead = result.overhead;
+    lines.push(
+      '',
+      ...table(
+        [
+          ['corrected latency', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+          [result.baseline.label, ...latencyCells(result.baseline.latency.corrected)],
+          [result.run.label, ...latencyCells(result.run.latency.corrected)],
+          ['overhead of the broker', ...[overhead.p50, overhead.p90, overhead.p99, overhead.p999, overhead.max].map(formatSigned)],
+        ],
+        [false, true, true, true, true, true],
+      ),
+    );
+  }
+  if (result.max) {
+    const max = result.max;
+    lines.push('', `highest rate that held: ${max.highestRate === undefined ? 'none' : `${formatRate(max.highestRate)} (${max.highestStep})`}`);
+    if (max.brokenStep) lines.push(`  ${max.brokenStep.name} broke (${max.limitedBy === 'generator' ? 'the generator was the limit' : 'a threshold failed'}): ${max.brokenStep.reasons.join('; ')}`);
+    else lines.push('  every step held');
+  }
+  if (result.thresholds.length) {
+    lines.push('', 'thresholds');
+    for (const threshold of result.thresholds) lines.push(`  ${threshold.isPassed ? 'pass' : 'FAIL'}  ${threshold.threshold.padEnd(14)} measured ${threshold.measured}`);
+  }
+  lines.push('', `verdict: ${result.verdict} (exit ${result.exitCode})`);
+  for (const [kind, path] of Object.entries(result.files)) lines.push(`${kind === 'out' ? 'results' : 'report'}: ${path}`);
+  return lines;
+}
+
+function formatSigned(us: number): string {
+  return `${us < 0 ? '−' : '+'}${formatMicros(Math.abs(us))}`;
+}

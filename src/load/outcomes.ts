@@ -1,0 +1,67 @@
+import { ERROR_CODE } from '../protocol/index.js';
+
+/**
+ * How a request ended. Counters are flat typed arrays indexed `target * OUTCOME_COUNT +
+ * outcome`, so counting costs one increment and no lookup by name.
+ */
+export const OUTCOME = {
+  OK: 0,
+  REJECTED: 1,
+  APPLICATION_ERROR: 2,
+  CANCELED: 3,
+  INVALID: 4,
+  /** An ERROR frame with any other code (application-defined codes included). */
+  OTHER_ERROR: 5,
+  /** No answer within the request timeout; a CANCEL was sent. */
+  TIMEOUT: 6,
+  /** The connection carrying the request was lost, or there was none to send it on. */
+  CONNECTION_LOST: 7,
+} as const;
+export type Outcome = (typeof OUTCOME)[keyof typeof OUTCOME];
+export const OUTCOME_COUNT = 8;
+
+/** Names as reports and `--json` show them. */
+export const OUTCOME_NAMES = ['OK', 'REJECTED', 'APPLICATION_ERROR', 'CANCELED', 'INVALID', 'OTHER_ERROR', 'TIMEOUT', 'CONNECTION_LOST'] as const;
+export type OutcomeName = (typeof OUTCOME_NAMES)[number];
+
+export function classifyErrorCode(code: number): Outcome {
+  switch (code) {
+    case ERROR_CODE.REJECTED:
+      return OUTCOME.REJECTED;
+    case ERROR_CODE.APPLICATION_ERROR:
+      return OUTCOME.APPLICATION_ERROR;
+    case ERROR_CODE.CANCELED:
+      return OUTCOME.CANCELED;
+    case ERROR_CODE.INVALID:
+      return OUTCOME.INVALID;
+    default:
+      return OUTCOME.OTHER_ERROR;
+  }
+}
+
+/** Counts by outcome name, zero counts left out: `{ OK: 61998, REJECTED: 2 }`. */
+export type OutcomeCounts = Partial<Record<OutcomeName, number>>;
+
+export function toOutcomeCounts(counts: ArrayLike<number>, target: number): OutcomeCounts {
+  const named: OutcomeCounts = {};
+  for (let outcome = 0; outcome < OUTCOME_COUNT; outcome++) {
+    const count = counts[target * OUTCOME_COUNT + outcome]!;
+    if (count > 0) named[OUTCOME_NAMES[outcome]!] = count;
+  }
+  return named;
+}
+
+export function addOutcomeCounts(into: OutcomeCounts, more: OutcomeCounts): OutcomeCounts {
+  for (const [name, count] of Object.entries(more) as [OutcomeName, number][]) into[name] = (into[name] ?? 0) + count;
+  return into;
+}
+
+export function countAnswered(counts: OutcomeCounts): number {
+  let total = 0;
+  for (const count of Object.values(counts)) total += count ?? 0;
+  return total;
+}
+
+export function countErrors(counts: OutcomeCounts): number {
+  return countAnswered(counts) - (counts.OK ?? 0);
+}

@@ -1,0 +1,43 @@
+import type { LoadTarget } from './connection-pool.js';
+import type { Schedule } from './profile.js';
+import type { LegResult, LoadResult } from './results.js';
+import type { PhaseResult, TimelineRow } from './run-recorder.js';
+import type { ThresholdResult } from './thresholds.js';
+
+export interface LegInfo {
+  label: string;
+  scenario: string;
+  schedule: Schedule;
+  targets: readonly LoadTarget[];
+  workers: number;
+  connectionsPerTarget: number;
+  legIndex: number;
+  legCount: number;
+}
+
+/**
+ * Where a run's progress goes: plain lines (pipes, CI), the Ink dashboard (a terminal),
+ * or nowhere (`--json`). Measuring never waits on reporting: rows come about once a second.
+ */
+export interface LoadReporter {
+  startLeg(info: LegInfo): void;
+  row(row: TimelineRow): void;
+  /** A phase ended; with its threshold verdicts when each phase is judged on its own (steps up to the limit). */
+  phaseDone(phase: PhaseResult, thresholds?: ThresholdResult[]): void;
+  /** Something happened: topology started, a fault fired, a connection was lost or restored. */
+  event(text: string): void;
+  /** A generator lost, or got back, a connection to target `target` (index into the leg's targets). */
+  connection(target: number, isUp: boolean, message: string): void;
+  endLeg(leg: LegResult): void;
+  finish(result: LoadResult): Promise<void> | void;
+}
+
+export const SILENT_REPORTER: LoadReporter = {
+  startLeg() {},
+  row() {},
+  phaseDone() {},
+  event() {},
+  connection() {},
+  endLeg() {},
+  finish() {},
+};

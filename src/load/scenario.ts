@@ -1,0 +1,364 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '../cli/parse.js';
+import { UsageError } from '../errors.js';
+import { parseMockSpec } from '../mock/index.js';
+import { INTERACTION, type Interaction } from '../transport/index.js';
+import { DEFAULT_DAILY_WEIGHTS, PROFILE_KIND, type ProfileSpec } from './profile.js';
+import type { MixEntry, PayloadSpec } from './request-mix.js';
+import { parseThreshold, type Threshold } from './thresholds.js';
+
+/**
+ * Scenario files (`bench-scenarios/*.yaml`, YAML or JSON): data only, checked here with
+ * one schema. A file that does not fit gets one sentence naming the field and the problem.
+ */
+
+const duration = z.union([z.number().positive(), z.string()], { error: 'must be a duration such as 500ms, 20s or 10m (a bare number is seconds)' }).transform((value, context) => {
+  if (typeof value === 'number') return value * 1000;
+  try {
+    return parseDuration(value);
+  } catch {
+    context.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a duration (write it like 500ms, 20s or 10m)` });
+    return z.NEVER;
+  }
+});
+
+const rate = z.number().nonnegative();
+const bytes = z.number().int().nonnegative().max(16 * 1024 * 1024);
+
+const profileSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('constant'), rate: z.number().positive(), duration }),
+  z.strictObject({ type: z.literal('ramp'), from: rate, to: rate, duration }),
+  z.strictObject({
+    type: z.literal('steps'),
+    steps: z.array(z.strictObject({ rate, duration })).min(1),
+    /** Stop at the first step whose thresholds fail and report the highest rate that held (the `max` scenario). */
+    stopAtFailure: z.boolean().default(false),
+  }),
+  z.strictObject({
+    type: z.literal('daily'),
+    total: z.number().positive(),
+    peak: z.number().positive(),
+    weights: z
+      .array(z.number().nonnegative())
+      .length(24, 'needs 24 hourly weights, hour 00 to hour 23')
+      .refine((weights) => weights.some((weight) => weight > 0), 'needs at least one weight above 0')
+      .default([...DEFAULT_DAILY_WEIGHTS]),
+    scale: z.number().positive().max(1).default(1),
+  }),
+]);
+
+const payloadSchema = z.union(
+  [
+    bytes,
+    z.strictObject({ min: bytes, max: bytes }).refine((range) => range.min <= range.max, 'min must not exceed max'),
+    z.strictObject({ choices: z.array(z.strictObject({ bytes, weight: z.number().positive() })).min(1) }),
+  ],
+  { error: 'must be a size in bytes (32), a range ({ min: 16, max: 1024 }), or sizes with weights ({ choices: [{ bytes: 32, weight: 9 }] })' },
+);
+
+const modeSchema = z.enum(Object.values(INTERACTION) as [Interaction, ...Interaction[]]);
+
+const mixSchema = z.strictObject({
+  route: z.string().min(3).regex(/\./, 'must be service.method'),
+  mode: modeSchema.default(INTERACTION.REQUEST_RESPONSE),
+  weight: z.number().positive().default(1),
+  payload: payloadSchema.default(32),
+  items: z.number().int().positive().default(1),
+});
+
+/** A mock service, as `rsb mock` takes it; each instance is its own process (so a fault can kill one). */
+const mockSchema = z.strictObject({
+  service: z.string().min(1),
+  methods: z.array(z.string().min(1)).min(1).default(['echo']),
+  instances: z.number().int().positive().max(64).default(1),
+  /** Latency of every method (`rsb mock --latency`): `2ms`, `uniform:1ms..5ms`, `normal:10ms,2ms`, `p50=2ms,p99=20ms`. */
+  latency: z.string().optional(),
+  /** Errors of every method (`rsb mock --error`): `RATE[:CODE[:MESSAGE]]`, like `0.1%:REJECTED`. */
+  error: z.string().optional(),
+  /** Request-stream answers (`rsb mock --stream`): `COUNT[@INTERVAL]`, like `10@1ms`. */
+  stream: z.string().optional(),
+});
+const DEFAULT_MOCK = { service: 'svc', methods: ['echo'], instances: 1 };
+
+const targetPattern = /^(broker|mock)-(\d+)$/;
+const faultSchema = z.strictObject({
+  at: duration,
+  action: z.enum(['kill', 'restart']),
+  /** `broker-2` or `mock-1`: the second broker, the first mock instance (numbered from 1). */
+  target: z.string().regex(targetPattern, 'must be broker-N or mock-N (numbered from 1)'),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  topology: z
+    .strictObject({
+      brokers: z.number().int().positive().max(16).default(1),
+      mocks: z.array(mockSchema).default([DEFAULT_MOCK]),
+    })
+    .default({ brokers: 1, mocks: [DEFAULT_MOCK] }),
+  profile: profileSchema,
+  mix: z.array(mixSchema).min(1).default([{ route: 'svc.echo', mode: INTERACTION.REQUEST_RESPONSE, weight: 1, payload: 32, items: 1 }]),
+  timeout: duration.default(10_000),
+  connections: z.number().int().positive().max(256).default(1),
+  workers: z.number().int().positive().max(64).default(1),
+  thresholds: z.array(z.string()).default([]),
+  faults: z.array(faultSchema).default([]),
+  /** p99 of the schedule lag above which the run is invalid: the generator, not the broker, was the limit. */
+  maxLag: duration.default(10),
+  /** Unmeasured ramp up to the first rate before each run, so that cold code does not count. */
+  warmup: z.union([z.literal(0), duration]).default(1_000),
+});
+type ScenarioFile = z.output<typeof scenarioSchema>;
+
+/** A mock service of the topology, in `rsb mock`'s terms. */
+export interface TopologyMock {
+  service: string;
+  methods: string[];
+  instances: number;
+  latency?: string;
+  error?: string;
+  stream?: string;
+}
+
+export interface TopologySpec {
+  brokers: number;
+  mocks: TopologyMock[];
+}
+
+export interface FaultSpec {
+  atMs: number;
+  action: 'kill' | 'restart';
+  kind: 'broker' | 'mock';
+  /** 0-based among the brokers, or among all mock instances in the order the topology lists them. */
+  index: number;
+  target: string;
+}
+
+/** A scenario after the file and the flags have been put together: what a run needs. */
+export interface LoadScenario {
+  name: string;
+  description?: string;
+  topology: TopologySpec;
+  profile: ProfileSpec;
+  mix: MixEntry[];
+  timeoutMs: number;
+  connections: number;
+  workers: number;
+  thresholds: Threshold[];
+  faults: FaultSpec[];
+  maxLagMs: number;
+  warmupMs: number;
+}
+
+/** Reads and checks a scenario file (YAML, or JSON, which YAML reads too). */
+export async function loadScenarioFile(path: string): Promise<LoadScenario> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read scenario ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Give a path to a YAML or JSON file, e.g. bench-scenarios/smoke.yaml.');
+  }
+  return parseScenario(text, path);
+}
+
+export function parseScenario(text: string, source = 'scenario'): LoadScenario {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`scenario ${source} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const result = scenarioSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new UsageError(`scenario ${source} is invalid: ${describeIssue(issue)}`, 'See bench-scenarios/ for examples of every field.');
+  }
+  return normalizeScenario(result.data, source);
+}
+
+/** `profile.rate: expected number, received string` — the field's path, then the problem. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `${path === '(top level)' ? '' : `${path}: `}unknown field ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
+    case 'invalid_union':
+      if ('discriminator' in issue && issue.discriminator) return `${path}: must be one of ${(issue as { options?: unknown[] }).options?.map((option) => JSON.stringify(option)).join(', ')}`;
+      return `${path}: ${issue.message}`;
+    default:
+      return `${path}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  }
+}
+
+function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
+  const thresholds = file.thresholds.map((text, i) => {
+    try {
+      return parseThreshold(text);
+    } catch (error) {
+      throw new UsageError(`scenario ${source} is invalid: thresholds.${i}: ${(error as Error).message}`, (error as UsageError).hint);
+    }
+  });
+  file.topology.mocks.forEach((mock, i) => {
+    try {
+      parseMockSpec({ service: mock.service, methods: mock.methods.join(','), latency: toEveryMethod(mock.latency), error: toEveryMethod(mock.error), stream: toEveryMethod(mock.stream) });
+    } catch (error) {
+      throw new UsageError(`scenario ${source} is invalid: topology.mocks.${i}: ${(error as Error).message}`, (error as UsageError).hint);
+    }
+  });
+  const mockInstances = file.topology.mocks.reduce((sum, mock) => sum + mock.instances, 0);
+  const faults = file.faults.map((fault, i): FaultSpec => {
+    const [, kind, number] = targetPattern.exec(fault.target)!;
+    const index = Number(number) - 1;
+    const count = kind === 'broker' ? file.topology.brokers : mockInstances;
+    if (index < 0 || index >= count) {
+      throw new UsageError(`scenario ${source} is invalid: faults.${i}.target: ${fault.target} does not exist (the topology has ${count} ${kind === 'broker' ? 'broker' : 'mock instance'}${count === 1 ? '' : 's'})`);
+    }
+    return { atMs: fault.at, action: fault.action, kind: kind as 'broker' | 'mock', index, target: fault.target };
+  });
+  return {
+    name: file.name,
+    ...(file.description ? { description: file.description } : {}),
+    topology: file.topology,
+    profile: toProfileSpec(file.profile),
+    mix: file.mix.map((entry) => ({ ...entry, payload: toPayloadSpec(entry.payload) })),
+    timeoutMs: file.timeout,
+    connections: file.connections,
+    workers: file.workers,
+    thresholds,
+    faults,
+    maxLagMs: file.maxLag,
+    warmupMs: file.warmup,
+  };
+}
+
+/** A scenario's mock behaviour applies to every method: `rsb mock --latency '*=5ms'`. */
+export function toEveryMethod(spec: string | undefined): string[] | undefined {
+  return spec === undefined ? undefined : [`*=${spec}`];
+}
+
+function toProfileSpec(profile: ScenarioFile['profile']): ProfileSpec {
+  switch (profile.type) {
+    case 'constant':
+      return { kind: PROFILE_KIND.CONSTANT, rate: profile.rate, durationMs: profile.duration };
+    case 'ramp':
+      return { kind: PROFILE_KIND.RAMP, from: profile.from, to: profile.to, durationMs: profile.duration };
+    case 'steps':
+      return { kind: PROFILE_KIND.STEPS, steps: profile.steps.map((step) => ({ rate: step.rate, durationMs: step.duration })), isStoppedAtFailure: profile.stopAtFailure };
+    case 'daily':
+      return { kind: PROFILE_KIND.DAILY, total: profile.total, peak: profile.peak, weights: profile.weights, scale: profile.scale };
+  }
+}
+
+function toPayloadSpec(payload: ScenarioFile['mix'][number]['payload']): PayloadSpec {
+  if (typeof payload === 'number') return { kind: 'fixed', bytes: payload };
+  if ('choices' in payload) return { kind: 'choices', choices: payload.choices };
+  return { kind: 'uniform', min: payload.min, max: payload.max };
+}
+
+/** The simple case's flags, which override what a scenario file says. */
+export interface LoadFlags {
+  qps?: number;
+  duration?: string;
+  route?: string;
+  mode?: string;
+  payload?: string;
+  scale?: number;
+  timeout?: string;
+  connections?: number;
+  workers?: number;
+  threshold?: string[];
+  maxLag?: string;
+  warmup?: string;
+}
+
+export const DEFAULT_SCENARIO: LoadScenario = {
+  name: 'default',
+  topology: { brokers: 1, mocks: [DEFAULT_MOCK] },
+  profile: { kind: PROFILE_KIND.CONSTANT, rate: 1_000, durationMs: 10_000 },
+  mix: [{ route: 'svc.echo', mode: INTERACTION.REQUEST_RESPONSE, weight: 1, payload: { kind: 'fixed', bytes: 32 }, items: 1 }],
+  timeoutMs: 10_000,
+  connections: 1,
+  workers: 1,
+  thresholds: [],
+  faults: [],
+  maxLagMs: 10,
+  warmupMs: 1_000,
+};
+
+/**
+ * Puts a scenario (or the default one) and the flags together. Pure: the command's
+ * parsing is tested without running anything.
+ */
+export function resolveScenario(base: LoadScenario | undefined, flags: LoadFlags): LoadScenario {
+  const scenario: LoadScenario = structuredClone(base ?? DEFAULT_SCENARIO);
+  if (flags.qps !== undefined || flags.duration !== undefined) {
+    const durationMs = flags.duration !== undefined ? parseDuration(flags.duration, '--duration') : profileDuration(scenario.profile);
+    if (durationMs <= 0) throw new UsageError('--duration must be above 0');
+    if (flags.qps !== undefined) {
+      if (scenario.profile.kind === PROFILE_KIND.DAILY && flags.duration === undefined) scenario.profile.peak = flags.qps;
+      else scenario.profile = { kind: PROFILE_KIND.CONSTANT, rate: flags.qps, durationMs };
+    } else if (scenario.profile.kind === PROFILE_KIND.CONSTANT || scenario.profile.kind === PROFILE_KIND.RAMP) {
+      scenario.profile.durationMs = durationMs;
+    } else {
+      throw new UsageError(`--duration cannot stretch a ${scenario.profile.kind} profile`, 'Give --qps too for a constant rate, or edit the scenario.');
+    }
+  }
+  if (flags.scale !== undefined) {
+    if (scenario.profile.kind !== PROFILE_KIND.DAILY) throw new UsageError(`--scale applies to daily profiles, not to a ${scenario.profile.kind} profile`);
+    if (!(flags.scale > 0 && flags.scale <= 1)) throw new UsageError(`--scale ${flags.scale} must be above 0 and at most 1`);
+    scenario.profile.scale = flags.scale;
+  }
+  if (flags.route !== undefined || flags.mode !== undefined || flags.payload !== undefined) {
+    const first = scenario.mix[0]!;
+    const mode = flags.mode === undefined ? first.mode : parseMode(flags.mode);
+    const route = flags.route ?? first.route;
+    if (!/^[^.]+(\..+)+$/.test(route) && !route.includes('!')) throw new UsageError(`--route ${JSON.stringify(route)} must be service.method`);
+    scenario.mix = [{ ...first, route, mode, weight: 1, payload: flags.payload === undefined ? first.payload : parsePayloadFlag(flags.payload) }];
+  }
+  if (flags.timeout !== undefined) scenario.timeoutMs = parseDuration(flags.timeout, '--timeout');
+  if (flags.connections !== undefined) scenario.connections = flags.connections;
+  if (flags.workers !== undefined) scenario.workers = flags.workers;
+  if (flags.threshold !== undefined && flags.threshold.length > 0) scenario.thresholds = flags.threshold.map(parseThreshold);
+  if (flags.maxLag !== undefined) scenario.maxLagMs = parseDuration(flags.maxLag, '--max-lag');
+  if (flags.warmup !== undefined) scenario.warmupMs = parseDuration(flags.warmup, '--warmup');
+  return scenario;
+}
+
+function profileDuration(profile: ProfileSpec): number {
+  switch (profile.kind) {
+    case PROFILE_KIND.CONSTANT:
+    case PROFILE_KIND.RAMP:
+      return profile.durationMs;
+    default:
+      return 10_000;
+  }
+}
+
+const MODE_ALIASES: Record<string, Interaction> = {
+  'request-response': INTERACTION.REQUEST_RESPONSE,
+  rr: INTERACTION.REQUEST_RESPONSE,
+  'fire-and-forget': INTERACTION.FIRE_AND_FORGET,
+  fnf: INTERACTION.FIRE_AND_FORGET,
+  'request-stream': INTERACTION.REQUEST_STREAM,
+  stream: INTERACTION.REQUEST_STREAM,
+  'request-channel': INTERACTION.REQUEST_CHANNEL,
+  channel: INTERACTION.REQUEST_CHANNEL,
+};
+
+export function parseMode(text: string): Interaction {
+  const mode = MODE_ALIASES[text.trim().toLowerCase()];
+  if (!mode) throw new UsageError(`--mode ${JSON.stringify(text)} is not an interaction model`, 'Choose request-response, fire-and-forget, request-stream or request-channel.');
+  return mode;
+}
+
+/** `32` (bytes), or `16-1024` (uniform). */
+export function parsePayloadFlag(text: string): PayloadSpec {
+  const fixed = /^\s*(\d+)\s*$/.exec(text);
+  if (fixed) return { kind: 'fixed', bytes: Number(fixed[1]) };
+  const range = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text);
+  if (range && Number(range[1]) <= Number(range[2])) return { kind: 'uniform', min: Number(range[1]), max: Number(range[2]) };
+  throw new UsageError(`--payload ${JSON.stringify(text)} is not a size in bytes`, 'Write it like 32, or 16-1024 for sizes spread evenly in a range.');
+}

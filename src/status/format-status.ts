@@ -1,0 +1,90 @@
+import type { ServiceSummary } from '../broker/index.js';
+import { formatCount } from '../cli/output.js';
+import type { BrokerStatus, StatusReport } from './collect-status.js';
+
+/** `3723000` → `1h 2m 3s`. */
+export function formatUptime(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const parts = [
+    [Math.floor(seconds / 86_400), 'd'],
+    [Math.floor(seconds / 3_600) % 24, 'h'],
+    [Math.floor(seconds / 60) % 60, 'm'],
+    [seconds % 60, 's'],
+  ] as const;
+  const first = parts.findIndex(([value]) => value > 0);
+  return first < 0 ? '0s' : parts.slice(first).map(([value, unit]) => `${value}${unit}`).join(' ');
+}
+
+export function formatMicros(us: number): string {
+  if (!Number.isFinite(us)) return '> 33 s';
+  return us >= 1000 ? `${(us / 1000).toFixed(us >= 10_000 ? 0 : 1)} ms` : `${Math.round(us)} µs`;
+}
+
+/** The headline of one broker (up or down), then its figures. */
+export function formatBrokerLines(status: BrokerStatus): string[] {
+  if (!status.isUp || !status.broker) return [`✗ admin ${status.admin}: down (${status.error ?? 'no answer'})`];
+  const broker = status.broker;
+  const rate = status.requestsPerSecond !== undefined ? `, ${formatCount(status.requestsPerSecond)} req/s` : '';
+  const circuits =
+    (broker.openCircuits > 0 ? `, ${broker.openCircuits} open circuit${broker.openCircuits === 1 ? '' : 's'}` : '') +
+    (broker.halfOpenCircuits > 0 ? `, ${broker.halfOpenCircuits} half-open` : '');
+  return [
+    `● ${broker.id} on ${broker.host}:${broker.port} (admin ${status.admin}), up ${formatUptime(broker.uptimeMs)}`,
+    `  ${broker.connections} connections, ${broker.services} services (${broker.instances} instances)${rate}, ` +
+      `${formatCount(broker.requestsRouted)} routed, ${formatCount(broker.requestsRejected)} rejected${circuits}`,
+  ];
+}
+
+/** One line for a broker, as `--watch` prints it without a terminal. */
+export function formatBrokerLine(status: BrokerStatus): string {
+  return formatBrokerLines(status)
+    .map((line) => line.trim())
+    .join(': ');
+}
+
+export const INSTANCE_COLUMNS = ['INSTANCE', 'ADDRESS', 'WEIGHT', 'IN FLIGHT', 'FORWARDED', 'CIRCUIT'];
+
+/** A service's policy, its traffic, then a table of its instances. */
+export function formatServiceLines(service: ServiceSummary): string[] {
+  const requests = service.requests;
+  const limit = service.rateLimit ? `, rate limit ${formatCount(service.rateLimit.requestsPerSecond)}/s burst ${formatCount(service.rateLimit.burst)}` : '';
+  const latency = service.latency.count ? `; p50 ≤ ${formatMicros(service.latency.p50Us)}, p99 ≤ ${formatMicros(service.latency.p99Us)}` : '';
+  const headline = [
+    `${service.key}: ${service.loadBalancing}${limit}`,
+    `  ok ${formatCount(requests.ok)}, failed ${formatCount(requests.error + requests.timeout + requests.disconnected)}, rejected ${formatCount(requests.rejected)}${latency}`,
+  ];
+  if (service.instances.length === 0) return [...headline, '  no instance'];
+  const rows = service.instances.map((instance) => [
+    instance.app,
+    instance.address,
+    String(instance.weight),
+    formatCount(instance.inFlight),
+    formatCount(instance.forwarded),
+    instance.circuit ? `${instance.circuit.state}${instance.circuit.state === 'closed' ? '' : ` (${instance.circuit.consecutiveFailures} failures in a row)`}` : '-',
+  ]);
+  return [...headline, ...formatTable(INSTANCE_COLUMNS, rows).map((line) => `  ${line}`)];
+}
+
+/** Columns padded to their widest cell. */
+export function formatTable(header: readonly string[], rows: readonly string[][]): string[] {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+/** The whole report as plain lines: each broker's headline, then its services. */
+export function formatStatusReport(report: StatusReport): string[] {
+  const lines: string[] = [];
+  for (const status of report.brokers) {
+    if (lines.length) lines.push('');
+    lines.push(...formatBrokerLines(status));
+    if (!status.services) continue;
+    if (status.services.length === 0) lines.push('  no services registered');
+    for (const service of status.services) lines.push(...formatServiceLines(service).map((line) => `  ${line}`));
+  }
+  return lines;
+}

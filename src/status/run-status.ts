@@ -1,0 +1,81 @@
+import { waitForShutdownSignal } from '../cli/output.js';
+import { ConnectError } from '../errors.js';
+import { collectStatus, readClusterAdmins, type StatusReport } from './collect-status.js';
+import { formatBrokerLine, formatStatusReport } from './format-status.js';
+
+export interface StatusOptions {
+  /** Admin addresses (host:port) of the brokers to read. */
+  admins: string[];
+  /** Also read every broker these list in their /api/cluster. */
+  isFollowingCluster?: boolean;
+  /** Keep reading every `intervalMs` until SIGINT/SIGTERM. */
+  isWatching: boolean;
+  intervalMs: number;
+  /** Ink live table (a terminal) or plain lines. */
+  isInteractive: boolean;
+  print: (line: string) => void;
+}
+
+/** The one call behind `rsb status`: reads the brokers' admin APIs once, or again and again while watching. */
+export async function runStatus(options: StatusOptions): Promise<StatusReport> {
+  if (options.isFollowingCluster) {
+    // A broker that does not answer lists nobody; it is still reported, down.
+    const listed = await Promise.all(options.admins.map((admin) => readClusterAdmins(admin).catch(() => [])));
+    options = { ...options, admins: [...new Set([...options.admins, ...listed.flat()])] };
+  }
+  if (!options.isWatching) {
+    const report = await collectStatus(options.admins);
+    if (report.brokers.every((status) => !status.isUp)) {
+      const [first] = report.brokers;
+      throw new ConnectError(
+        `no broker answered at ${options.admins.join(', ')}${first?.error ? `: ${first.error}` : ''}`,
+        'Is a broker running with its admin API there? `rsb start` serves it on 127.0.0.1:9998 unless --admin-port says otherwise.',
+      );
+    }
+    for (const line of formatStatusReport(report)) options.print(line);
+    return report;
+  }
+  return watch(options);
+}
+
+async function watch(options: StatusOptions): Promise<StatusReport> {
+  let isStopped = false;
+  const stopped = waitForShutdownSignal().then(() => {
+    isStopped = true;
+  });
+  let report: StatusReport | undefined;
+  const table = options.isInteractive ? await createLiveTable() : undefined;
+  try {
+    while (!isStopped) {
+      report = await collectStatus(options.admins, report);
+      if (table) {
+        table.draw(report);
+      } else {
+        const time = report.takenAt.slice(11, 19);
+        for (const status of report.brokers) options.print(`${time} ${formatBrokerLine(status)}`);
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, options.intervalMs)))]);
+      clearTimeout(timer);
+    }
+  } finally {
+    table?.close();
+  }
+  return report!;
+}
+
+/** The live table on a terminal. Ink and React cost tens of MB and startup time: loaded only here, when a person watches. */
+async function createLiveTable(): Promise<{ draw(report: StatusReport): void; close(): void }> {
+  const [{ render }, React, { StatusTable }] = await Promise.all([import('ink'), import('react'), import('../ui/index.js')]);
+  let instance: ReturnType<typeof render> | undefined;
+  return {
+    draw(report) {
+      const element = React.createElement(StatusTable, { report });
+      if (instance) instance.rerender(element);
+      else instance = render(element, { exitOnCtrlC: false, patchConsole: false });
+    },
+    close() {
+      instance?.unmount();
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { PlainReporter } from '../../src/load/plain-reporter.js';
+import { compileProfile, PROFILE_KIND } from '../../src/load/profile.js';
+import type { LoadResult } from '../../src/load/results.js';
+import type { PhaseResult, TimelineRow } from '../../src/load/run-recorder.js';
+
+const schedule = compileProfile({ kind: PROFILE_KIND.STEPS, steps: [{ rate: 1000, durationMs: 2000 }, { rate: 2000, durationMs: 2000 }] });
+const targets = [{ name: 'broker-1', host: '127.0.0.1', port: 9999 }];
+
+const ROW: TimelineRow = {
+  atMs: 3_000,
+  seconds: 1,
+  phase: 1,
+  isDrain: false,
+  targetRate: 2000,
+  sentRate: 2000,
+  okRate: 1996,
+  errors: { REJECTED: 4 },
+  latency: { count: 1996, p50: 412, p90: 800, p99: 2_310, p999: 4_000, max: 6_020, mean: 500 },
+  runLatency: undefined,
+  lagP99Us: 38,
+  lagMaxUs: 120,
+  maxTickLateMs: 0.4,
+  eventLoopDelayMaxMs: 1.1,
+  inFlight: 12,
+  rssBytes: 84 * 1048576,
+  firstErrorAtMs: 2_100,
+  lastErrorAtMs: 2_900,
+  byTarget: [{ ok: 1996, errors: 4 }],
+};
+
+const PHASE: PhaseResult = {
+  index: 0,
+  name: schedule.phases[0]!.name,
+  startMs: 0,
+  endMs: 2000,
+  targetRate: 1000,
+  expected: 2000,
+  sent: 2000,
+  ok: 1999,
+  errors: 1,
+  deliveredPercent: 99.95,
+  latency: { count: 1999, p50: 400, p90: 700, p99: 1_210, p999: 2_000, max: 3_000, mean: 450 },
+  lag: undefined,
+};
+
+function collect(): { lines: string[]; reporter: PlainReporter } {
+  const lines: string[] = [];
+  const reporter = new PlainReporter((line) => lines.push(line));
+  reporter.startLeg({ label: 'through the broker', scenario: 'steps-test', schedule, targets, workers: 1, connectionsPerTarget: 1, legIndex: 0, legCount: 1 });
+  return { lines, reporter };
+}
+
+describe('plain reporter', () => {
+  it('announces the leg with its profile, size and targets', () => {
+    const { lines } = collect();
+    expect(lines).toEqual(['steps-test through the broker: steps profile, 6,000 requests over 4.0 s (peak 2,000/s, 2 phases) to broker-1 (127.0.0.1:9999)']);
+  });
+
+  it('prints one line per timeline row: time, phase, target and achieved rate, latency, errors, lag, in flight, memory', () => {
+    const { lines, reporter } = collect();
+    reporter.row(ROW);
+    expect(lines[1]).toBe(
+      ' 3.0 s  step 2 @ 2,000/s  target    2,000/s  achieved    1,996/s  p50 412 µs  p99 2.31 ms  max 6.02 ms  errors REJECTED 4  lag p99 38 µs  in flight 12  rss 84 MB',
+    );
+  });
+
+  it('leaves out the rows after the schedule ended (answers to what was in flight), whose rate would mean nothing', () => {
+    const { lines, reporter } = collect();
+    reporter.row({ ...ROW, seconds: 0.05, isDrain: true });
+    expect(lines).toHaveLength(1);
+  });
+
+  it('prints a line per finished phase with delivered against expected, and its verdict when steps are judged', () => {
+    const { lines, reporter } = collect();
+    reporter.phaseDone(PHASE);
+    reporter.phaseDone(PHASE, [{ threshold: 'p99<1ms', isPassed: false, actual: 1210, measured: '1.21 ms' }]);
+    expect(lines.slice(1)).toEqual([
+      '✓ step 1 @ 1,000/s done: 1,999 of 2,000 expected answered (99.95%), errors 1, p99 1.21 ms',
+      '✗ step 1 @ 1,000/s BROKE: 1,999 of 2,000 expected answered (99.95%), errors 1, p99 1.21 ms — p99<1ms measured 1.21 ms',
+    ]);
+  });
+
+  it('prints connection events and, at the end, the summary with thresholds and the verdict', () => {
+    const { lines, reporter } = collect();
+    reporter.connection(0, false, 'connection lost: ECONNRESET');
+    reporter.connection(0, true, 'reconnected');
+    const latency = { count: 6000, p50: 400, p90: 800, p99: 2_000, p999: 3_000, max: 4_000, mean: 450 };
+    const result: LoadResult = {
+      scenario: 'steps-test',
+      verdict: 'thresholds-failed',
+      exitCode: 3,
+      thresholds: [{ threshold: 'p99<1ms', isPassed: false, actual: 2000, measured: '2.00 ms' }],
+      run: {
+        label: 'through the broker',
+        targets: ['broker-1 127.0.0.1:9999'],
+        profile: { kind: 'steps', durationMs: 4000, phases: 2 },
+        workers: 1,
+        connectionsPerTarget: 1,
+        elapsedMs: 4000,
+        requests: { expected: 6000, sent: 6000, ok: 5995, errors: 5 },
+        targetRate: 1500,
+        achievedRate: 1498.75,
+        achievedPercent: 99.916,
+        outcomes: { OK: 5995, REJECTED: 5 },
+        latency: { corrected: latency, uncorrected: latency, scheduleLag: { ...latency, p50: 5, p90: 10, p99: 40, p999: 90, max: 120 } },
+        phases: [PHASE, { ...PHASE, index: 1, name: 'step 2 @ 2,000/s', targetRate: 2000, expected: 4000, sent: 4000, ok: 3996, errors: 4, deliveredPercent: 99.9 }],
+        routes: [{ name: 'svc.echo', outcomes: { OK: 5995, REJECTED: 5 } }],
+        brokers: [{ name: 'broker-1', address: '127.0.0.1:9999', outcomes: { OK: 5995, REJECTED: 5 } }],
+        errorSamples: [{ outcome: 'REJECTED', message: 'no instance of svc' }],
+        health: { maxTickLateMs: 0.5, eventLoopDelayMaxMs: 1.2, peakRssBytes: 90 * 1048576, finalRssBytes: 88 * 1048576 },
+        validity: { isValid: true, reasons: [] },
+        faults: [],
+      },
+      files: {},
+    };
+    reporter.finish(result);
+    expect(lines.slice(1, 3)).toEqual(['! broker-1: connection lost (connection lost: ECONNRESET)', '+ broker-1: connection restored']);
+    const summary = lines.slice(3).join('\n');
+    expect(summary).toContain('requests   expected 6,000, sent 6,000, ok 5,995, errors 5 (REJECTED 5)');
+    expect(summary).toContain('rate       target 1,500/s, achieved 1,499/s (99.92%)');
+    expect(summary).toMatch(/corrected \(from the intended send time\)\s+400 µs\s+800 µs\s+2\.00 ms\s+3\.00 ms\s+4\.00 ms/);
+    expect(summary).toMatch(/step 2 @ 2,000\/s\s+2,000\/s\s+4,000\s+4,000\s+3,996\s+99\.90%\s+4/);
+    expect(summary).toContain('first REJECTED: no instance of svc');
+    expect(summary).toContain('FAIL  p99<1ms        measured 2.00 ms');
+    expect(lines.at(-1)).toBe('verdict: thresholds-failed (exit 3)');
+  });
+});
