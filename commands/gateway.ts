@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
 import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
+import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { parseByteSize, parseDuration } from '../src/cli/parse.js';
 import { DEFAULT_GATEWAY_PORT, runGateway, type GatewayReport } from '../src/gateway/index.js';
@@ -26,7 +27,7 @@ export default class Gateway extends RsbCommand {
     port: Flags.integer({ char: 'p', description: 'HTTP port to listen on (0: any free port).', default: DEFAULT_GATEWAY_PORT, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Address to listen on.', default: '127.0.0.1' }),
     ...BROKER_TARGET_FLAGS,
-    token: Flags.string({ description: 'Bearer token for brokers that require authentication.', env: 'RSB_TOKEN' }),
+    token: TOKEN_FLAG,
     timeout: Flags.string({ description: 'Time a call may take (streams: each next item).', default: '30s' }),
     'max-body': Flags.string({ description: 'Largest request body accepted.', default: '1MiB' }),
   };

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
 import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
+import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { parseDuration } from '../src/cli/parse.js';
 import { runProxy, type ProxyReport } from '../src/gateway/index.js';
@@ -21,7 +22,7 @@ export default class Proxy extends RsbCommand {
     service: Flags.string({ char: 's', description: 'Service to register (service, group!service or service:version).', required: true }),
     target: Flags.string({ char: 't', description: 'Base URL of the HTTP backend.', required: true }),
     ...BROKER_TARGET_FLAGS,
-    token: Flags.string({ description: 'Bearer token for brokers that require authentication.', env: 'RSB_TOKEN' }),
+    token: TOKEN_FLAG,
     timeout: Flags.string({ description: 'Time the backend may take to answer.', default: '30s' }),
     connections: Flags.integer({ description: 'Keep-alive connections to the backend.', default: 64, min: 1 }),
   };

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken } from '../../src/broker/index.js';
 import { RsbProcess, runRsb, startBrokerProcess } from '../support/processes.js';
 
 /**
@@ -123,4 +124,32 @@ describe('HTTP gateway and proxy around a broker', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'ok', brokers: [{ isConnected: true }] });
   });
+});
+
+describe('HTTP gateway and proxy in front of a broker that requires authentication', () => {
+  it('get in with --token, and a gateway without one is refused at SETUP', async () => {
+    const backend = createServer((request, response) => request.resume().on('end', () => response.end(`backend saw ${request.url}`)));
+    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+    const { broker, port } = await startBrokerProcess(['--auth', 'jwt', '--jwt-secret', 'gw-secret', '--no-admin']);
+    const brokerAddress = `127.0.0.1:${port}`;
+    const proxyToken = (await createToken({ sub: 'users-proxy', services: ['users'], routes: [], secret: 'gw-secret' })).token;
+    const gatewayToken = (await createToken({ sub: 'web', services: [], routes: ['users.*'], secret: 'gw-secret' })).token;
+    const backendUrl = `http://127.0.0.1:${(backend.address() as { port: number }).port}`;
+    const proxy = new RsbProcess(['proxy', '--service', 'users', '--target', backendUrl, '--broker', brokerAddress, '--token', proxyToken]);
+    const gateway = new RsbProcess(['gateway', '--port', '0', '--broker', brokerAddress], { RSB_TOKEN: gatewayToken });
+    try {
+      await proxy.waitForOutput(/ready/);
+      const gatewayUrl = (await gateway.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/))[1]!;
+      const response = await fetch(`${gatewayUrl}/users/find`, { method: 'POST', body: 'x' });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('backend saw /find');
+      const refused = await runRsb(['gateway', '--port', '0', '--broker', brokerAddress], { env: { RSB_TOKEN: '' } });
+      expect(refused.code).toBe(7);
+      expect(refused.stderr).toContain('this broker requires authentication');
+    } finally {
+      await Promise.all([proxy.stop(), gateway.stop()]);
+      await broker.stop();
+      await new Promise((resolve) => backend.close(resolve));
+    }
+  }, 60_000);
 });
