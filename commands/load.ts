@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
+import { UsageError } from '../src/errors.js';
 import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { EXIT_CODE } from '../src/cli/exit-codes.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
@@ -67,7 +68,7 @@ export default class Load extends RsbCommand {
     const scale = flags.scale === undefined ? undefined : Number(flags.scale);
     if (scale !== undefined && Number.isNaN(scale)) this.error(`--scale ${JSON.stringify(flags.scale)} is not a number`, { exit: EXIT_CODE.USAGE });
     if (flags.http && (flags.route !== undefined || flags.mode !== undefined)) {
-      this.error('--http sends HTTP requests to its URL: --route and --mode do not apply', { exit: EXIT_CODE.USAGE });
+      throw new UsageError('--http sends HTTP requests to its URL: --route and --mode do not apply', 'Put the service and method in the URL, e.g. http://127.0.0.1:8080/svc/echo.');
     }
     const scenario = resolveScenario(base, {
       qps: flags.qps,

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import { STATUS_CODES } from 'node:http';
+import { request as httpRequest, STATUS_CODES } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type autocannon from 'autocannon';
 import { ConnectError } from '../errors.js';
@@ -251,19 +252,24 @@ export class HttpLoadEngine implements LoadEngine {
   }
 }
 
-/** One request before the run: a URL nothing listens on is "no connection" (exit 7), not a run full of errors. */
+/**
+ * One request before the run: a URL nothing listens on is "no connection" (exit 7), not
+ * a run full of errors. node:http rather than fetch, which refuses some ports outright.
+ */
 async function probe(request: HttpRequestSpec, timeoutMs: number): Promise<void> {
+  const send = request.url.startsWith('https:') ? httpsRequest : httpRequest;
   try {
-    const response = await fetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      ...(request.body.length > 0 && request.method !== 'GET' && request.method !== 'HEAD' ? { body: request.body } : {}),
-      signal: AbortSignal.timeout(timeoutMs),
+    await new Promise<void>((resolve, reject) => {
+      const outgoing = send(request.url, { method: request.method, headers: request.headers, timeout: timeoutMs, rejectUnauthorized: false }, (response) => {
+        response.resume().on('end', resolve).on('error', reject);
+      });
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      outgoing.on('error', reject);
+      outgoing.end(request.body.length > 0 ? request.body : undefined);
     });
-    await response.arrayBuffer();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new ConnectError(`cannot reach ${request.url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, 'Start the HTTP server (e.g. rsb gateway) first, or check the URL.');
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConnectError(`cannot reach ${request.url}: ${code ?? (error as Error).message}`, 'Start the HTTP server (e.g. rsb gateway) first, or check the URL.');
   }
 }
 
