@@ -1,10 +1,11 @@
 import { Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
+import { UsageError } from '../src/errors.js';
 import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { EXIT_CODE } from '../src/cli/exit-codes.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
-import { createLoadReporter, loadScenarioFile, resolveScenario, runLoad, SILENT_REPORTER, watchInterruptions, type LoadResult } from '../src/load/index.js';
+import { buildHttpRequest, createLoadReporter, loadScenarioFile, resolveScenario, runLoad, SILENT_REPORTER, watchInterruptions, type LoadResult } from '../src/load/index.js';
 
 export default class Load extends RsbCommand {
   static override summary = 'Run an open-loop load scenario and judge it with thresholds.';
@@ -14,7 +15,9 @@ export default class Load extends RsbCommand {
     'itself (one broker and one svc echo mock, or the topology of --scenario), runs, and stops it again, also on Ctrl-C. ' +
     'On a terminal it shows a live dashboard; otherwise a plain line a second and a summary.\n\n' +
     'Exit codes: 0 the run passed its thresholds; 3 a threshold failed; 4 invalid run: the generator could not keep its schedule ' +
-    '(a slow generator is never reported as a slow broker); 2 a bad flag or scenario; 7 no connection.';
+    '(a slow generator is never reported as a slow broker); 2 a bad flag or scenario; 7 no connection.\n\n' +
+    'With --http URL it drives HTTP load instead (for example at `rsb gateway`) with autocannon: the same profile, summary, JSON and ' +
+    'thresholds, but autocannon paces per second and per connection (closed loop), and its latency runs from the actual send.';
   static override examples = [
     '<%= config.bin %> load --qps 62000 --duration 20s --baseline',
     "<%= config.bin %> load --qps 5000 --duration 30s --threshold 'p99<5ms' --threshold 'errors<0.1%' --threshold 'rate>=99%'",
@@ -22,6 +25,7 @@ export default class Load extends RsbCommand {
     '<%= config.bin %> load --scenario bench-scenarios/max.yaml --json',
     '<%= config.bin %> load --broker 127.0.0.1:9999 --route calc.add --mode request-response --payload 16-1024 --qps 2000',
     '<%= config.bin %> load --cluster default --qps 20000 --duration 1m   # every broker of `rsb cluster up`',
+    "<%= config.bin %> load --http http://127.0.0.1:8080/svc/echo --qps 10000 --duration 20s --threshold 'p99<20ms'",
   ];
   static override enableJsonFlag = true;
 
@@ -49,13 +53,23 @@ export default class Load extends RsbCommand {
     out: Flags.string({ char: 'o', description: 'Write the full results (timeline, HdrHistograms) as JSON to this file.' }),
     report: Flags.string({ description: 'Write a self-contained HTML report with charts to this file.' }),
     token: TOKEN_FLAG,
+    http: Flags.string({ description: 'HTTP load at this URL (e.g. rsb gateway\'s http://127.0.0.1:8080/svc/echo) with autocannon, instead of RSocket load.' }),
+    method: Flags.string({ description: 'HTTP method with --http. Default POST.', dependsOn: ['http'] }),
+    body: Flags.string({ description: 'HTTP request body with --http. Default: --payload bytes (32).', dependsOn: ['http'] }),
+    header: Flags.string({ description: "HTTP request header with --http, 'name: value' (repeatable).", multiple: true, dependsOn: ['http'] }),
   };
+
+  /** Connections autocannon opens by default: closed loop needs enough of them for the rate (each has one request in flight). */
+  static readonly DEFAULT_HTTP_CONNECTIONS = 50;
 
   async run(): Promise<LoadResult> {
     const { flags } = await this.parse(Load);
     const base = flags.scenario ? await loadScenarioFile(flags.scenario) : undefined;
     const scale = flags.scale === undefined ? undefined : Number(flags.scale);
     if (scale !== undefined && Number.isNaN(scale)) this.error(`--scale ${JSON.stringify(flags.scale)} is not a number`, { exit: EXIT_CODE.USAGE });
+    if (flags.http && (flags.route !== undefined || flags.mode !== undefined)) {
+      throw new UsageError('--http sends HTTP requests to its URL: --route and --mode do not apply', 'Put the service and method in the URL, e.g. http://127.0.0.1:8080/svc/echo.');
+    }
     const scenario = resolveScenario(base, {
       qps: flags.qps,
       duration: flags.duration,
@@ -64,12 +78,13 @@ export default class Load extends RsbCommand {
       payload: flags.payload,
       scale,
       timeout: flags.timeout,
-      connections: flags.connections,
+      connections: flags.connections ?? (flags.http ? Load.DEFAULT_HTTP_CONNECTIONS : undefined),
       workers: flags.workers,
       threshold: flags.threshold,
       maxLag: flags['max-lag'],
       warmup: flags.warmup,
     });
+    const http = flags.http ? buildHttpRequest({ url: flags.http, method: flags.method, body: flags.body, headers: flags.header }, scenario) : undefined;
     const isJson = this.jsonEnabled();
     const reporter = isJson ? SILENT_REPORTER : await createLoadReporter(isInteractiveTerminal(), (line) => this.log(line));
     const interruptions = watchInterruptions();
@@ -83,6 +98,7 @@ export default class Load extends RsbCommand {
         outFile: flags.out,
         reportFile: flags.report,
         interrupted: interruptions.first,
+        http,
       });
       process.exitCode = result.exitCode;
       return result;

@@ -14,6 +14,7 @@ export const RSB_ERROR_CODE = {
   CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
   STREAM_IDS_EXHAUSTED: 'ERR_STREAM_IDS_EXHAUSTED',
   LISTEN: 'ERR_LISTEN',
+  BODY_TOO_LARGE: 'ERR_BODY_TOO_LARGE',
   CLUSTER_START: 'ERR_CLUSTER_START',
   CLUSTER_NOT_FOUND: 'ERR_CLUSTER_NOT_FOUND',
   CLUSTER_STATE: 'ERR_CLUSTER_STATE',
@@ -97,6 +98,13 @@ export class ConnectionClosedError extends RsbError {
 export class StreamIdsExhaustedError extends RsbError {
   constructor() {
     super(RSB_ERROR_CODE.STREAM_IDS_EXHAUSTED, 'no free stream id: a million consecutive ids are in use');
+  }
+}
+
+/** An HTTP request body over the gateway's limit. */
+export class BodyTooLargeError extends RsbError {
+  constructor(readonly limitBytes: number) {
+    super(RSB_ERROR_CODE.BODY_TOO_LARGE, `the request body is over the gateway's limit of ${limitBytes} bytes`, 'Send less, or start the gateway with a larger --max-body.');
   }
 }
 

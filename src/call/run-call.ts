@@ -60,6 +60,8 @@ export interface CallResult {
  * typed errors: RSocketRequestError (an ERROR frame), TimeoutError, ConnectError or
  * SetupRejectedError (no connection).
  */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export async function runCall(request: CallRequest): Promise<CallResult> {
   const connectStarted = performance.now();
   const client = await connect({
@@ -68,7 +70,8 @@ export async function runCall(request: CallRequest): Promise<CallResult> {
     token: request.token,
     dataMimeType: request.dataMimeType,
     timeoutMs: request.timeoutMs,
-    connectTimeoutMs: Math.max(1, Math.min(request.timeoutMs || 5_000, 5_000)),
+    // --timeout is the answer's time: a slow connect on a busy machine must not turn into a timeout (exit 6 vs 7).
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
     reconnect: false,
     onFrame: request.onFrame,
   });

@@ -31,6 +31,16 @@ export function parseAddress(text: string, what = 'address'): { host: string; po
   return { host: match[1] || '127.0.0.1', port };
 }
 
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** `512`, `4KiB`, `1MiB`, `2GiB` → bytes (KB and KiB both mean 1024). */
+export function parseByteSize(text: string, what = 'size'): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) throw new UsageError(`${what}: ${JSON.stringify(text)} is not a size`, 'Write it like 512, 4KiB or 1MiB.');
+  return Math.round(Number(match[1]) * unit);
+}
+
 /** `a, b,c` → ['a', 'b', 'c']; empty items dropped. */
 export function parseList(text: string): string[] {
   return text

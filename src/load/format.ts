@@ -37,7 +37,8 @@ export function formatOutcomes(counts: OutcomeCounts, isOkShown = true): string 
 }
 
 /** One plain line per timeline row: what CI logs show every second. */
-export function formatRowLine(row: TimelineRow, phaseName: string): string {
+/** One timeline row; `isClosedLoop` (HTTP runs) leaves out the schedule lag, which closed loop does not have. */
+export function formatRowLine(row: TimelineRow, phaseName: string, isClosedLoop = false): string {
   const errors = countErrors(row.errors);
   return [
     `${formatSeconds(row.atMs).padStart(6)}`,
@@ -46,7 +47,7 @@ export function formatRowLine(row: TimelineRow, phaseName: string): string {
     `achieved ${formatRate(row.okRate).padStart(10)}`,
     row.latency ? `p50 ${formatMicros(row.latency.p50)}  p99 ${formatMicros(row.latency.p99)}  max ${formatMicros(row.latency.max)}` : 'no answers',
     `errors ${errors === 0 ? 0 : formatOutcomes(row.errors)}`,
-    `lag p99 ${formatMicros(row.lagP99Us)}`,
+    ...(isClosedLoop ? [] : [`lag p99 ${formatMicros(row.lagP99Us)}`]),
     `in flight ${formatCount(row.inFlight)}`,
     `rss ${formatBytes(row.rssBytes)}`,
   ].join('  ');
@@ -88,19 +89,19 @@ export function formatSummary(result: LoadResult): string[] {
       `  requests   expected ${formatCount(leg.requests.expected)}, sent ${formatCount(leg.requests.sent)}, ok ${formatCount(leg.requests.ok)}, errors ${formatCount(leg.requests.errors)}${leg.requests.errors ? ` (${formatOutcomes(leg.outcomes, false)})` : ''}`,
       `  rate       target ${formatRate(leg.targetRate)}, achieved ${formatRate(leg.achievedRate)} (${formatPercent(leg.achievedPercent)}%)`,
     );
-    lines.push(
-      ...table(
-        [
-          ['  latency', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+    if (leg.pacing) lines.push(`  pacing     ${leg.pacing}`);
+    const latencyRows = leg.pacing
+      ? [['  from the actual send time', ...latencyCells(leg.latency.uncorrected)]]
+      : [
           ['  corrected (from the intended send time)', ...latencyCells(leg.latency.corrected)],
           ['  uncorrected (from the actual send time)', ...latencyCells(leg.latency.uncorrected)],
           ['  schedule lag (actual − intended send time)', ...latencyCells(leg.latency.scheduleLag)],
-        ],
-        [false, true, true, true, true, true],
-      ),
-    );
+        ];
+    lines.push(...table([['  latency', 'p50', 'p90', 'p99', 'p99.9', 'max'], ...latencyRows], [false, true, true, true, true, true]));
     lines.push(
-      `  generator  ${leg.validity.isValid ? 'kept its schedule' : 'DID NOT keep its schedule'}; latest tick ${leg.health.maxTickLateMs.toFixed(1)} ms late, event-loop delay max ${leg.health.eventLoopDelayMaxMs.toFixed(1)} ms, rss peak ${formatBytes(leg.health.peakRssBytes)}`,
+      leg.pacing
+        ? `  generator  autocannon on the main thread; event-loop delay max ${leg.health.eventLoopDelayMaxMs.toFixed(1)} ms, rss peak ${formatBytes(leg.health.peakRssBytes)}`
+        : `  generator  ${leg.validity.isValid ? 'kept its schedule' : 'DID NOT keep its schedule'}; latest tick ${leg.health.maxTickLateMs.toFixed(1)} ms late, event-loop delay max ${leg.health.eventLoopDelayMaxMs.toFixed(1)} ms, rss peak ${formatBytes(leg.health.peakRssBytes)}`,
     );
     for (const reason of leg.validity.reasons) lines.push(`    invalid: ${reason}`);
     if (leg.phases.length > 1) {

@@ -15,3 +15,5 @@ export { findExistingBrokers, startTopology, useExistingBrokers, type ExistingBr
 export type { LoadTarget } from './connection-pool.js';
 export { createLoadReporter } from './create-reporter.js';
 export { watchInterruptions } from './interruptions.js';
+export { HttpLoadEngine, classifyHttpStatus, HTTP_PACING_NOTE, type HttpRequestSpec, type HttpLoadPlan } from './http-engine.js';
+export { buildHttpRequest, type HttpRequestFlags } from './http-request.js';

@@ -60,6 +60,7 @@ export class InkReporter implements LoadReporter {
       brokers: info.targets.map((target) => ({ name: target.name, address: `${target.host}:${target.port}`, rate: 0, errors: 0, isUp: true })),
       health: { lagP99Us: 0, maxTickLateMs: 0, eventLoopDelayMaxMs: 0, inFlight: 0, rssBytes: process.memoryUsage.rss(), workers: info.workers, isKeepingSchedule: true },
       finished: this.finished,
+      ...(info.pacing ? { pacing: info.pacing } : {}),
     };
     if (!this.instance) this.instance = render(React.createElement(LoadDashboard, this.props), { exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS });
     clearInterval(this.timer);

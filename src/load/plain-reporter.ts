@@ -21,12 +21,13 @@ export class PlainReporter implements LoadReporter {
       `${info.legCount > 1 ? `[${info.legIndex + 1}/${info.legCount}] ` : ''}${info.scenario} ${info.label}: ${schedule.kind} profile, ${formatCount(schedule.totalRequests)} requests ` +
         `over ${formatSeconds(schedule.durationMs)} (peak ${formatRate(peak)}${schedule.phases.length > 1 ? `, ${schedule.phases.length} phases` : ''}) to ${describeTargets(info.targets)}`,
     );
+    if (info.pacing) this.print(`pacing: ${info.pacing}`);
   }
 
   row(row: TimelineRow): void {
     // After the schedule: only answers to what was in flight, at a rate that means nothing.
     if (row.isDrain) return;
-    this.print(formatRowLine(row, this.info?.schedule.phases[row.phase]?.name ?? ''));
+    this.print(formatRowLine(row, this.info?.schedule.phases[row.phase]?.name ?? '', this.info?.pacing !== undefined));
   }
 
   phaseDone(phase: PhaseResult, thresholds?: ThresholdResult[]): void {

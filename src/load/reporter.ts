@@ -13,6 +13,8 @@ export interface LegInfo {
   connectionsPerTarget: number;
   legIndex: number;
   legCount: number;
+  /** How requests are paced when not open loop (HTTP runs: autocannon); there is no schedule lag then. */
+  pacing?: string;
 }
 
 /**

@@ -48,6 +48,8 @@ export interface LegResult {
   errorSamples: { outcome: OutcomeName; message: string }[];
   health: { maxTickLateMs: number; eventLoopDelayMaxMs: number; peakRssBytes: number; finalRssBytes: number };
   validity: { isValid: boolean; reasons: string[] };
+  /** How requests were paced, when not open loop (HTTP runs: autocannon). */
+  pacing?: string;
   faults: FaultResult[];
 }
 

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { EXIT_CODE } from '../cli/exit-codes.js';
 import { UsageError } from '../errors.js';
-import type { LoadTarget } from './connection-pool.js';
-import type { GeneratorPlan } from './generator.js';
+import type { LoadTarget, PoolEvent } from './connection-pool.js';
+import type { GeneratorPlan, IntervalSnapshot } from './generator.js';
 import { startGenerators, type LoadEngine } from './generator-host.js';
+import { HTTP_PACING_NOTE, HttpLoadEngine, type HttpRequestSpec } from './http-engine.js';
 import { compileProfile, type Schedule } from './profile.js';
 import { renderHtmlReport } from './report-html.js';
 import type { LoadReporter } from './reporter.js';
@@ -29,6 +30,8 @@ export interface RunLoadOptions {
   interrupted?: Promise<string>;
   /** Bearer token the generators send in SETUP, for brokers started with --auth jwt. */
   token?: string | undefined;
+  /** `--http URL`: HTTP load with autocannon at this request instead of RSocket load at brokers. */
+  http?: HttpRequestSpec | undefined;
 }
 
 /** Interval between timeline rows (and plain report lines). */
@@ -43,14 +46,17 @@ const START_DELAY_MS = 100;
  * first at the mocks' direct listeners with `--baseline` — evaluates thresholds, writes
  * `--out` and `--report`, and tears down what it started, whatever happens.
  */
-export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
+export async function runLoad(given: RunLoadOptions): Promise<LoadResult> {
+  validateBeforeRun(given);
+  const options = given.http ? { ...given, scenario: asHttpScenario(given.scenario, given.http) } : given;
   const { scenario, reporter } = options;
-  validateBeforeRun(options);
   let interruption: string | undefined;
   void options.interrupted?.then((reason) => (interruption = reason));
-  const topology: Topology = options.existing
-    ? useExistingBrokers(await findExistingBrokers(options.existing))
-    : await startTopology(scenario.topology, { isDirectNeeded: options.isBaseline, log: (line) => reporter.event(line) });
+  const topology: Topology = options.http
+    ? useExistingBrokers([httpTarget(options.http.url)])
+    : options.existing
+      ? useExistingBrokers(await findExistingBrokers(options.existing))
+      : await startTopology(scenario.topology, { isDirectNeeded: options.isBaseline, log: (line) => reporter.event(line) });
   const detail: LoadResultFile['detail'] = [];
   let baseline: LegResult | undefined;
   let run: LegResult;
@@ -63,7 +69,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadResult> {
     }
     const leg = await runLeg({
       ...options,
-      label: topology.brokers.length > 1 ? `through ${topology.brokers.length} brokers` : 'through the broker',
+      label: options.http ? `HTTP at ${options.http.url}` : topology.brokers.length > 1 ? `through ${topology.brokers.length} brokers` : 'through the broker',
       targets: [...topology.brokers],
       faults: scenario.faults,
       topology,
@@ -118,6 +124,11 @@ function judgeRun(legs: (LegResult | undefined)[], thresholds: ThresholdResult[]
 }
 
 function validateBeforeRun(options: RunLoadOptions): void {
+  if (options.http) {
+    if (options.existing) throw new UsageError('--http loads an HTTP server, not brokers', 'Leave out --broker and --cluster with --http.');
+    if (options.isBaseline) throw new UsageError('--baseline needs brokers that rsb starts; --http loads the URL as it is', 'Leave out --baseline with --http.');
+    if (options.scenario.faults.length > 0) throw new UsageError('faults need the self-started topology; --http loads the URL as it is', 'Use a scenario without faults with --http.');
+  }
   if (options.existing && options.scenario.faults.length > 0) {
     throw new UsageError('faults need the self-started topology', 'Leave out --broker and --cluster so that rsb starts (and may kill) the brokers itself.');
   }
@@ -149,7 +160,8 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
   const { scenario, reporter, targets } = options;
   if (targets.length === 0) throw new UsageError(`nothing to send to ${options.label}`);
   const schedule = compileProfile(scenario.profile);
-  const workers = scenario.workers;
+  // autocannon runs on this thread: one "worker" with all the connections.
+  const workers = options.http ? 1 : scenario.workers;
   const connectionsPerTarget = Math.max(1, Math.round(scenario.connections / workers));
   const steps = new StepJudge(schedule, scenario);
   let engine: LoadEngine | undefined;
@@ -179,7 +191,7 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
       stopEarly(reason, `stopping: ${reason}`);
     }
   };
-  reporter.startLeg({ label: options.label, scenario: scenario.name, schedule, targets, workers, connectionsPerTarget, legIndex: options.legIndex, legCount: options.legCount });
+  reporter.startLeg({ label: options.label, scenario: scenario.name, schedule, targets, workers, connectionsPerTarget, legIndex: options.legIndex, legCount: options.legCount, ...(options.http ? { pacing: HTTP_PACING_NOTE } : {}) });
   const plans: GeneratorPlan[] = Array.from({ length: workers }, (_, worker) => ({
     profile: scenario.profile,
     mix: scenario.mix,
@@ -194,14 +206,16 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     seed: 1 + worker,
     warmupMs: scenario.warmupMs,
   }));
-  engine = await startGenerators(
-    plans,
-    {
-      onInterval: (snapshot) => recorder.add(snapshot),
-      onPoolEvent: (event) => reporter.connection(event.target, event.kind === 'connection-restored', event.message),
-    },
-    options.isInThread ?? false,
-  );
+  const sink = {
+    onInterval: (snapshot: IntervalSnapshot) => recorder.add(snapshot),
+    onPoolEvent: (event: PoolEvent) => reporter.connection(event.target, event.kind === 'connection-restored', event.message),
+  };
+  engine = options.http
+    ? await HttpLoadEngine.start(
+        { request: options.http, profile: scenario.profile, connections: connectionsPerTarget, timeoutMs: scenario.timeoutMs, intervalMs: INTERVAL_MS, warmupMs: scenario.warmupMs },
+        sink,
+      )
+    : await startGenerators(plans, sink, options.isInThread ?? false);
   startAt = performance.timeOrigin + performance.now() + START_DELAY_MS;
   const faults = scheduleFaults(options.faults, options.topology, startAt, reporter);
   const watch = setInterval(() => {
@@ -252,6 +266,7 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     errorSamples: figures.errorSamples,
     health: figures.health,
     validity: { isValid: reasons.length === 0, reasons },
+    ...(options.http ? { pacing: HTTP_PACING_NOTE } : {}),
     faults: faults.results.map((fault) => measureFault(fault, options.faults, recorder.timeline)),
   };
   reporter.endLeg(result);
@@ -379,4 +394,16 @@ function measureFault(entry: ScheduledFaults['results'][number], faults: FaultSp
   const runEnd = timeline.at(-1)?.atMs ?? toMs;
   const isRecovered = toMs + QUIET_MS <= runEnd || nextFaultAt <= runEnd;
   return { ...base, errorWindow: { fromMs, toMs, errors }, recoveredAfterMs: isRecovered ? toMs - firedAtMs : undefined };
+}
+
+/** The one target of an HTTP run, named for the report. */
+function httpTarget(url: string): LoadTarget {
+  const parsed = new URL(url);
+  return { name: 'http', host: parsed.hostname, port: Number(parsed.port) || (parsed.protocol === 'https:' ? 443 : 80) };
+}
+
+/** The scenario's single mix entry named after the request, e.g. `POST /svc/echo`. */
+function asHttpScenario(scenario: LoadScenario, http: HttpRequestSpec): LoadScenario {
+  const first = scenario.mix[0]!;
+  return { ...scenario, mix: [{ ...first, route: `${http.method} ${new URL(http.url).pathname}`, weight: 1 }] };
 }

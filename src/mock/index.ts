@@ -1,5 +1,5 @@
 /** `rsb mock`: mock services on the lean responder, with behaviours per method. */
-export { parseMockSpec, parseLatency, parseResponse, parseErrorSpec, parseStream, parseByteSize, describeBehaviour, DEFAULT_STREAM, SLOW_METHOD_LATENCY_MS } from './spec.js';
+export { parseMockSpec, parseLatency, parseResponse, parseErrorSpec, parseStream, parseResponseSize, describeBehaviour, DEFAULT_STREAM, SLOW_METHOD_LATENCY_MS } from './spec.js';
 export type { ErrorSpec, LatencySpec, MethodBehaviour, MockSpec, MockSpecInput, ResponseSpec } from './spec.js';
 export { createLatencySampler, inverseStandardNormal, type LatencySampler } from './latency.js';
 export { MockHandler, type MethodCounters } from './mock-handler.js';

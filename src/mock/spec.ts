@@ -1,4 +1,4 @@
-import { parseDuration } from '../cli/parse.js';
+import { parseByteSize, parseDuration } from '../cli/parse.js';
 import { UsageError } from '../errors.js';
 import {
   ERROR_CODE,
@@ -177,18 +177,13 @@ export function parseResponse(spec: string, where = 'response'): ResponseSpec {
     if (spec.length === 1) throw new UsageError(`${where}: @ needs a file path`, hint);
     return { kind: 'file', path: spec.slice(1) };
   }
-  if (spec.startsWith('size:')) return { kind: 'size', bytes: parseByteSize(spec.slice('size:'.length), where) };
+  if (spec.startsWith('size:')) return { kind: 'size', bytes: parseResponseSize(spec.slice('size:'.length), where) };
   throw new UsageError(`${where}: ${JSON.stringify(spec)} is not a response`, hint);
 }
 
-const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
-
-/** `512`, `4KiB`, `1MiB` → bytes (KB and KiB both mean 1024). */
-export function parseByteSize(text: string, where = 'size'): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  const unit = match ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
-  if (!match || unit === undefined) throw new UsageError(`${where}: ${JSON.stringify(text)} is not a size`, 'Write it like 512, 4KiB or 1MiB.');
-  const bytes = Math.round(Number(match[1]) * unit);
+/** `512`, `4KiB`, `1MiB` → bytes, at most what one frame can carry. */
+export function parseResponseSize(text: string, where = 'size'): number {
+  const bytes = parseByteSize(text, where);
   if (bytes > MAX_RESPONSE_BYTES) throw new UsageError(`${where}: ${bytes} bytes do not fit one frame (at most ${MAX_RESPONSE_BYTES})`);
   return bytes;
 }

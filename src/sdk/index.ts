@@ -8,7 +8,7 @@ export { connect, RsbClient, DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Con
 export { LINK_EVENT, STREAM_ID_BUDGET, type LinkEvent } from './broker-link.js';
 export { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses, type BrokerAddress } from './brokers.js';
 export { HEADERS_MIME, decodeRequestMetadata, encodeRequestMetadata, type Data, type Message, type Reply, type RequestMetadataOptions } from './messages.js';
-export type { IncomingRequest, MethodHandler, MethodHandlers, ServiceHandlers } from './responder.js';
+export { ANY_METHOD, type IncomingRequest, type MethodHandler, type MethodHandlers, type ServiceHandlers } from './responder.js';
 export {
   buildConnectorSetup,
   describeApp,

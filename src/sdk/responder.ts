@@ -39,8 +39,11 @@ export interface MethodHandlers {
 /** A plain function answers request-response and fire-and-forget. */
 export type MethodHandler = ((request: IncomingRequest) => Reply | Promise<Reply>) | MethodHandlers;
 
-/** Handlers by service key (`svc`, `group!svc:1.0`), then by method. */
+/** Handlers by service key (`svc`, `group!svc:1.0`), then by method; `ANY_METHOD` answers methods with no handler of their own. */
 export type ServiceHandlers = Record<string, Record<string, MethodHandler>>;
+
+/** The method key that catches every method of a service (the HTTP proxy forwards them all). */
+export const ANY_METHOD = '*';
 
 export interface ResponderHooks {
   onMetadataPush(metadata: Buffer): void;
@@ -79,7 +82,7 @@ export function createResponder(services: ServiceHandlers, hooks: ResponderHooks
       return { rejection: error.message };
     }
     const methods = services[parsed.serviceKey];
-    const handler = methods?.[parsed.method];
+    const handler = methods?.[parsed.method] ?? methods?.[ANY_METHOD];
     if (!handler) {
       return {
         rejection: methods

@@ -38,6 +38,8 @@ export interface LoadDashboardProps {
   errors: readonly { kind: string; count: number }[];
   brokers: readonly DashboardBroker[];
   health: { lagP99Us: number; maxTickLateMs: number; eventLoopDelayMaxMs: number; inFlight: number; rssBytes: number; workers: number; isKeepingSchedule: boolean };
+  /** Set for closed-loop runs (HTTP, autocannon): shown instead of the schedule figures, which they do not have. */
+  pacing?: string;
   /** Finished lines (phases done, faults, connection events), kept above the live panel. */
   finished: readonly { key: number; text: string }[];
 }
@@ -122,10 +124,14 @@ export function LoadDashboard(props: LoadDashboardProps): React.JSX.Element {
           ))}
         </Box>
         <Box flexDirection="column" marginTop={1}>
-          <Text>
-            generator {health.workers} worker{health.workers === 1 ? '' : 's'} · schedule lag p99 {formatMicros(health.lagP99Us)} · tick late max {health.maxTickLateMs.toFixed(1)} ms
-            {health.isKeepingSchedule ? '' : <Text color="yellow"> · BEHIND SCHEDULE</Text>}
-          </Text>
+          {props.pacing ? (
+            <Text wrap="wrap">generator autocannon · {props.pacing}</Text>
+          ) : (
+            <Text>
+              generator {health.workers} worker{health.workers === 1 ? '' : 's'} · schedule lag p99 {formatMicros(health.lagP99Us)} · tick late max {health.maxTickLateMs.toFixed(1)} ms
+              {health.isKeepingSchedule ? '' : <Text color="yellow"> · BEHIND SCHEDULE</Text>}
+            </Text>
+          )}
           <Text dimColor>
             event-loop delay max {health.eventLoopDelayMaxMs.toFixed(1)} ms · in flight {formatCount(health.inFlight)} · rss {Math.round(health.rssBytes / 1048576)} MB
           </Text>

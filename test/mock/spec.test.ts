@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeBehaviour, parseByteSize, parseErrorSpec, parseLatency, parseMockSpec, parseResponse, parseStream } from '../../src/mock/index.js';
+import { describeBehaviour, parseResponseSize, parseErrorSpec, parseLatency, parseMockSpec, parseResponse, parseStream } from '../../src/mock/index.js';
 import { ERROR_CODE } from '../../src/protocol/index.js';
 
 const usageError = (text: string) => expect.objectContaining({ code: 'ERR_USAGE', message: expect.stringContaining(text) });
@@ -81,8 +81,8 @@ describe('mock spec parser', () => {
     expect(parseResponse('size:2KiB')).toEqual({ kind: 'size', bytes: 2048 });
     expect(parseResponse('@answer.json')).toEqual({ kind: 'file', path: 'answer.json' });
     expect(() => parseResponse('json')).toThrowError(usageError('is not a response'));
-    expect(parseByteSize('1MiB')).toBe(1024 * 1024);
-    expect(() => parseByteSize('20MiB')).toThrowError(usageError('do not fit one frame'));
+    expect(parseResponseSize('1MiB')).toBe(1024 * 1024);
+    expect(() => parseResponseSize('20MiB')).toThrowError(usageError('do not fit one frame'));
   });
 
   it('reads error rates as fractions or percentages, codes by name or number, and messages with colons', () => {
