@@ -3,7 +3,7 @@ import { ERROR_CODE } from '../protocol/index.js';
 import type { RequestObserver } from '../transport/index.js';
 import { ConnectionPool, type LoadTarget, type PoolEvent } from './connection-pool.js';
 import { createRecordingHistogram, encodeHistogram, recordMillis, type Histogram } from './histograms.js';
-import { classifyErrorCode, OUTCOME, OUTCOME_COUNT } from './outcomes.js';
+import { classifyErrorCode, IntervalErrors, OUTCOME, OUTCOME_COUNT } from './outcomes.js';
 import { compileProfile, PROFILE_KIND, type ProfileSpec, type Schedule, type ScheduleCursor } from './profile.js';
 import { buildRequestPattern, INTERACTION, PATTERN_LENGTH, type MixEntry, type RequestPattern } from './request-mix.js';
 
@@ -189,10 +189,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private readonly napCell = new Int32Array(new SharedArrayBuffer(4));
   private maxTickLate = 0;
   private readonly eventLoopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
-  private seenOutcomes = 0;
-  private firstErrorAt = -1;
-  private lastErrorAt = -1;
-  private errorSamples: { outcome: number; message: string }[] = [];
+  private readonly errors = new IntervalErrors();
 
   constructor(
     readonly plan: GeneratorPlan,
@@ -361,14 +358,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.byEntry[entry * OUTCOME_COUNT + outcome]!++;
     if (target >= 0) this.byTarget[target * OUTCOME_COUNT + outcome]!++;
     this.phaseOutcomes[phase * OUTCOME_COUNT + outcome]!++;
-    if (outcome === OUTCOME.OK) return;
-    const now = performance.now() - this.origin;
-    if (this.firstErrorAt < 0) this.firstErrorAt = now;
-    this.lastErrorAt = now;
-    if ((this.seenOutcomes & (1 << outcome)) === 0) {
-      this.seenOutcomes |= 1 << outcome;
-      this.errorSamples.push({ outcome, message });
-    }
+    if (outcome !== OUTCOME.OK) this.errors.note(outcome, message, performance.now() - this.origin);
   }
 
   private expireTimeouts(now: number): void {
@@ -478,9 +468,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
         eventLoopDelayMaxMs: this.eventLoopDelay.count > 0 ? this.eventLoopDelay.max / 1e6 : 0,
         inFlight: this.inFlight,
       },
-      errorSamples: this.errorSamples,
-      firstErrorAtMs: this.firstErrorAt,
-      lastErrorAtMs: this.lastErrorAt,
+      ...this.errors.take(),
       isFinal,
     };
     this.pending = { snapshot, histograms: this.current, step: 0 };
@@ -492,9 +480,6 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.ticks = 0;
     this.maxTickLate = 0;
     this.eventLoopDelay.reset();
-    this.errorSamples = [];
-    this.firstErrorAt = -1;
-    this.lastErrorAt = -1;
     this.intervalStart = now;
     while (now >= this.phaseEnd && this.intervalPhase < lastPhase) {
       this.intervalPhase++;

@@ -7,7 +7,7 @@ import { ConnectError } from '../errors.js';
 import type { GeneratorSink, IntervalSnapshot } from './generator.js';
 import type { LoadEngine } from './generator-host.js';
 import { createRecordingHistogram, encodeHistogram, recordMillis, type Histogram } from './histograms.js';
-import { OUTCOME, OUTCOME_COUNT, type Outcome } from './outcomes.js';
+import { IntervalErrors, OUTCOME, OUTCOME_COUNT, type Outcome } from './outcomes.js';
 import { compileProfile, type ProfileSpec, type Schedule } from './profile.js';
 
 /** What `rsb load --http` sends: one request, repeated. */
@@ -60,12 +60,9 @@ export class HttpLoadEngine implements LoadEngine {
   private readonly byOutcome = new Float64Array(OUTCOME_COUNT);
   private readonly phaseSent: Float64Array;
   private readonly phaseOutcomes: Float64Array;
-  private errorSamples: { outcome: number; message: string }[] = [];
-  private seenOutcomes = 0;
+  private readonly errors = new IntervalErrors();
   private sent = 0;
   private inFlight = 0;
-  private firstErrorAt = -1;
-  private lastErrorAt = -1;
   private phase = 0;
   private origin = 0;
   private intervalStart = 0;
@@ -199,14 +196,7 @@ export class HttpLoadEngine implements LoadEngine {
     this.inFlight--;
     this.byOutcome[outcome]!++;
     this.phaseOutcomes[this.phase * OUTCOME_COUNT + outcome]!++;
-    if (outcome === OUTCOME.OK) return;
-    const now = performance.now() - this.origin;
-    if (this.firstErrorAt < 0) this.firstErrorAt = now;
-    this.lastErrorAt = now;
-    if ((this.seenOutcomes & (1 << outcome)) === 0) {
-      this.seenOutcomes |= 1 << outcome;
-      this.errorSamples.push({ outcome, message });
-    }
+    if (outcome !== OUTCOME.OK) this.errors.note(outcome, message, performance.now() - this.origin);
   }
 
   /** Sends the interval's figures in the RSocket generators' shape: one target, one mix entry. */
@@ -235,17 +225,12 @@ export class HttpLoadEngine implements LoadEngine {
         eventLoopDelayMaxMs: this.eventLoopDelay.count > 0 ? this.eventLoopDelay.max / 1e6 : 0,
         inFlight: this.inFlight,
       },
-      errorSamples: this.errorSamples,
-      firstErrorAtMs: this.firstErrorAt,
-      lastErrorAtMs: this.lastErrorAt,
+      ...this.errors.take(),
       isFinal,
     };
     this.latency.reset();
     this.byOutcome.fill(0);
     this.sent = 0;
-    this.errorSamples = [];
-    this.firstErrorAt = -1;
-    this.lastErrorAt = -1;
     this.eventLoopDelay.reset();
     this.intervalStart = now;
     this.sink.onInterval(snapshot);

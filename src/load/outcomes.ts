@@ -65,3 +65,32 @@ export function countAnswered(counts: OutcomeCounts): number {
 export function countErrors(counts: OutcomeCounts): number {
   return countAnswered(counts) - (counts.OK ?? 0);
 }
+
+/**
+ * The errors of one interval as the generators report them: when the first and the last
+ * came (run-relative ms, -1 when none), and the first message of each outcome, once per run.
+ */
+export class IntervalErrors {
+  private firstAtMs = -1;
+  private lastAtMs = -1;
+  private samples: { outcome: number; message: string }[] = [];
+  /** Outcomes already sampled, a bit each. */
+  private seen = 0;
+
+  note(outcome: number, message: string, atMs: number): void {
+    if (this.firstAtMs < 0) this.firstAtMs = atMs;
+    this.lastAtMs = atMs;
+    if ((this.seen & (1 << outcome)) !== 0) return;
+    this.seen |= 1 << outcome;
+    this.samples.push({ outcome, message });
+  }
+
+  /** The interval's figures, in the snapshot's fields; the next interval starts empty. */
+  take(): { errorSamples: { outcome: number; message: string }[]; firstErrorAtMs: number; lastErrorAtMs: number } {
+    const taken = { errorSamples: this.samples, firstErrorAtMs: this.firstAtMs, lastErrorAtMs: this.lastAtMs };
+    this.samples = [];
+    this.firstAtMs = -1;
+    this.lastAtMs = -1;
+    return taken;
+  }
+}
