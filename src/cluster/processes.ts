@@ -24,6 +24,18 @@ export function readCommandLine(pid: number): string[] | undefined {
   return text === undefined ? undefined : text.split('\0').filter((arg) => arg !== '');
 }
 
+/**
+ * A process's resident memory now and at its peak (VmRSS and VmHWM of /proc/PID/status),
+ * in bytes; undefined once it is gone, or without /proc. The peak covers the process's
+ * whole life, so sampling it now and then misses no spike.
+ */
+export function readProcessMemory(pid: number): { rssBytes: number; peakRssBytes: number } | undefined {
+  const status = readProcFile(pid, 'status');
+  if (status === undefined) return undefined;
+  const bytes = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rssBytes: bytes('VmRSS'), peakRssBytes: bytes('VmHWM') };
+}
+
 function readProcFile(pid: number, name: string): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/${name}`, 'utf8');
