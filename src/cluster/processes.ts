@@ -24,6 +24,23 @@ export function readCommandLine(pid: number): string[] | undefined {
   return text === undefined ? undefined : text.split('\0').filter((arg) => arg !== '');
 }
 
+/**
+ * A process's resident memory now and at its peak (VmRSS and VmHWM of /proc/PID/status),
+ * in bytes; undefined once it is gone (or a zombie), or without /proc. The peak covers the process's
+ * whole life, so sampling it now and then misses no spike.
+ */
+export function readProcessMemory(pid: number): { rssBytes: number; peakRssBytes: number } | undefined {
+  const status = readProcFile(pid, 'status');
+  const field = (name: string): number | undefined => {
+    const kib = status === undefined ? undefined : new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    return kib === undefined ? undefined : Number(kib) * 1024;
+  };
+  const rssBytes = field('VmRSS');
+  const peakRssBytes = field('VmHWM');
+  // A zombie (killed, not yet reaped) has a status without memory lines.
+  return rssBytes === undefined || peakRssBytes === undefined ? undefined : { rssBytes, peakRssBytes };
+}
+
 function readProcFile(pid: number, name: string): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/${name}`, 'utf8');

@@ -143,7 +143,8 @@ export function formatSummary(result: LoadResult): string[] {
       const window = fault.errorWindow
         ? `errors from ${formatInstant(fault.errorWindow.fromMs)} to ${formatInstant(fault.errorWindow.toMs)} (${formatCount(fault.errorWindow.errors)} errors), recovered ${fault.recoveredAfterMs === undefined ? 'NOT seen' : `after ${formatMicros(fault.recoveredAfterMs * 1000)}`}`
         : 'no errors followed';
-      lines.push(`  fault ${fault.action} ${fault.target} at ${formatSeconds(fault.atMs)}: ${fault.firedAtMs === undefined ? 'never fired' : window}${fault.error ? ` (failed: ${fault.error})` : ''}`);
+      const upAgain = fault.action === 'restart' && fault.doneAtMs !== undefined ? `, up again at ${formatInstant(fault.doneAtMs)}` : '';
+      lines.push(`  fault ${fault.action} ${fault.target} at ${formatSeconds(fault.atMs)}${upAgain}: ${fault.firedAtMs === undefined ? 'never fired' : window}${fault.error ? ` (failed: ${fault.error})` : ''}`);
     }
   }
   if (result.baseline && result.overhead) {

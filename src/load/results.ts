@@ -18,6 +18,8 @@ export interface FaultResult {
   action: 'kill' | 'restart';
   atMs: number;
   firedAtMs: number | undefined;
+  /** When the action had finished (run clock): the process gone, or a restarted one listening (registered, for a mock) again. */
+  doneAtMs: number | undefined;
   /** Errors after the fault: from the first to the last of the burst it caused; undefined when none came. */
   errorWindow: { fromMs: number; toMs: number; errors: number } | undefined;
   /** From the fault to its last error (0 when it caused none); undefined when errors never stopped. */

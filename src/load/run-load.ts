@@ -32,6 +32,8 @@ export interface RunLoadOptions {
   token?: string | undefined;
   /** `--http URL`: HTTP load with autocannon at this request instead of RSocket load at brokers. */
   http?: HttpRequestSpec | undefined;
+  /** Called once the topology is up, before any request: e.g. to watch its brokers' processes. */
+  onTopology?: (topology: Topology) => void;
 }
 
 /** Interval between timeline rows (and plain report lines). */
@@ -62,6 +64,7 @@ export async function runLoad(given: RunLoadOptions): Promise<LoadResult> {
   let run: LegResult;
   let max: MaxResult | undefined;
   try {
+    options.onTopology?.(topology);
     if (options.isBaseline) {
       const leg = await runLeg({ ...options, label: 'baseline (no broker)', targets: [...topology.direct], faults: [], topology, legIndex: 0, legCount: 2, isInterrupted: () => interruption });
       baseline = leg.result;
@@ -329,14 +332,14 @@ function measureOverhead(baseline: LegResult, run: LegResult): LoadResult['overh
 }
 
 interface ScheduledFaults {
-  results: { spec: FaultSpec; firedAtMs: number | undefined; error?: string }[];
+  results: { spec: FaultSpec; firedAtMs: number | undefined; doneAtMs: number | undefined; error?: string }[];
   /** Cancels faults not yet fired, and waits for those under way (a restart takes a second or two). */
   settle(): Promise<void>;
 }
 
 /** Fires each fault at its time on the leg's clock (kill or restart a broker or mock instance). */
 function scheduleFaults(faults: FaultSpec[], topology: Topology, startAtEpochMs: number, reporter: LoadReporter): ScheduledFaults {
-  const results: ScheduledFaults['results'] = faults.map((spec) => ({ spec, firedAtMs: undefined }));
+  const results: ScheduledFaults['results'] = faults.map((spec) => ({ spec, firedAtMs: undefined, doneAtMs: undefined }));
   const underWay: Promise<void>[] = [];
   const timers = results.map((entry) =>
     setTimeout(
@@ -345,7 +348,10 @@ function scheduleFaults(faults: FaultSpec[], topology: Topology, startAtEpochMs:
         reporter.event(`fault at ${(entry.spec.atMs / 1000).toFixed(1)} s: ${entry.spec.action} ${entry.spec.target}`);
         const action = entry.spec.action === 'kill' ? topology.kill(entry.spec.kind, entry.spec.index) : topology.restart(entry.spec.kind, entry.spec.index);
         const settled = action.then(
-          () => reporter.event(`${entry.spec.target} ${entry.spec.action === 'kill' ? 'killed' : 'restarted'}`),
+          () => {
+            entry.doneAtMs = performance.timeOrigin + performance.now() - startAtEpochMs;
+            reporter.event(`${entry.spec.target} ${entry.spec.action === 'kill' ? 'killed' : 'restarted'}`);
+          },
           (error: unknown) => {
             entry.error = error instanceof Error ? error.message : String(error);
             reporter.event(`! fault ${entry.spec.action} ${entry.spec.target} failed: ${entry.error}`);
@@ -375,8 +381,8 @@ const QUIET_MS = 1_000;
  * (or the next fault came first); not recovered if errors ran on to the end of the run.
  */
 function measureFault(entry: ScheduledFaults['results'][number], faults: FaultSpec[], timeline: TimelineRow[]): FaultResult {
-  const { spec, firedAtMs } = entry;
-  const base = { target: spec.target, action: spec.action, atMs: spec.atMs, firedAtMs, ...(entry.error ? { error: entry.error } : {}) };
+  const { spec, firedAtMs, doneAtMs } = entry;
+  const base = { target: spec.target, action: spec.action, atMs: spec.atMs, firedAtMs, doneAtMs, ...(entry.error ? { error: entry.error } : {}) };
   if (firedAtMs === undefined) return { ...base, errorWindow: undefined, recoveredAfterMs: undefined };
   const nextFaultAt = Math.min(...faults.filter((other) => other.atMs > spec.atMs).map((other) => other.atMs), Infinity);
   let fromMs: number | undefined;

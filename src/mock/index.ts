@@ -3,4 +3,4 @@ export { parseMockSpec, parseLatency, parseResponse, parseErrorSpec, parseStream
 export type { ErrorSpec, LatencySpec, MethodBehaviour, MockSpec, MockSpecInput, ResponseSpec } from './spec.js';
 export { createLatencySampler, inverseStandardNormal, type LatencySampler } from './latency.js';
 export { MockHandler, type MethodCounters } from './mock-handler.js';
-export { runMock, type MockReport, type RunMockOptions } from './run-mock.js';
+export { runMock, MOCK_RECONNECT_POLICY, type MockReport, type RunMockOptions } from './run-mock.js';

@@ -47,6 +47,13 @@ export interface MockReport {
   uptimeMs: number;
 }
 
+/**
+ * A mock redials a lost broker at most a second apart (services built on the SDK wait up
+ * to 5 s): until it has registered again, a restarted broker answers its share of the
+ * traffic REJECTED, and a test double serves a handful of brokers, not a herd.
+ */
+export const MOCK_RECONNECT_POLICY: ReconnectPolicy = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 0.2 };
+
 /** Plain figures lines are printed this often while requests flow. */
 const PLAIN_INTERVAL_MS = 5_000;
 
@@ -108,7 +115,7 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
         const line = describePoolEvent(instance, event);
         if (line !== undefined) view.event(line);
       };
-      instances.push(new ClusterResponder({ ...setup, brokers: options.brokers, followBrokerList: options.followBrokerList, reconnect: options.reconnect, onEvent }, handler));
+      instances.push(new ClusterResponder({ ...setup, brokers: options.brokers, followBrokerList: options.followBrokerList, reconnect: { ...MOCK_RECONNECT_POLICY, ...options.reconnect }, onEvent }, handler));
     }
     // Resolves once each instance is registered on every broker it could reach (at least one); the others keep being tried.
     await Promise.all(instances.map((instance) => instance.start()));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { RSB_BIN } from '../cli/paths.js';
+import { readProcessMemory } from '../cluster/index.js';
 
 /** `rsb start` as a child process of the caller, with its port and its memory as the kernel reports it. */
 export class BrokerProcess {
@@ -37,9 +37,7 @@ export class BrokerProcess {
 
   /** Resident set size now and at its peak (VmRSS, VmHWM), in bytes. */
   memory(): { rssBytes: number; peakRssBytes: number } {
-    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-    return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
+    return readProcessMemory(this.pid) ?? { rssBytes: NaN, peakRssBytes: NaN };
   }
 
   async stop(): Promise<number | null> {

@@ -1,12 +1,14 @@
 import os from 'node:os';
 import { runBadInputCase } from './bad-input-case.js';
 import { runBackpressureCase } from './backpressure-case.js';
+import { runBrokerKillCase } from './broker-kill-case.js';
 import type { CaseResult } from './case-result.js';
+import { runMockKillCase } from './mock-kill-case.js';
 import { runScaleCase } from './scale-case.js';
 import { runStreamIdCase } from './stream-id-case.js';
 
 export interface ReliabilityOptions {
-  /** Smaller sizes (for CI and a first look): 200 fuzzed connections, 256 MiB, 2,000 connections. */
+  /** Smaller sizes (for CI and a first look): 200 fuzzed connections, 256 MiB, 2,000 connections, 10 s fault runs at 3,000/s. */
   isQuick: boolean;
   onProgress?: (line: string) => void;
 }
@@ -18,7 +20,11 @@ export interface ReliabilityReport {
   isPassed: boolean;
 }
 
-/** Every reliability case in turn, each on its own broker process; one table of what was tried and what held. */
+/** The faults-under-load cases: long enough that the restarted broker has seconds to take its share again. */
+const QUICK_FAULT_LOAD = { rate: 3_000, durationMs: 10_000 };
+const FULL_FAULT_LOAD = { rate: 8_000, durationMs: 24_000 };
+
+/** Every reliability case in turn, each on its own broker processes; one table of what was tried and what held. */
 export async function runReliability(options: ReliabilityOptions): Promise<ReliabilityReport> {
   const progress = options.onProgress ?? (() => {});
   const quick = options.isQuick;
@@ -27,6 +33,8 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
     { name: 'stream ids', run: () => runStreamIdCase({ requests: quick ? 10_000 : 100_000 }) },
     { name: 'backpressure', run: () => runBackpressureCase({ totalBytes: quick ? 256 * 2 ** 20 : 2 ** 30, stallMs: quick ? 1_500 : 3_000, rssBoundBytes: 256 * 2 ** 20 }) },
     { name: 'scale', run: () => runScaleCase({ connections: quick ? 2_000 : 10_000 }) },
+    { name: 'mock killed', run: () => runMockKillCase(quick ? QUICK_FAULT_LOAD : FULL_FAULT_LOAD) },
+    { name: 'broker killed', run: () => runBrokerKillCase(quick ? QUICK_FAULT_LOAD : FULL_FAULT_LOAD) },
   ];
   const cases: CaseResult[] = [];
   for (const step of plan) {
