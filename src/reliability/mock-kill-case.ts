@@ -1,7 +1,7 @@
 import type { CaseResult } from './case-result.js';
 import { countAnswersFrom, describeErrors, describeFault, describeWindow, runFaultLoad, seconds, type FaultLoadOptions } from './fault-load-run.js';
 
-/** New requests must reach the instances left within this long of the kill (issue 8). */
+/** New requests must reach the instances left within this long of the kill: the reliability target. */
 export const MOCK_RECOVERY_BOUND_MS = 1_000;
 const INSTANCES = 2;
 
