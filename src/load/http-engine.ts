@@ -69,6 +69,8 @@ export class HttpLoadEngine implements LoadEngine {
   private intervalTimer: NodeJS.Timeout | undefined;
   private current: autocannon.Instance | undefined;
   private isStopped = false;
+  /** Ends the pause between phases early (stop). */
+  private wake: (() => void) | undefined;
 
   private constructor(
     private readonly plan: HttpLoadPlan,
@@ -102,7 +104,7 @@ export class HttpLoadEngine implements LoadEngine {
         const endsAt = this.origin + phase.endMs;
         const seconds = (phase.endMs - phase.startMs) / 1000;
         if (phase.expected > 0) await this.runPhase(phase.expected, Math.max(1, Math.round(phase.expected / seconds)), endsAt + PHASE_GRACE_MS);
-        await sleep(endsAt - performance.now());
+        await this.pauseUntil(endsAt);
       }
     } finally {
       clearInterval(this.intervalTimer);
@@ -114,6 +116,21 @@ export class HttpLoadEngine implements LoadEngine {
   stop(): void {
     this.isStopped = true;
     this.current?.stop();
+    this.wake?.();
+  }
+
+  /** Waits for the phase's end (a phase's requests may all be answered early), unless the run is stopped meanwhile. */
+  private pauseUntil(at: number): Promise<void> {
+    const ms = at - performance.now();
+    if (ms <= 0 || this.isStopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
   }
 
   async close(): Promise<void> {
@@ -126,7 +143,10 @@ export class HttpLoadEngine implements LoadEngine {
   private runPhase(amount: number, rate: number, deadline: number): Promise<void> {
     const connections = Math.max(1, Math.min(this.plan.connections, amount, rate));
     return new Promise((resolve, reject) => {
+      let overrun: NodeJS.Timeout | undefined;
+      let isEnded = false;
       const instance = this.run_(this.options({ amount, overallRate: rate, connections, setupClient: (client) => this.watch(client) }), (error) => {
+        isEnded = true;
         clearTimeout(overrun);
         this.current = undefined;
         // Whatever autocannon dropped when it stopped (the phase overran, or Ctrl-C) is counted, never lost.
@@ -134,8 +154,10 @@ export class HttpLoadEngine implements LoadEngine {
         if (error) reject(error instanceof Error ? error : new Error(String(error)));
         else resolve();
       });
+      // autocannon refuses bad options by calling back at once, before this line.
+      if (isEnded) return;
       this.current = instance;
-      const overrun = setTimeout(() => instance.stop(), Math.max(0, deadline - performance.now()));
+      overrun = setTimeout(() => instance.stop(), Math.max(0, deadline - performance.now()));
     });
   }
 
