@@ -75,7 +75,7 @@ export class HttpLoadEngine implements LoadEngine {
   private constructor(
     private readonly plan: HttpLoadPlan,
     private readonly sink: GeneratorSink,
-    private readonly run_: typeof autocannon,
+    private readonly launch: typeof autocannon,
   ) {
     this.schedule = compileProfile(plan.profile);
     this.phaseSent = new Float64Array(this.schedule.phases.length);
@@ -86,8 +86,8 @@ export class HttpLoadEngine implements LoadEngine {
   static async start(plan: HttpLoadPlan, sink: GeneratorSink): Promise<HttpLoadEngine> {
     await probe(plan.request, plan.timeoutMs);
     // autocannon is loaded only for HTTP runs: it brings a terminal table and progress bar along.
-    const { default: run } = await import('autocannon');
-    const engine = new HttpLoadEngine(plan, sink, run);
+    const { default: launch } = await import('autocannon');
+    const engine = new HttpLoadEngine(plan, sink, launch);
     await engine.warmUp();
     return engine;
   }
@@ -145,7 +145,7 @@ export class HttpLoadEngine implements LoadEngine {
     return new Promise((resolve, reject) => {
       let overrun: NodeJS.Timeout | undefined;
       let isEnded = false;
-      const instance = this.run_(this.options({ amount, overallRate: rate, connections, setupClient: (client) => this.watch(client) }), (error) => {
+      const instance = this.launch(this.options({ amount, overallRate: rate, connections, setupClient: (client) => this.watch(client) }), (error) => {
         isEnded = true;
         clearTimeout(overrun);
         this.current = undefined;
@@ -168,7 +168,7 @@ export class HttpLoadEngine implements LoadEngine {
     const rate = Math.max(1, Math.round((first.fromRate + first.toRate) / 2));
     const seconds = Math.max(1, Math.round(this.plan.warmupMs / 1000));
     await new Promise<void>((resolve) => {
-      this.run_(this.options({ duration: seconds, overallRate: rate, connections: Math.min(this.plan.connections, rate) }), () => resolve());
+      this.launch(this.options({ duration: seconds, overallRate: rate, connections: Math.min(this.plan.connections, rate) }), () => resolve());
     });
   }
 
