@@ -2,7 +2,7 @@ import type { Payload, RSocket } from 'rsocket-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODE } from '../../src/protocol/index.js';
 import { startBrokerProcess, type RsbProcess } from '../support/processes.js';
-import { connectRSocketJs, requestResponse, routed, service, waitForInstances } from '../support/rsocket-js.js';
+import { connectRSocketJs, requestChannel, requestResponse, routed, service, waitForInstances } from '../support/rsocket-js.js';
 
 /**
  * `rsb start` as a real process, driven by rsocket-js 1.0.0-alpha.3 peers: a service that
@@ -117,24 +117,7 @@ describe('broker interop with rsocket-js', () => {
   });
 
   it('forwards request-channel items both ways until both sides complete', async () => {
-    const received: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const outbound = ['b', 'c'];
-      const channel = requester.requestChannel(routed('calc.shout', 'a'), 16, false, {
-        onNext(payload: Payload) {
-          received.push(payload.data!.toString());
-        },
-        onComplete: () => resolve(),
-        onError: reject,
-        onExtension() {},
-        request() {
-          // The responder granted credit: send the rest, the last one completing our side.
-          while (outbound.length) channel.onNext({ data: Buffer.from(outbound.shift()!) }, outbound.length === 0);
-        },
-        cancel() {},
-      });
-    });
-    expect(received).toEqual(['A', 'B', 'C']);
+    expect(await requestChannel(requester, routed('calc.shout', 'a'), ['b', 'c'])).toEqual(['A', 'B', 'C']);
   });
 
   it('rejects a request for a service with no instance, naming the service', async () => {

@@ -4,7 +4,7 @@ import { ConnectionClosedError, RSocketRequestError, TimeoutError } from '../../
 import { ERROR_CODE, FRAME_TYPE, readWireFrameType, readWireRequestN, readWireStreamId } from '../../src/protocol/index.js';
 import { connect, LINK_EVENT, type IncomingRequest, type LinkEvent, type RsbClient } from '../../src/sdk/index.js';
 import { RsbProcess, startBrokerProcess } from '../support/processes.js';
-import { connectRSocketJs, requestResponse, routed, waitForInstances } from '../support/rsocket-js.js';
+import { connectRSocketJs, requestChannel, requestResponse, routed, waitForInstances } from '../support/rsocket-js.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -106,21 +106,7 @@ describe('SDK through a broker', () => {
     it('answers request-channel item by item and sends REJECTED as REJECTED', async () => {
       const rsocket = await connectRSocketJs({ port });
       try {
-        const received: string[] = [];
-        await new Promise<void>((resolve, reject) => {
-          const outbound = ['b', 'c'];
-          const channel = rsocket.requestChannel(routed('calc.shout', 'a'), 16, false, {
-            onNext: (payload: Payload) => void received.push(payload.data!.toString()),
-            onComplete: () => resolve(),
-            onError: reject,
-            onExtension() {},
-            request() {
-              while (outbound.length) channel.onNext({ data: Buffer.from(outbound.shift()!) }, outbound.length === 0);
-            },
-            cancel() {},
-          });
-        });
-        expect(received).toEqual(['A', 'B', 'C']);
+        expect(await requestChannel(rsocket, routed('calc.shout', 'a'), ['b', 'c'])).toEqual(['A', 'B', 'C']);
         await expect(requestResponse(rsocket, routed('calc.busy', ''))).rejects.toMatchObject({ code: ERROR_CODE.REJECTED, message: 'too busy' });
       } finally {
         rsocket.close();

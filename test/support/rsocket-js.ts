@@ -44,6 +44,27 @@ export function requestResponse(rsocket: RSocket, payload: Payload): Promise<Pay
   });
 }
 
+/**
+ * Request-channel as a promise of the items answered: `first` opens the channel, and the
+ * `rest` go out once the responder grants credit, the last one completing our side.
+ */
+export function requestChannel(rsocket: RSocket, first: Payload, rest: string[]): Promise<string[]> {
+  const outbound = [...rest];
+  const received: string[] = [];
+  return new Promise((resolve, reject) => {
+    const channel = rsocket.requestChannel(first, 16, false, {
+      onNext: (payload) => void received.push(payload.data!.toString()),
+      onComplete: () => resolve(received),
+      onError: reject,
+      onExtension() {},
+      request() {
+        while (outbound.length) channel.onNext({ data: Buffer.from(outbound.shift()!) }, outbound.length === 0);
+      },
+      cancel() {},
+    });
+  });
+}
+
 export function service(name: string): ServiceId {
   return { service: name, group: '', version: '' };
 }
