@@ -1,5 +1,5 @@
 import { BrokerPool, type BrokerLink, type BrokerMember } from '../cluster/index.js';
-import { LeanRequester, type ReconnectPolicy, type RequestObserver, type RequestTemplate } from '../transport/index.js';
+import { FAST_RECONNECT_POLICY, LeanRequester, type RequestObserver, type RequestTemplate } from '../transport/index.js';
 
 /** Somewhere to send load: a broker, or a mock's direct listener for the baseline. */
 export interface LoadTarget {
@@ -14,8 +14,6 @@ export interface PoolEvent {
   message: string;
 }
 
-/** Redial fast: a broker restarted mid-run should get its share back within a second of listening. */
-const RECONNECT_POLICY: ReconnectPolicy = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 0.2 };
 
 /**
  * The load engine's view of the cluster's BrokerPool (src/cluster): `perTarget` lean
@@ -58,7 +56,8 @@ export class ConnectionPool {
         followBrokerList: false,
         connectionsPerBroker: perTarget,
         connectTimeoutMs: 3_000,
-        reconnect: RECONNECT_POLICY,
+        // A broker restarted mid-run gets its share back within a second of listening.
+        reconnect: FAST_RECONNECT_POLICY,
         app: { name: appName, uuid: `${appName}-${process.pid}-${Math.random().toString(36).slice(2, 10)}` },
         ...(token ? { token } : {}),
       },

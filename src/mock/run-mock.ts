@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { formatCount, formatCountOf, waitForShutdownSignal } from '../cli/output.js';
 import { UsageError } from '../errors.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
-import { ResponderServer, type ReconnectPolicy } from '../transport/index.js';
+import { FAST_RECONNECT_POLICY, ResponderServer, type ReconnectPolicy } from '../transport/index.js';
 import { createLiveView } from '../cli/live-view.js';
 import type { BrokerEndpoint, BrokerPoolEvent } from '../cluster/broker-pool.js';
 import { ClusterResponder } from '../cluster/cluster-responder.js';
@@ -50,9 +50,9 @@ export interface MockReport {
 /**
  * A mock redials a lost broker at most a second apart (services built on the SDK wait up
  * to 5 s): until it has registered again, a restarted broker answers its share of the
- * traffic REJECTED, and a test double serves a handful of brokers, not a herd.
+ * traffic REJECTED.
  */
-export const MOCK_RECONNECT_POLICY: ReconnectPolicy = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 0.2 };
+export const MOCK_RECONNECT_POLICY: ReconnectPolicy = FAST_RECONNECT_POLICY;
 
 /** Plain figures lines are printed this often while requests flow. */
 const PLAIN_INTERVAL_MS = 5_000;
