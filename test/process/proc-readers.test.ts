@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isProcessRunning, readProcessMemory } from '../../src/cluster/index.js';
+import { isProcessRunning, readProcessMemory } from '../../src/process/index.js';
 
 describe('readProcessMemory', () => {
   it('reads a live process its resident memory now and at its peak', () => {
