@@ -204,7 +204,7 @@ function childTarget(child: ChildProcess, exited: Promise<ExitStatus>): StopTarg
   };
 }
 
-export function describeExit(status: ExitStatus): string {
+function describeExit(status: ExitStatus): string {
   return status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
 }
 

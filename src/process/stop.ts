@@ -32,9 +32,8 @@ export interface StopTarget {
 export async function terminate(target: StopTarget, graceMs: number): Promise<Termination> {
   if (!target.signal('SIGTERM')) return TERMINATION.NOT_RUNNING;
   if (await target.waitForExit(graceMs)) return TERMINATION.STOPPED;
-  target.signal('SIGKILL');
-  if (await target.waitForExit(SIGKILL_WAIT_MS)) return TERMINATION.KILLED;
-  throw new ProcessStopError(`process ${target.pid} survived SIGKILL for ${SIGKILL_WAIT_MS / 1000} s`, `Check it with \`ps -p ${target.pid}\`.`);
+  await kill(target);
+  return TERMINATION.KILLED;
 }
 
 /** SIGKILL (as `kill -9` would: a fault, or the last resort) and wait until it is gone. */
