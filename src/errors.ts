@@ -21,6 +21,8 @@ export const RSB_ERROR_CODE = {
   CLUSTER_BUSY: 'ERR_CLUSTER_BUSY',
   NO_BROKER: 'ERR_NO_BROKER',
   TOPOLOGY: 'ERR_TOPOLOGY',
+  PROCESS_START: 'ERR_PROCESS_START',
+  PROCESS_STOP: 'ERR_PROCESS_STOP',
 } as const;
 export type RsbErrorCode = (typeof RSB_ERROR_CODE)[keyof typeof RSB_ERROR_CODE];
 
@@ -153,5 +155,51 @@ export class NoBrokerError extends RsbError {
 export class TopologyError extends RsbError {
   constructor(message: string, hint?: string) {
     super(RSB_ERROR_CODE.TOPOLOGY, message, hint);
+  }
+}
+
+/** How a child process failed to get ready. */
+export const PROCESS_START_FAILURE = {
+  /** It exited (or was killed) before it said it was ready. */
+  EXITED: 'exited',
+  /** It could not be spawned at all. */
+  SPAWN_FAILED: 'spawn-failed',
+  /** It did not say it was ready in time, and was killed. */
+  TIMED_OUT: 'timed-out',
+  /** The caller gave up (Ctrl-C) while it started, and it was stopped again. */
+  ABORTED: 'aborted',
+} as const;
+export type ProcessStartFailure = (typeof PROCESS_START_FAILURE)[keyof typeof PROCESS_START_FAILURE];
+
+/** What a child that failed reported on its ready channel before it exited (src/process, `announceFailure`). */
+export interface ChildFailureReport {
+  message: string;
+  /** Its rsb error code, if it was an RsbError. */
+  code?: string;
+  /** The system error under it (`EADDRINUSE`), if any. */
+  errno?: string;
+}
+
+/**
+ * A process rsb started (src/process) did not get ready. `detail` says how, as a clause
+ * ("exited with code 1"); `outputTail` holds the last lines it wrote, for the user to read.
+ */
+export class ProcessStartError extends RsbError {
+  constructor(
+    readonly failure: ProcessStartFailure,
+    readonly detail: string,
+    message: string,
+    readonly outputTail: string[],
+    readonly childReport: ChildFailureReport | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(RSB_ERROR_CODE.PROCESS_START, message, undefined, options);
+  }
+}
+
+/** A process rsb started outlived SIGKILL (stuck in the kernel). */
+export class ProcessStopError extends RsbError {
+  constructor(message: string, hint?: string) {
+    super(RSB_ERROR_CODE.PROCESS_STOP, message, hint);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * One role of a benchmark set-up, run as its own process so that requester, broker and
  * service compete for the cores as they would in production. Started by run-bench.ts
- * with `fork`; talks back over the IPC channel.
+ * with src/process's launcher; says it is ready on the ready channel (`announceReady`).
  *
  *   broker            rsb's broker on a free port; `managed`: with limits, circuit breakers,
  *                     a request timeout and its admin server (metrics) on, as in production
@@ -10,16 +10,23 @@
  *   echo-server       lean echo responder accepting requesters directly
  *   requester         closed-loop measurement against --port
  */
+import { announceFailure, announceReady, exitWithParent } from '../process/index.js';
 import { AdminServer, Broker, DEFAULT_CIRCUIT_BREAKER, LB_STRATEGY, type BrokerOptions } from '../broker/index.js';
 import { ECHO_HANDLER, ResponderConnection, ResponderServer } from '../transport/index.js';
 import { measureClosedLoop, type ClosedLoopOptions } from './closed-loop.js';
 import { ReferenceBroker } from './reference-broker.js';
 
-export type BenchMessage =
-  | { kind: 'ready'; port: number; adminPort?: number }
-  | { kind: 'result'; result: Awaited<ReturnType<typeof measureClosedLoop>> }
-  | { kind: 'cpu'; userUs: number; systemUs: number }
-  | { kind: 'failed'; message: string };
+/** What a server role reports once it listens (or, for the echo service, is registered). */
+export interface ServerReady {
+  port: number;
+  /** The managed broker's admin port (its metrics); null for the others. */
+  adminPort: number | null;
+}
+
+/** What the requester reports once it has measured. */
+export interface RequesterReport {
+  result: Awaited<ReturnType<typeof measureClosedLoop>>;
+}
 
 export type BenchRole =
   | { role: 'broker'; isManaged?: boolean }
@@ -44,8 +51,8 @@ const MANAGED_BROKER: Partial<BrokerOptions> = {
   apps: new Map([['*', { rateLimit: NEVER_LIMITING }]]),
 };
 
-function send(message: BenchMessage, then?: () => void): void {
-  process.send?.(message, undefined, {}, () => then?.());
+function announceServer(ready: ServerReady): void {
+  announceReady(ready);
 }
 
 async function main(spec: BenchRole): Promise<void> {
@@ -54,15 +61,15 @@ async function main(spec: BenchRole): Promise<void> {
       const broker = new Broker({ host: HOST, port: 0, id: 'bench-broker', ...(spec.isManaged ? MANAGED_BROKER : {}) });
       const { port } = await broker.start();
       if (!spec.isManaged) {
-        send({ kind: 'ready', port });
+        announceServer({ port, adminPort: null });
         return;
       }
       const admin = new AdminServer(broker, { host: HOST, port: 0 });
-      send({ kind: 'ready', port, adminPort: (await admin.start()).port });
+      announceServer({ port, adminPort: (await admin.start()).port });
       return;
     }
     case 'reference-broker':
-      send({ kind: 'ready', port: await new ReferenceBroker().start(HOST, 0) });
+      announceServer({ port: await new ReferenceBroker().start(HOST, 0), adminPort: null });
       return;
     case 'echo-service':
       await ResponderConnection.connect(
@@ -75,26 +82,22 @@ async function main(spec: BenchRole): Promise<void> {
         },
         ECHO_HANDLER,
       );
-      send({ kind: 'ready', port: spec.port });
+      announceServer({ port: spec.port, adminPort: null });
       return;
     case 'echo-server':
-      send({ kind: 'ready', port: (await ResponderServer.listen({ host: HOST, port: 0 }, ECHO_HANDLER)).port });
+      announceServer({ port: (await ResponderServer.listen({ host: HOST, port: 0 }, ECHO_HANDLER)).port, adminPort: null });
       return;
     case 'requester':
-      send({ kind: 'result', result: await measureClosedLoop(spec) }, () => process.exit(0));
+      announceReady({ result: await measureClosedLoop(spec) } satisfies RequesterReport);
+      process.exit(0);
       return;
   }
 }
 
-// Reports this process's CPU time on request, so the bench can price a request in CPU.
-process.on('message', (message: unknown) => {
-  if (message === 'cpu') {
-    const usage = process.cpuUsage();
-    send({ kind: 'cpu', userUs: usage.user, systemUs: usage.system });
-  }
-});
-process.on('disconnect', () => process.exit(0));
+// A role has no reason to outlive the bench, however the bench ends.
+exitWithParent();
 
 main(JSON.parse(process.argv[2] ?? '{}') as BenchRole).catch((error: unknown) => {
-  send({ kind: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
+  announceFailure(error instanceof Error ? error : new Error(String(error)));
+  process.exit(1);
 });

@@ -1,8 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { BenchMessage, BenchRole } from './bench-process.js';
-import { MockProcess } from './mock-process.js';
+import { RSB_BIN } from '../cli/paths.js';
+import { launchProcess, LIFETIME, readProcessCpuMicros, type LaunchedProcess, type MockReady } from '../process/index.js';
+import type { BenchRole, RequesterReport, ServerReady } from './bench-process.js';
 import type { ClosedLoopResult } from './closed-loop.js';
 
 export const BENCH_SETUP = {
@@ -79,9 +79,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const topology = await startTopology(setup);
       try {
         for (const inFlight of options.inFlight) {
-          const cpuBefore = await topology.broker?.cpuMicros();
+          const cpuBefore = readBrokerCpuMicros(topology);
           const result = await measureInChild(topology.port, inFlight, setup === BENCH_SETUP.REFERENCE ? RSOCKET_JS_SETTLE_MS : 0, options);
-          const cpuAfter = await topology.broker?.cpuMicros();
+          const cpuAfter = readBrokerCpuMicros(topology);
           const totalRequests = result.requestsPerSecond * ((options.warmupMs + options.durationMs) / 1000);
           const brokerCpuUs = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / totalRequests : undefined;
           const key = `${setup}/${inFlight}`;
@@ -92,7 +92,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           );
         }
       } finally {
-        topology.stop();
+        await topology.stop();
       }
     }
   }
@@ -185,34 +185,55 @@ function describeMachine(): BenchReport['machine'] {
 
 interface Topology {
   port: number;
-  broker: BenchChild | undefined;
-  stop(): void;
+  /** The broker's process, whose CPU time prices a request; absent without a broker. */
+  brokerPid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Time a role gets to listen (or register); the requester gets its measuring time on top. */
+const READY_TIMEOUT_MS = 20_000;
+
+function readBrokerCpuMicros(topology: Topology): number | undefined {
+  return topology.brokerPid === undefined ? undefined : readProcessCpuMicros(topology.brokerPid);
+}
+
+/**
+ * A bench role in its own Node process, in this process's group (a Ctrl-C ends it too),
+ * following this process out however it ends; ready once it reports so.
+ */
+function startRole<Ready extends object>(role: BenchRole, readyTimeoutMs = READY_TIMEOUT_MS): Promise<LaunchedProcess<Ready>> {
+  return launchProcess<Ready>({ name: `bench ${role.role}`, script: BENCH_PROCESS, args: [JSON.stringify(role)], lifetime: LIFETIME.SAME_GROUP, readyTimeoutMs });
 }
 
 async function startTopology(setup: BenchSetup): Promise<Topology> {
-  const children: { kill(): void }[] = [];
-  const start = async (role: BenchRole): Promise<BenchChild> => {
-    const child = new BenchChild(role);
+  const children: LaunchedProcess<object>[] = [];
+  const start = async (role: BenchRole): Promise<LaunchedProcess<ServerReady>> => {
+    const child = await startRole<ServerReady>(role);
     children.push(child);
-    await child.ready;
     return child;
   };
   let scraper: NodeJS.Timeout | undefined;
-  const stop = (): void => {
+  const stop = async (): Promise<void> => {
     clearInterval(scraper);
-    children.forEach((child) => child.kill());
+    await Promise.all(children.map((child) => child.kill()));
   };
   try {
     if (setup === BENCH_SETUP.DIRECT) {
       const server = await start({ role: 'echo-server' });
-      return { port: server.port, broker: undefined, stop };
+      return { port: server.ready.port, brokerPid: undefined, stop };
     }
     if (setup === BENCH_SETUP.MOCK) {
       const broker = await start({ role: 'broker' });
-      const mock = new MockProcess(SERVICE, broker.port);
+      // `rsb mock` as a user (or a load run's topology) starts it.
+      const mock = await launchProcess<MockReady>({
+        name: 'rsb mock',
+        script: RSB_BIN,
+        args: ['mock', SERVICE, '--methods', 'echo', '--broker', `127.0.0.1:${broker.ready.port}`],
+        lifetime: LIFETIME.SAME_GROUP,
+        readyTimeoutMs: READY_TIMEOUT_MS,
+      });
       children.push(mock);
-      await mock.ready;
-      return { port: broker.port, broker, stop };
+      return { port: broker.ready.port, brokerPid: broker.pid, stop };
     }
     const isReference = setup === BENCH_SETUP.REFERENCE;
     const isManaged = setup === BENCH_SETUP.RSB_MANAGED;
@@ -220,91 +241,36 @@ async function startTopology(setup: BenchSetup): Promise<Topology> {
     if (isManaged) {
       // A scrape as Prometheus does it, over HTTP, so that collecting the metrics is paid in the figures.
       scraper = setInterval(() => {
-        fetch(`http://127.0.0.1:${broker.adminPort}/metrics`)
+        fetch(`http://127.0.0.1:${broker.ready.adminPort}/metrics`)
           .then((response) => response.text())
           .catch(() => {});
       }, SCRAPE_INTERVAL_MS);
     }
-    await start({ role: 'echo-service', port: broker.port, settleMs: isReference ? RSOCKET_JS_SETTLE_MS : 0 });
-    return { port: broker.port, broker, stop };
+    await start({ role: 'echo-service', port: broker.ready.port, settleMs: isReference ? RSOCKET_JS_SETTLE_MS : 0 });
+    return { port: broker.ready.port, brokerPid: broker.pid, stop };
   } catch (error) {
-    stop();
+    await stop();
     throw error;
   }
 }
 
+/** The requester measures in a process of its own, and reports its result as its ready message: its work is done by then. */
 async function measureInChild(port: number, inFlight: number, settleMs: number, options: BenchOptions): Promise<ClosedLoopResult> {
-  const requester = new BenchChild({
-    role: 'requester',
-    host: '127.0.0.1',
-    port,
-    route: ROUTE,
-    payloadBytes: options.payloadBytes,
-    inFlight,
-    warmupMs: options.warmupMs,
-    durationMs: options.durationMs,
-    settleMs,
-  });
-  try {
-    return await requester.result;
-  } finally {
-    requester.kill();
-  }
-}
-
-/** A bench role in its own Node process, and the messages it sends back. */
-class BenchChild {
-  readonly ready: Promise<void>;
-  readonly result: Promise<ClosedLoopResult>;
-  port = 0;
-  adminPort = 0;
-  private readonly process: ChildProcess;
-  private cpuWaiter: ((micros: number) => void) | undefined;
-
-  constructor(role: BenchRole) {
-    this.process = fork(BENCH_PROCESS, [JSON.stringify(role)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let resolveReady!: () => void;
-    let resolveResult!: (result: ClosedLoopResult) => void;
-    let reject!: (error: Error) => void;
-    this.ready = new Promise((resolve, rejectReady) => {
-      resolveReady = resolve;
-      reject = rejectReady;
-    });
-    const readyReject = reject;
-    this.result = new Promise((resolve, rejectResult) => {
-      resolveResult = resolve;
-      reject = (error) => {
-        readyReject(error);
-        rejectResult(error);
-      };
-    });
-    // Either promise may go unawaited (a requester is never awaited for `ready`).
-    this.ready.catch(() => {});
-    this.result.catch(() => {});
-    this.process.on('message', (message: BenchMessage) => {
-      if (message.kind === 'ready') {
-        this.port = message.port;
-        this.adminPort = message.adminPort ?? 0;
-        resolveReady();
-      } else if (message.kind === 'result') {
-        resolveResult(message.result);
-      } else if (message.kind === 'cpu') {
-        this.cpuWaiter?.(message.userUs + message.systemUs);
-      } else {
-        reject(new Error(`bench ${role.role} failed: ${message.message}`));
-      }
-    });
-    this.process.on('exit', (code) => reject(new Error(`bench ${role.role} exited with code ${code}`)));
-  }
-
-  cpuMicros(): Promise<number> {
-    return new Promise((resolve) => {
-      this.cpuWaiter = resolve;
-      this.process.send('cpu');
-    });
-  }
-
-  kill(): void {
-    if (this.process.exitCode === null) this.process.kill('SIGKILL');
-  }
+  const measuringMs = settleMs + options.warmupMs + options.durationMs;
+  const requester = await startRole<RequesterReport>(
+    {
+      role: 'requester',
+      host: '127.0.0.1',
+      port,
+      route: ROUTE,
+      payloadBytes: options.payloadBytes,
+      inFlight,
+      warmupMs: options.warmupMs,
+      durationMs: options.durationMs,
+      settleMs,
+    },
+    READY_TIMEOUT_MS + measuringMs,
+  );
+  await requester.kill();
+  return requester.ready.result;
 }

@@ -1,5 +1,6 @@
 import { createLiveView } from '../cli/live-view.js';
 import { formatCount, waitForShutdownSignal } from '../cli/output.js';
+import { announceReady, type BrokerReady } from '../process/index.js';
 import { nameErrorCode } from '../protocol/index.js';
 import type { BrokerStatusProps } from '../ui/index.js';
 import { AdminServer, type AdminServerOptions } from './admin-server.js';
@@ -60,10 +61,11 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
       throw error;
     }
   }
-  // "listening on" comes last: once a script or `rsb cluster up` sees it, the admin API is up too.
+  // "listening on" and the ready message come last: once a script sees the line, or a launcher gets the message, the admin API is up too.
   if (admin) print(`admin API and metrics on ${admin.url} (/healthz /readyz /metrics /api/services /api/connections /api/cluster)`);
   print(describeManagement(broker.options));
   print(`rsb broker ${broker.id} listening on ${host}:${port}`);
+  announceReady({ id: broker.id, host, port, adminPort: admin?.port ?? null } satisfies BrokerReady);
   view.start();
   const signal = await waitForShutdownSignal();
   view.stop();

@@ -1,5 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { ClusterNotFoundError, ConnectError, NoBrokerError, RsbError, RSocketRequestError, SetupRejectedError, TimeoutError, UsageError } from '../errors.js';
+import { announceFailure } from '../process/index.js';
 import { ProtocolError } from '../protocol/index.js';
 import { EXIT_CODE, type ExitCode } from './exit-codes.js';
 
@@ -13,6 +14,8 @@ export abstract class RsbCommand extends Command {
   };
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    // A command that rsb itself started (a cluster's broker, a load run's mock) tells its parent why, before it was ready.
+    announceFailure(error);
     if (!(error instanceof RsbError) && !(error instanceof ProtocolError)) {
       // oclif's own errors (bad flags exit 2, `this.error(..., {exit})`, `this.exit(n)`) keep
       // their wording; under --json oclif would exit 1 whatever the code, so set it here.

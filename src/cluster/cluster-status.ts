@@ -1,7 +1,7 @@
 import { BROKER_ROUTES, type BrokerSnapshot } from '../broker/index.js';
 import { RsbError } from '../errors.js';
 import { queryBroker } from './broker-query.js';
-import { isBrokerProcess } from './processes.js';
+import { isBrokerProcess } from './broker-processes.js';
 import { checkClusterName, DEFAULT_CLUSTER_NAME, listClusterNames, readClusterState, requireClusterState, resolveStateDir, stateFilePath, type ClusterBrokerRecord } from './state.js';
 
 export const BROKER_STATE = {

@@ -29,7 +29,7 @@ export {
   type ClusterBrokerRecord,
   type ClusterState,
 } from './state.js';
-export { isBrokerProcess, isProcessRunning, readProcessMemory, TERMINATION, type Termination } from './processes.js';
+export { isBrokerProcess } from './broker-processes.js';
 export { BrokerQueryClient, queryBroker, type BrokerQueryOptions } from './broker-query.js';
 export { BrokerPool, BrokerMember, BrokerLink, LINK_STATE, type BrokerEndpoint, type BrokerPoolEvent, type BrokerPoolOptions, type LinkState } from './broker-pool.js';
 export { diffBrokerList, isSameAddress, readBrokerListPush, type BrokerListChanges, type KnownBroker } from './broker-list.js';

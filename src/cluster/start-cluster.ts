@@ -4,7 +4,7 @@ import { RSB_BIN } from '../cli/paths.js';
 import { ClusterStartError, RsbError, UsageError } from '../errors.js';
 import { ProtocolError, readBrokerList, type BrokerAddress, type CloudEvent } from '../protocol/index.js';
 import { BrokerQueryClient } from './broker-query.js';
-import { isBrokerProcess, launchBroker, terminateProcess, type LaunchedBroker } from './processes.js';
+import { isBrokerProcess, launchBroker, stopBrokerProcess, type LaunchedBroker } from './broker-processes.js';
 import {
   checkClusterName,
   DEFAULT_CLUSTER_NAME,
@@ -132,7 +132,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
     writeClusterState(stateDir, state);
     for (const extra of extras) {
       progress(`stopping broker ${extra.id} (the cluster shrinks to ${count})`);
-      await terminateProcess(extra.pid, STOP_GRACE_MS);
+      await stopBrokerProcess(extra.pid, STOP_GRACE_MS);
     }
     await waitForList(state, timeoutMs);
     return {
@@ -220,7 +220,7 @@ async function launchAll(planned: Planned[], context: LaunchContext): Promise<Ma
   });
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure || context.signal?.aborted) {
-    await Promise.all([...launched.values()].map((broker) => terminateProcess(broker.pid, STOP_GRACE_MS)));
+    await Promise.all([...launched.values()].map((broker) => stopBrokerProcess(broker.pid, STOP_GRACE_MS)));
     throw failure?.reason ?? new ClusterStartError(`interrupted while cluster ${context.name} was starting; the brokers it started were stopped again`);
   }
   return launched;

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, 
 import path from 'node:path';
 import { ClusterBusyError, ClusterNotFoundError, ClusterStateError, UsageError } from '../errors.js';
 import type { BrokerAddress } from '../protocol/index.js';
-import { isProcessRunning } from './processes.js';
+import { isProcessRunning } from '../process/index.js';
 
 /** Where cluster state lives when neither `--state-dir` nor RSB_STATE_DIR says otherwise: `.rsb/` in the working directory. */
 export const DEFAULT_STATE_DIR_NAME = '.rsb';

@@ -1,4 +1,5 @@
-import { isBrokerProcess, terminateProcess, TERMINATION, type Termination } from './processes.js';
+import { TERMINATION, type Termination } from '../process/index.js';
+import { isBrokerProcess, stopBrokerProcess } from './broker-processes.js';
 import { checkClusterName, DEFAULT_CLUSTER_NAME, lockCluster, readClusterState, removeClusterState, resolveStateDir, stateFilePath } from './state.js';
 
 const DEFAULT_STOP_GRACE_MS = 5_000;
@@ -35,7 +36,7 @@ export async function stopCluster(options: StopClusterOptions = {}): Promise<Sto
       state.brokers.map(async (broker) => ({
         id: broker.id,
         pid: broker.pid,
-        outcome: isBrokerProcess(broker.pid, broker.id, stateFile) ? await terminateProcess(broker.pid, graceMs) : TERMINATION.NOT_RUNNING,
+        outcome: isBrokerProcess(broker.pid, broker.id, stateFile) ? await stopBrokerProcess(broker.pid, graceMs) : TERMINATION.NOT_RUNNING,
       })),
     );
     // Only once every broker is gone: a broker still running would lose its cluster file.

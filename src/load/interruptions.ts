@@ -1,5 +1,5 @@
 import { EXIT_CODE } from '../cli/exit-codes.js';
-import { killStartedProcesses } from './topology.js';
+import { killStartedProcesses } from '../process/index.js';
 
 /**
  * Ctrl-C during a load run: the first SIGINT/SIGTERM stops sending, lets what is in

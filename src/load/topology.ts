@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RSB_BIN } from '../cli/paths.js';
 import { BROKER_ROUTES } from '../broker/index.js';
-import { isProcessRunning, queryBroker, resolveBrokerEndpoints, startCluster, stopCluster, type ClusterBrokerRecord } from '../cluster/index.js';
-import { RsbError, TopologyError, UsageError } from '../errors.js';
+import { queryBroker, resolveBrokerEndpoints, startCluster, stopCluster, type ClusterBrokerRecord } from '../cluster/index.js';
+import { ProcessStartError, RsbError, TopologyError, UsageError } from '../errors.js';
+import { killIfThisProcessExits, killProcess, launchProcess, LIFETIME, type LaunchedProcess, type MockReady } from '../process/index.js';
 import { ProtocolError, readBrokerList, type CloudEvent } from '../protocol/index.js';
 import type { LoadTarget } from './connection-pool.js';
 import { toEveryMethod, type TopologyMock, type TopologySpec } from './scenario.js';
@@ -84,139 +84,62 @@ export function useExistingBrokers(brokers: LoadTarget[]): Topology {
 }
 
 const HOST = '127.0.0.1';
-/**
- * Plain output (CI set), and a process group of their own: a Ctrl-C at the terminal goes
- * to the load run alone, which then drains what is in flight before it stops them.
- */
-const CHILD_OPTIONS: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' }, detached: true };
 const READY_TIMEOUT_MS = 15_000;
+/** Time a mock gets to unregister and close when the topology is torn down. */
+const MOCK_STOP_GRACE_MS = 3_000;
 
-/** Every process any topology started and has not seen exit: killed if this process exits without tearing down. */
-const LIVE = new Set<ChildProcess>();
-let isExitHookInstalled = false;
-
-/** Pids of the brokers a topology's cluster runs (src/cluster starts them, detached). */
-const LIVE_BROKER_PIDS = new Set<number>();
-
-/** SIGKILLs every process a topology started that still runs: the last resort of a second Ctrl-C. */
-export function killStartedProcesses(): void {
-  for (const live of LIVE) live.kill('SIGKILL');
-  for (const pid of LIVE_BROKER_PIDS) signal(pid, 'SIGKILL');
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
-}
-
-function installExitHook(): void {
-  if (isExitHookInstalled) return;
-  isExitHookInstalled = true;
-  process.once('exit', killStartedProcesses);
-}
-
-function track(child: ChildProcess): void {
-  LIVE.add(child);
-  child.once('exit', () => LIVE.delete(child));
-  installExitHook();
-}
-
-/** One mock instance of the topology: a process that can be killed and started again. */
-class ManagedProcess {
-  private child: ChildProcess | undefined;
-  private output: string[] = [];
-  directPort = 0;
+/**
+ * One mock instance of the topology: `rsb mock SERVICE --instances 1 --broker ...
+ * [--listen 0]`, its own process so that a fault can kill it alone, and started again.
+ * Its own process group (a Ctrl-C at the terminal goes to the load run alone, which then
+ * drains what is in flight before it stops them), killed if the load run exits first.
+ */
+class MockInstance {
+  private process: LaunchedProcess<MockReady> | undefined;
 
   constructor(
     readonly name: string,
-    private readonly launch: (process: ManagedProcess) => Launched,
+    private readonly args: string[],
   ) {}
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.process?.pid;
   }
 
-  get isRunning(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  /** Its listener for direct connections, as it reported it; 0 without one. */
+  get directPort(): number {
+    return this.process?.ready.direct?.port ?? 0;
   }
 
-  /** Starts the process and waits until it is ready; `kill` during the wait kills it (and the wait fails). */
+  /** Starts the process and waits until it reports ready. */
   async start(): Promise<void> {
-    this.output = [];
-    const { child, ready } = this.launch(this);
-    this.child = child;
-    await ready;
+    try {
+      this.process = await launchProcess<MockReady>({ name: `mock ${this.name}`, script: RSB_BIN, args: this.args, lifetime: LIFETIME.OWN_GROUP, readyTimeoutMs: READY_TIMEOUT_MS });
+    } catch (error) {
+      if (error instanceof ProcessStartError) throw new TopologyError(error.message);
+      throw error;
+    }
   }
 
-  remember(text: string): void {
-    this.output.push(...text.split('\n').filter(Boolean));
-    if (this.output.length > 20) this.output.splice(0, this.output.length - 20);
+  /** SIGKILL, as `kill -9` would (faults). */
+  async kill(): Promise<void> {
+    await this.process?.kill();
   }
 
-  get lastOutput(): string {
-    return this.output.join('\n');
-  }
-
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.child;
-    if (!child || !this.isRunning) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    await exited;
-    clearTimeout(timer);
+  /** SIGTERM (it unregisters and closes), SIGKILL if it lingers. */
+  async stop(): Promise<void> {
+    await this.process?.stop(MOCK_STOP_GRACE_MS);
   }
 }
 
-/** A process just spawned, and the promise of its being ready. */
-interface Launched {
-  child: ChildProcess;
-  ready: Promise<void>;
-}
-
-/**
- * One mock instance: `rsb mock SERVICE --instances 1 --broker ... [--listen 0]`, its own
- * process so that a fault can kill it alone. Ready once it prints its ready line; with
- * `--listen`, the line before it names the direct listener's port.
- */
-function launchMock(mock: TopologyMock, brokers: readonly { host: string; port: number }[], isDirectNeeded: boolean): (managed: ManagedProcess) => Launched {
-  const args = [RSB_BIN, 'mock', mock.service, '--methods', mock.methods.join(','), '--instances', '1', ...brokers.flatMap((broker) => ['--broker', `${broker.host}:${broker.port}`])];
+/** The arguments of one mock instance: ready once registered on every broker; with `--listen`, its report names the direct listener's port. */
+function mockArguments(mock: TopologyMock, brokers: readonly { host: string; port: number }[], isDirectNeeded: boolean): string[] {
+  const args = ['mock', mock.service, '--methods', mock.methods.join(','), '--instances', '1', ...brokers.flatMap((broker) => ['--broker', `${broker.host}:${broker.port}`])];
   if (isDirectNeeded) args.push('--listen', '0');
   for (const [flag, spec] of [['--latency', mock.latency], ['--error', mock.error], ['--stream', mock.stream]] as const) {
     for (const value of toEveryMethod(spec) ?? []) args.push(flag, value);
   }
-  return (managed) => {
-    const child = spawn(process.execPath, args, CHILD_OPTIONS);
-    track(child);
-    const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new TopologyError(`mock ${managed.name} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${managed.lastOutput}`));
-      }, READY_TIMEOUT_MS);
-      let seen = '';
-      child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-        managed.remember(text);
-        if (seen === 'ready') return;
-        seen += text;
-        const direct = /listening on [\d.]+:(\d+) for direct connections/.exec(seen);
-        if (direct) managed.directPort = Number(direct[1]);
-        if (/ ready: /.test(seen)) {
-          clearTimeout(timer);
-          seen = 'ready';
-          resolve();
-        }
-      });
-      child.stderr!.setEncoding('utf8').on('data', (text: string) => managed.remember(text));
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new TopologyError(`mock ${managed.name} exited with code ${code} before it was ready:\n${managed.lastOutput}`));
-      });
-    });
-    return { child, ready };
-  };
+  return args;
 }
 
 export interface StartTopologyOptions {
@@ -231,12 +154,23 @@ export interface StartTopologyOptions {
  * the way `rsb cluster` does it, and know each other's addresses.
  */
 class TopologyCluster {
+  /** Its brokers are detached (src/cluster starts them so): handed to the exit hook, so that none outlives the load run. */
+  private readonly releases = new Map<number, () => void>();
+
   private constructor(
     private readonly stateDir: string,
     private records: ClusterBrokerRecord[],
   ) {
-    for (const record of records) LIVE_BROKER_PIDS.add(record.pid);
-    installExitHook();
+    this.watch();
+  }
+
+  private watch(): void {
+    for (const { pid } of this.records) if (!this.releases.has(pid)) this.releases.set(pid, killIfThisProcessExits(pid));
+  }
+
+  private forget(pid: number): void {
+    this.releases.get(pid)?.();
+    this.releases.delete(pid);
   }
 
   static async start(count: number, log?: (line: string) => void): Promise<TopologyCluster> {
@@ -257,9 +191,8 @@ class TopologyCluster {
   /** SIGKILL, as `kill -9` would, and wait until it is gone. */
   async kill(index: number): Promise<void> {
     const { pid } = this.records[index]!;
-    signal(pid, 'SIGKILL');
-    while (isProcessRunning(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
-    LIVE_BROKER_PIDS.delete(pid);
+    await killProcess(pid);
+    this.forget(pid);
   }
 
   /** Kills it if it runs, then brings the cluster back up: a dead broker starts again on its port. */
@@ -267,12 +200,12 @@ class TopologyCluster {
     await this.kill(index);
     const { state } = await startCluster({ name: CLUSTER_NAME, stateDir: this.stateDir });
     this.records = state.brokers;
-    for (const record of this.records) LIVE_BROKER_PIDS.add(record.pid);
+    this.watch();
   }
 
   async stop(): Promise<void> {
     await stopCluster({ name: CLUSTER_NAME, stateDir: this.stateDir, graceMs: 3_000 });
-    for (const record of this.records) LIVE_BROKER_PIDS.delete(record.pid);
+    for (const pid of [...this.releases.keys()]) this.forget(pid);
     await rm(this.stateDir, { recursive: true, force: true });
   }
 }
@@ -288,17 +221,17 @@ const CLUSTER_NAME = 'broker';
  */
 export async function startTopology(spec: TopologySpec, options: StartTopologyOptions): Promise<Topology> {
   const cluster = await TopologyCluster.start(spec.brokers);
-  const mocks: ManagedProcess[] = [];
+  const mocks: MockInstance[] = [];
   let isStopped = false;
   const stop = async (): Promise<void> => {
     if (isStopped) return;
     isStopped = true;
-    await Promise.all(mocks.map((mock) => mock.kill('SIGTERM')));
+    await Promise.all(mocks.map((mock) => mock.stop()));
     await cluster.stop();
   };
   try {
     for (const mock of spec.mocks) {
-      for (let i = 0; i < mock.instances; i++) mocks.push(new ManagedProcess(`mock-${mocks.length + 1}`, launchMock(mock, cluster.brokers, options.isDirectNeeded)));
+      for (let i = 0; i < mock.instances; i++) mocks.push(new MockInstance(`mock-${mocks.length + 1}`, mockArguments(mock, cluster.brokers, options.isDirectNeeded)));
     }
     await Promise.all(mocks.map((mock) => mock.start()));
   } catch (error) {
@@ -318,12 +251,12 @@ export async function startTopology(spec: TopologySpec, options: StartTopologyOp
     brokerPids: () => cluster.brokers.map((broker) => broker.pid),
     kill: async (kind, index) => {
       check(kind, index);
-      await (kind === 'broker' ? cluster.kill(index) : mocks[index]!.kill('SIGKILL'));
+      await (kind === 'broker' ? cluster.kill(index) : mocks[index]!.kill());
     },
     restart: async (kind, index) => {
       check(kind, index);
       if (kind === 'broker') return cluster.restart(index);
-      await mocks[index]!.kill('SIGKILL');
+      await mocks[index]!.kill();
       await mocks[index]!.start();
     },
     stop,

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
 import { FAST_RECONNECT_POLICY, ResponderServer, type ReconnectPolicy } from '../transport/index.js';
 import { createLiveView } from '../cli/live-view.js';
+import { announceReady, type MockReady } from '../process/index.js';
 import type { BrokerEndpoint, BrokerPoolEvent } from '../cluster/broker-pool.js';
 import { ClusterResponder } from '../cluster/cluster-responder.js';
 import type { MockMethodRow, MockStatusProps } from '../ui/index.js';
@@ -126,6 +127,7 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
   print(`rsb mock ${spec.service} ready: ${options.instances} instance(s) on ${brokers().join(', ')}`);
   for (const behaviour of spec.methods) print(`  ${spec.service}.${behaviour.method}: ${describeBehaviour(behaviour)}`);
   options.onReady?.({ listenPort: server?.port ?? null });
+  announceReady({ service: spec.service, instances: options.instances, brokers: brokers(), direct: server ? { host: options.listen!.host, port: server.port } : null } satisfies MockReady);
   where = `${options.instances} instance(s) on ${brokers().join(', ')}${server ? `, direct on ${options.listen!.host}:${server.port}` : ''}`;
   view.start();
   const stoppedBy = await (options.until ?? waitForShutdownSignal());

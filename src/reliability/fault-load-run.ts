@@ -1,4 +1,4 @@
-import { readProcessMemory } from '../cluster/index.js';
+import { readProcessMemory } from '../process/index.js';
 import {
   DEFAULT_SCENARIO,
   PROFILE_KIND,

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isProcessRunning } from '../../src/cluster/index.js';
+import { isProcessRunning } from '../../src/process/index.js';
 import type { LoadResult } from '../../src/load/index.js';
 import type { LoadResultFile } from '../../src/load/results.js';
 import { RSB_BIN, RsbProcess, runRsb, startBrokerProcess } from '../support/processes.js';

@@ -6,7 +6,6 @@ import { BROKER_ROUTES, type ServiceSummary } from '../../src/broker/index.js';
 import type { ServicesReport } from '../../src/call/index.js';
 import {
   ClusterRequester,
-  isProcessRunning,
   queryBroker,
   resolveBrokerEndpoints,
   type ClusterState,
@@ -14,6 +13,7 @@ import {
   type StartClusterResult,
   type StopClusterResult,
 } from '../../src/cluster/index.js';
+import { isProcessRunning } from '../../src/process/index.js';
 import { ERROR_CODE } from '../../src/protocol/index.js';
 import { call, PROMISE_OBSERVER, type CallOutcome, type PendingCall } from '../support/lean-calls.js';
 import { killClusterProcesses, makeStateDir, processesWithClusterFile, runCluster } from '../support/cluster.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isProcessRunning, readProcessMemory } from '../../src/cluster/index.js';
+import { isProcessRunning, readProcessCpuMicros, readProcessMemory } from '../../src/process/index.js';
 
 describe('readProcessMemory', () => {
   it('reads a live process its resident memory now and at its peak', () => {
@@ -24,5 +24,20 @@ describe('readProcessMemory', () => {
 
   it('gives undefined for a pid that is not there', () => {
     expect(readProcessMemory(2 ** 22 + 1)).toBeUndefined();
+  });
+});
+
+describe('readProcessCpuMicros', () => {
+  it('reads the CPU time a process has used, as the process itself counts it (to a tick or two of 10 ms)', () => {
+    // Some work first, so that there is time to count.
+    for (let sum = 0, i = 0; i < 5e7; i++) sum += i;
+    const usage = process.cpuUsage();
+    const fromProc = readProcessCpuMicros(process.pid)!;
+    expect(fromProc).toBeGreaterThan(0);
+    expect(Math.abs(fromProc - (usage.user + usage.system))).toBeLessThanOrEqual(20_000);
+  });
+
+  it('gives undefined for a pid that is not there', () => {
+    expect(readProcessCpuMicros(2 ** 22 + 1)).toBeUndefined();
   });
 });

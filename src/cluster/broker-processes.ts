@@ -1,0 +1,107 @@
+import { ClusterStartError, ClusterStateError, PROCESS_START_FAILURE, ProcessStartError, ProcessStopError } from '../errors.js';
+import { HAS_PROC_FILESYSTEM, isProcessRunning, launchProcess, LIFETIME, readCommandLine, terminateProcess, type BrokerReady, type Termination } from '../process/index.js';
+
+/**
+ * Whether `pid` still runs the broker `id` of the cluster whose state file is
+ * `clusterFile`. A pid that no longer runs, or that now runs something else (pids are
+ * reused), is not it: its command line must carry `--cluster-file <clusterFile>` and
+ * `--id <id>`, as `launchBroker` wrote them. Without /proc (not Linux) the pid alone decides.
+ */
+export function isBrokerProcess(pid: number, id: string, clusterFile: string): boolean {
+  if (!isProcessRunning(pid)) return false;
+  if (!HAS_PROC_FILESYSTEM) return true;
+  const argv = readCommandLine(pid);
+  return argv !== undefined && hasArgument(argv, '--cluster-file', clusterFile) && hasArgument(argv, '--id', id);
+}
+
+function hasArgument(argv: string[], flag: string, value: string): boolean {
+  for (let i = 0; i < argv.length - 1; i++) if (argv[i] === flag && argv[i + 1] === value) return true;
+  return argv.includes(`${flag}=${value}`);
+}
+
+export interface BrokerLaunch {
+  id: string;
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  /** Its admin HTTP port (`rsb start --admin-port`; 0: any free port). */
+  adminPort: number;
+  clusterFile: string;
+  logFile: string;
+  rsbBin: string;
+  timeoutMs: number;
+  /** Aborted (Ctrl-C): the broker is stopped again and the launch fails. */
+  signal?: AbortSignal;
+}
+
+export interface LaunchedBroker {
+  pid: number;
+  port: number;
+  /** The admin HTTP port it serves (the free one it got when asked for 0). */
+  adminPort: number;
+  startedAt: string;
+}
+
+/**
+ * Starts `rsb start` detached (its own process group, so a Ctrl-C meant for the caller
+ * does not reach it, and it outlives the caller) with stdout and stderr appended to its
+ * log file, and resolves once it reports ready. Fails with ClusterStartError quoting the log.
+ */
+export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> {
+  const args = ['start', '--host', spec.host, '--port', String(spec.port), '--admin-port', String(spec.adminPort), '--id', spec.id, '--cluster-file', spec.clusterFile];
+  try {
+    const broker = await launchProcess<BrokerReady>({
+      name: `broker ${spec.id}`,
+      script: spec.rsbBin,
+      args,
+      lifetime: LIFETIME.DETACHED,
+      readyTimeoutMs: spec.timeoutMs,
+      logFile: spec.logFile,
+      logHeader: `--- ${new Date().toISOString()} rsb cluster: starting broker ${spec.id} on ${spec.port ? `${spec.host}:${spec.port}` : `a free port of ${spec.host}`}`,
+      ...(spec.signal ? { signal: spec.signal } : {}),
+    });
+    return { pid: broker.pid, port: broker.ready.port, adminPort: broker.ready.adminPort ?? spec.adminPort, startedAt: new Date().toISOString() };
+  } catch (error) {
+    if (error instanceof ProcessStartError) throw describeStartFailure(spec, error);
+    throw error;
+  }
+}
+
+/** Names the cause in one sentence (the port, when it is taken) and keeps the end of the log. */
+function describeStartFailure(spec: BrokerLaunch, error: ProcessStartError): ClusterStartError {
+  const options = { cause: error };
+  if (error.failure === PROCESS_START_FAILURE.ABORTED) {
+    return new ClusterStartError(`interrupted while broker ${spec.id} was starting; it was stopped again`, undefined, [], options);
+  }
+  const tail = error.outputTail;
+  // What the broker reported as it failed: rsb's own error, with the system error under it.
+  const complaint = error.childReport;
+  if (complaint?.errno === 'EADDRINUSE' && complaint.message.startsWith('admin server')) {
+    return new ClusterStartError(
+      `broker ${spec.id} could not serve its admin API on ${spec.host}:${spec.adminPort}: the port is in use`,
+      'Stop what listens there, pick another --base-port (admin ports count down from the one below it), or ask for free ports with --base-port 0.',
+      tail,
+      options,
+    );
+  }
+  if (complaint?.errno === 'EADDRINUSE') {
+    return new ClusterStartError(
+      `broker ${spec.id} could not listen on ${spec.host}:${spec.port}: the port is in use`,
+      'Stop what listens there, pick another --base-port, or ask for free ports with --base-port 0.',
+      tail,
+      options,
+    );
+  }
+  const exit = error.failure === PROCESS_START_FAILURE.TIMED_OUT ? `it did not listen within ${spec.timeoutMs} ms` : `it ${error.detail}`;
+  return new ClusterStartError(`broker ${spec.id} did not start: ${complaint?.message ?? exit}`, `Its log is ${spec.logFile}.`, tail, options);
+}
+
+/** The stop sequence for a broker of a cluster: one that outlives SIGKILL is a cluster state problem, as `rsb cluster down` reports it. */
+export async function stopBrokerProcess(pid: number, graceMs: number): Promise<Termination> {
+  try {
+    return await terminateProcess(pid, graceMs);
+  } catch (error) {
+    if (error instanceof ProcessStopError) throw new ClusterStateError(error.message, error.hint, { cause: error });
+    throw error;
+  }
+}
