@@ -1,5 +1,6 @@
+import { checkClusterName, DEFAULT_CLUSTER_NAME, readClusterState, resolveStateDir, stateFilePath } from '../client/index.js';
 import { isBrokerProcess, terminateProcess, TERMINATION, type Termination } from './processes.js';
-import { checkClusterName, DEFAULT_CLUSTER_NAME, lockCluster, readClusterState, removeClusterState, resolveStateDir, stateFilePath } from './state.js';
+import { lockCluster, removeClusterState } from './state.js';
 
 const DEFAULT_STOP_GRACE_MS = 5_000;
 
