@@ -4,7 +4,8 @@ import { RsbCommand } from '../src/cli/base-command.js';
 import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { parseDuration } from '../src/cli/parse.js';
 import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, FRAME_DIRECTION, resolveBrokerAddresses } from '../src/sdk/index.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/client/index.js';
+import { FRAME_DIRECTION } from '../src/sdk/index.js';
 
 export default class Call extends RsbCommand {
   static override summary = 'Send one routed request through the broker, curl-style.';

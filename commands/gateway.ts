@@ -5,7 +5,7 @@ import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { parseByteSize, parseDuration } from '../src/cli/parse.js';
 import { DEFAULT_GATEWAY_PORT, runGateway, type GatewayReport } from '../src/gateway/index.js';
-import { resolveBrokerAddresses } from '../src/sdk/index.js';
+import { resolveBrokerAddresses } from '../src/client/index.js';
 
 export default class Gateway extends RsbCommand {
   static override summary = 'Serve HTTP/1.1 and turn each request into an RSocket request through the brokers.';

@@ -4,8 +4,7 @@ import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { parseMockSpec, runMock, SLOW_METHOD_LATENCY_MS, type MockReport } from '../src/mock/index.js';
 import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
-import { resolveBrokerEndpoints } from '../src/cluster/endpoints.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress } from '../src/sdk/index.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokers } from '../src/client/index.js';
 
 export default class Mock extends RsbCommand {
   static override summary = 'Register a mock service with the brokers and answer its methods.';
@@ -66,7 +65,7 @@ export default class Mock extends RsbCommand {
     const isJson = this.jsonEnabled();
     return runMock({
       spec,
-      brokers: resolveBrokerEndpoints({ cluster: flags.cluster, brokers: flags.broker, stateDir: flags['state-dir'] }).endpoints,
+      brokers: resolveBrokers({ cluster: flags.cluster, brokers: flags.broker, stateDir: flags['state-dir'] }),
       instances: flags.instances,
       token: flags.token,
       listen: flags.listen === undefined ? undefined : { host: flags.host, port: flags.listen },

@@ -5,7 +5,7 @@ import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { parseDuration } from '../src/cli/parse.js';
 import { runProxy, type ProxyReport } from '../src/gateway/index.js';
-import { resolveBrokerAddresses } from '../src/sdk/index.js';
+import { resolveBrokerAddresses } from '../src/client/index.js';
 
 export default class Proxy extends RsbCommand {
   static override summary = 'Stand in front of an HTTP backend: register a service on the brokers and answer it over HTTP.';

@@ -5,7 +5,7 @@ import { TOKEN_FLAG } from '../src/cli/flags.js';
 import { parseDuration } from '../src/cli/parse.js';
 import { ConnectError } from '../src/errors.js';
 import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/sdk/index.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/client/index.js';
 
 export default class Services extends RsbCommand {
   static override summary = 'List the services registered on the brokers and their instances.';

@@ -2,7 +2,9 @@ import { Flags } from '@oclif/core';
 import { RsbCommand } from '../src/cli/base-command.js';
 import { CLUSTER_FLAGS } from '../src/cli/cluster-flags.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
-import { parseAddress, parseDuration } from '../src/cli/parse.js';
+import { parseDuration } from '../src/cli/parse.js';
+import { parseHostPort } from '../src/client/index.js';
+import { DEFAULT_ADMIN_PORT } from '../src/protocol/index.js';
 import { UsageError } from '../src/errors.js';
 import { readClusterAdminsFromState, runStatus, type StatusReport } from '../src/status/index.js';
 
@@ -44,8 +46,8 @@ export default class Status extends RsbCommand {
     const admins =
       flags.cluster !== undefined
         ? readClusterAdminsFromState(flags.cluster, flags['state-dir'])
-        : (flags.broker ?? ['127.0.0.1:9998']).map((text) => {
-            const { host, port } = parseAddress(text, '--broker');
+        : (flags.broker ?? [`127.0.0.1:${DEFAULT_ADMIN_PORT}`]).map((text) => {
+            const { host, port } = parseHostPort(text, '--broker');
             return `${host}:${port}`;
           });
     return runStatus({

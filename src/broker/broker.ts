@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ListenError } from '../errors.js';
-import { encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH, type BrokerAddress } from '../protocol/index.js';
+import { BROKER_ROUTES, DEFAULT_BROKER_PORT, encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH, type BrokerListEntry } from '../protocol/index.js';
 import { JwtAuthenticator, type JwtKeyOptions } from './auth.js';
 import { CIRCUIT_STATE } from './circuit-breaker.js';
 import { ClusterMembership, type ClusterDefinition } from './cluster-membership.js';
@@ -36,8 +36,6 @@ export interface BrokerOptions extends ManagementOptions {
   clusterFile?: string;
 }
 
-export const DEFAULT_BROKER_PORT = 9999;
-
 export const DEFAULT_BROKER_OPTIONS: BrokerOptions = {
   host: '127.0.0.1',
   port: DEFAULT_BROKER_PORT,
@@ -71,16 +69,8 @@ export type BrokerEvent =
   | { kind: 'session-ready'; session: Session }
   | { kind: 'session-closed'; session: Session; error?: Error }
   | { kind: 'setup-rejected' | 'connection-error' | 'peer-error'; session: Session; message: string; code?: number }
-  | { kind: 'cluster-changed'; cluster: string; brokers: BrokerAddress[] }
+  | { kind: 'cluster-changed'; cluster: string; brokers: BrokerListEntry[] }
   | { kind: 'cluster-file-error'; path: string; message: string };
-
-/** Routes answered by the broker itself: any RSocket client can ask them. */
-export const BROKER_ROUTES = {
-  SERVICES: 'rsb.broker.services',
-  HEALTH: 'rsb.broker.health',
-  /** The cluster's broker list as a `com.rsb.broker.list` CloudEvent (what the METADATA_PUSH carries). */
-  CLUSTER: 'rsb.broker.cluster',
-} as const;
 
 /**
  * One broker node: accepts connections, keeps a session for each, registers what they

@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import {
   buildBrokerListEvent,
-  checkBrokerAddress,
+  checkBrokerListEntry,
   encodeCloudEvent,
   encodeFrame,
   FLAG,
   FRAME_TYPE,
   ProtocolError,
-  type BrokerAddress,
+  type BrokerListEntry,
   type BrokerList,
   type CloudEvent,
 } from '../protocol/index.js';
@@ -19,7 +19,7 @@ import type { Session } from './session.js';
 /** The cluster a broker belongs to, as given in its options or read from its cluster file. */
 export interface ClusterDefinition {
   name: string;
-  brokers: BrokerAddress[];
+  brokers: BrokerListEntry[];
 }
 
 /**
@@ -147,7 +147,7 @@ export function parseClusterFile(text: string, path: string): ClusterDefinition 
     throw new UsageError(`cluster file ${path} needs a "name" and a "brokers" list`, shape);
   }
   try {
-    return { name: file.name, brokers: file.brokers.map((entry, index) => checkBrokerAddress(entry, `brokers[${index}]`)) };
+    return { name: file.name, brokers: file.brokers.map((entry, index) => checkBrokerListEntry(entry, `brokers[${index}]`)) };
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
     throw new UsageError(`cluster file ${path}: ${error.message}`, shape, { cause: error });

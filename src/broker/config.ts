@@ -4,12 +4,11 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../cli/parse.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT } from '../protocol/index.js';
 import { LB_STRATEGY, type LbStrategy } from './balancer.js';
-import { DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT, type BrokerOptions } from './broker.js';
+import { DEFAULT_BROKER_OPTIONS, type BrokerOptions } from './broker.js';
 import { DEFAULT_CIRCUIT_BREAKER, type CircuitBreakerSettings } from './circuit-breaker.js';
 import type { AppRule, ServiceRule } from './policy.js';
-
-export const DEFAULT_ADMIN_PORT = 9998;
 
 /**
  * `rsb start --config FILE`: the broker's settings in YAML, checked against this schema.

@@ -1,8 +1,9 @@
-import { BROKER_ROUTES } from '../broker/broker.js';
 import type { ServiceSummary } from '../broker/registry.js';
 import { formatCount, formatCountOf } from '../cli/output.js';
 import { formatTable } from '../cli/table.js';
-import { connect, type BrokerAddress } from '../sdk/index.js';
+import type { BrokerAddress } from '../client/index.js';
+import { BROKER_ROUTES } from '../protocol/index.js';
+import { connect } from '../sdk/index.js';
 
 export interface BrokerServices {
   /** The address asked. */
@@ -41,14 +42,14 @@ export async function listServices(options: {
   });
   try {
     const brokers = await Promise.all(
-      client.links.map(async (link): Promise<BrokerServices> => {
-        if (!link.isConnected) return { address: link.name, broker: null, services: [], error: 'not connected' };
+      client.brokers.map(async (broker): Promise<BrokerServices> => {
+        if (!broker.isUp) return { address: broker.name, broker: null, services: [], error: 'not connected' };
         try {
-          const answer = await client.requestResponse(BROKER_ROUTES.SERVICES, undefined, { broker: link.name });
+          const answer = await client.requestResponse(BROKER_ROUTES.SERVICES, undefined, { broker: broker.name });
           const body = JSON.parse(answer.data.toString('utf8')) as { broker: string; services: ServiceSummary[] };
-          return { address: link.name, broker: body.broker, services: body.services };
+          return { address: broker.name, broker: body.broker, services: body.services };
         } catch (error) {
-          return { address: link.name, broker: null, services: [], error: (error as Error).message };
+          return { address: broker.name, broker: null, services: [], error: (error as Error).message };
         }
       }),
     );

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { connect, type BrokerAddress, type FrameListener, type Message, type RsbClient } from '../sdk/index.js';
+import type { BrokerAddress } from '../client/index.js';
+import { connect, type FrameListener, type Message, type RsbClient } from '../sdk/index.js';
 import { splitChannelItems } from './call-data.js';
 
 export const CALL_MODE = {
@@ -77,7 +78,7 @@ export async function runCall(request: CallRequest): Promise<CallResult> {
   });
   const connectMs = performance.now() - connectStarted;
   // The first request goes to the first broker connected (round-robin starts there).
-  const broker = client.connectedBrokers[0] ?? client.links[0]!.name;
+  const broker = client.connectedBrokers[0] ?? client.brokers[0]!.name;
   const responses: CallResponse[] = [];
   const started = performance.now();
   let firstResponseMs: number | null = null;

@@ -21,16 +21,6 @@ export function parseIntegerList(text: string, what: string, min = 1): number[] 
   });
 }
 
-/** `host:port`, `:port` or `port` → parts; the host defaults to 127.0.0.1. */
-export function parseAddress(text: string, what = 'address'): { host: string; port: number } {
-  const match = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(text.trim());
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port < 1 || port > 65535) {
-    throw new UsageError(`${what} ${JSON.stringify(text)} is not host:port`, 'Write it like 127.0.0.1:9999.');
-  }
-  return { host: match[1] || '127.0.0.1', port };
-}
-
 const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
 
 /** `512`, `4KiB`, `1MiB`, `2GiB` → bytes (KB and KiB both mean 1024). */

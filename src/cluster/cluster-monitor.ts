@@ -1,9 +1,8 @@
-import { BROKER_ROUTES } from '../broker/index.js';
+import { BrokerQueryClient, type ClusterBrokerRecord } from '../client/index.js';
 import { RsbError } from '../errors.js';
-import { BrokerQueryClient } from './broker-query.js';
+import { BROKER_ROUTES } from '../protocol/index.js';
 import { BROKER_STATE, type BrokerHealth, type BrokerState } from './cluster-status.js';
 import { isBrokerProcess } from './broker-processes.js';
-import type { ClusterBrokerRecord } from './state.js';
 
 /** One broker's line in a live view. */
 export interface ClusterNodeRow {

@@ -1,8 +1,18 @@
-import { BROKER_ROUTES, type BrokerSnapshot } from '../broker/index.js';
+import type { BrokerSnapshot } from '../broker/index.js';
+import {
+  checkClusterName,
+  DEFAULT_CLUSTER_NAME,
+  listClusterNames,
+  queryBroker,
+  readClusterState,
+  requireClusterState,
+  resolveStateDir,
+  stateFilePath,
+  type ClusterBrokerRecord,
+} from '../client/index.js';
 import { RsbError } from '../errors.js';
-import { queryBroker } from './broker-query.js';
+import { BROKER_ROUTES } from '../protocol/index.js';
 import { isBrokerProcess } from './broker-processes.js';
-import { checkClusterName, DEFAULT_CLUSTER_NAME, listClusterNames, readClusterState, requireClusterState, resolveStateDir, stateFilePath, type ClusterBrokerRecord } from './state.js';
 
 export const BROKER_STATE = {
   /** Its process runs and it answered `rsb.broker.health`. */

@@ -1,8 +1,8 @@
 import { formatCount } from '../cli/output.js';
+import type { ClusterBrokerRecord } from '../client/index.js';
 import { formatTable } from '../cli/table.js';
 import type { ClusterStatusReport, ClusterSummary } from './cluster-status.js';
 import type { StartClusterResult } from './start-cluster.js';
-import type { ClusterBrokerRecord } from './state.js';
 import type { StopClusterResult } from './stop-cluster.js';
 
 /** What `rsb cluster up` prints: the brokers, then what it changed. */

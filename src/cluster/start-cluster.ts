@@ -1,23 +1,21 @@
 import path from 'node:path';
-import { BROKER_ROUTES, DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT } from '../broker/index.js';
+import { DEFAULT_BROKER_OPTIONS } from '../broker/index.js';
 import { RSB_BIN } from '../cli/paths.js';
-import { ClusterStartError, RsbError, UsageError } from '../errors.js';
-import { ProtocolError, readBrokerList, type BrokerAddress, type CloudEvent } from '../protocol/index.js';
-import { BrokerQueryClient } from './broker-query.js';
-import { isBrokerProcess, launchBroker, stopBrokerProcess, type LaunchedBroker } from './broker-processes.js';
 import {
+  BrokerQueryClient,
   checkClusterName,
   DEFAULT_CLUSTER_NAME,
-  lockCluster,
-  logDirPath,
   readClusterState,
   resolveStateDir,
   STATE_FILE_VERSION,
   stateFilePath,
-  writeClusterState,
   type ClusterBrokerRecord,
   type ClusterState,
-} from './state.js';
+} from '../client/index.js';
+import { ClusterStartError, RsbError, UsageError } from '../errors.js';
+import { BROKER_ROUTES, DEFAULT_BROKER_PORT, ProtocolError, readBrokerList, type BrokerListEntry, type CloudEvent } from '../protocol/index.js';
+import { isBrokerProcess, launchBroker, stopBrokerProcess, type LaunchedBroker } from './broker-processes.js';
+import { lockCluster, logDirPath, writeClusterState } from './state.js';
 
 export const DEFAULT_CLUSTER_SIZE = 3;
 /** More brokers than this on one machine is a mistake, not a cluster. */
@@ -266,6 +264,6 @@ async function waitForList(state: ClusterState, timeoutMs: number): Promise<void
   );
 }
 
-function formatList(brokers: readonly BrokerAddress[]): string {
+function formatList(brokers: readonly BrokerListEntry[]): string {
   return brokers.map((broker) => `${broker.id}@${broker.host}:${broker.port}`).join(',');
 }

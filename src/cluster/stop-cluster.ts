@@ -1,6 +1,7 @@
+import { checkClusterName, DEFAULT_CLUSTER_NAME, readClusterState, resolveStateDir, stateFilePath } from '../client/index.js';
 import { TERMINATION, type Termination } from '../process/index.js';
 import { isBrokerProcess, stopBrokerProcess } from './broker-processes.js';
-import { checkClusterName, DEFAULT_CLUSTER_NAME, lockCluster, readClusterState, removeClusterState, resolveStateDir, stateFilePath } from './state.js';
+import { lockCluster, removeClusterState } from './state.js';
 
 const DEFAULT_STOP_GRACE_MS = 5_000;
 

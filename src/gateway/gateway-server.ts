@@ -156,7 +156,7 @@ export class GatewayServer {
 
   private answerHealth(response: ServerResponse): void {
     const connected = this.client.connectedBrokers;
-    const brokers = this.client.links.map((link) => ({ broker: link.name, isConnected: link.isConnected }));
+    const brokers = this.client.brokers.map((broker) => ({ broker: broker.name, isConnected: broker.isUp }));
     this.answerJson(response, connected.length > 0 ? 200 : 503, { status: connected.length > 0 ? 'ok' : 'no broker connected', brokers });
   }
 

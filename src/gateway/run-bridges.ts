@@ -1,6 +1,7 @@
 import { formatCount, waitForShutdownSignal } from '../cli/output.js';
 import { createLiveView } from '../cli/live-view.js';
-import { connect, type BrokerAddress, type RsbClient } from '../sdk/index.js';
+import type { BrokerAddress } from '../client/index.js';
+import { connect, type RsbClient } from '../sdk/index.js';
 import type { BridgeStatusProps } from '../ui/index.js';
 import { GatewayServer, type GatewayServerOptions } from './gateway-server.js';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.js';
@@ -48,7 +49,7 @@ export async function runGateway(options: BridgeRunOptions & Omit<GatewayServerO
     await client.close();
     throw error;
   }
-  const brokers = client.links.map((link) => link.name);
+  const brokers = client.brokers.map((broker) => broker.name);
   options.print(`rsb gateway listening on ${url} for brokers ${brokers.join(', ')}`);
   const stoppedBy = await runLiveView(options, client, {
     title: 'gateway',
@@ -74,7 +75,7 @@ export async function runProxy(options: BridgeRunOptions & HttpProxyOptions): Pr
     await proxy.close();
     throw error;
   }
-  const brokers = client.links.map((link) => link.name);
+  const brokers = client.brokers.map((broker) => broker.name);
   options.print(`rsb proxy ${options.service} ready: ${options.service}.* → POST ${options.target}/{method}, registered on ${brokers.join(', ')}`);
   const stoppedBy = await runLiveView(options, client, {
     title: `proxy ${options.service}`,
@@ -120,14 +121,14 @@ async function runLiveView(
       if (total === lastPlainTotal) return undefined;
       lastPlainTotal = total;
       const outcomes = figures.outcomes().map((outcome) => `${outcome.label} ${formatCount(outcome.count)}`);
-      return `brokers ${client.connectedBrokers.length}/${client.links.length}, ${formatCount(rate())} requests/s, ${formatCount(total)} requests${outcomes.length ? `: ${outcomes.join(', ')}` : ''}`;
+      return `brokers ${client.connectedBrokers.length}/${client.brokers.length}, ${formatCount(rate())} requests/s, ${formatCount(total)} requests${outcomes.length ? `: ${outcomes.join(', ')}` : ''}`;
     },
     component: (ui) => ui.BridgeStatus,
     props: () => ({
       title: figures.title,
       where: figures.where,
       brokersConnected: client.connectedBrokers.length,
-      brokers: client.links.length,
+      brokers: client.brokers.length,
       requests: figures.total(),
       requestsPerSecond: rate(),
       outcomes: figures.outcomes(),

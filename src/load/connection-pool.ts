@@ -1,11 +1,9 @@
-import { BrokerPool, type BrokerLink, type BrokerMember } from '../cluster/index.js';
-import { FAST_RECONNECT_POLICY, LeanRequester, type RequestObserver, type RequestTemplate } from '../transport/index.js';
+import { createLeanPool, FAST_RECONNECT_POLICY, formatBrokerAddress, type BrokerAddress, type BrokerLink, type BrokerMember, type BrokerPool } from '../client/index.js';
+import { LeanRequester, type RequestObserver, type RequestTemplate } from '../transport/index.js';
 
-/** Somewhere to send load: a broker, or a mock's direct listener for the baseline. */
-export interface LoadTarget {
+/** Somewhere to send load: a broker, or a mock's direct listener for the baseline, under the name its figures are reported by. */
+export interface LoadTarget extends BrokerAddress {
   name: string;
-  host: string;
-  port: number;
 }
 
 export interface PoolEvent {
@@ -14,20 +12,19 @@ export interface PoolEvent {
   message: string;
 }
 
-
 /**
- * The load engine's view of the cluster's BrokerPool (src/cluster): `perTarget` lean
+ * The load engine's view of a BrokerPool (src/client): `perTarget` lean
  * requesters to each target, numbered so that connection `c` belongs to target
  * `targetOf[c]` — what per-broker counts, cancels and flushes need on the hot path.
  * Requests go round-robin over the connections that are up, so a dead broker's share
  * moves to the live ones at once; the pool redials lost ones. The targets are exactly
  * those given (a pushed broker list is not followed): a load run reports per target.
  */
-export class ConnectionPool {
-  readonly requesters: (LeanRequester<number> | undefined)[] = [];
+export class ConnectionPool<T = number> {
+  readonly requesters: (LeanRequester<T> | undefined)[] = [];
   /** Target index of each connection. */
   readonly targetOf: Int32Array;
-  private readonly pool: BrokerPool<LeanRequester<number>>;
+  private readonly pool: BrokerPool<LeanRequester<T>>;
   /** Connections written to since the last flush. */
   private readonly isDirty: Uint8Array;
   private readonly hasBeenUp: Uint8Array;
@@ -37,7 +34,7 @@ export class ConnectionPool {
   constructor(
     readonly targets: readonly LoadTarget[],
     readonly perTarget: number,
-    observer: RequestObserver<number>,
+    observer: RequestObserver<T>,
     appName: string,
     private readonly onEvent: (event: PoolEvent) => void = () => {},
     token?: string,
@@ -50,9 +47,9 @@ export class ConnectionPool {
       this.targetOf[c] = Math.floor(c / perTarget);
       this.requesters.push(undefined);
     }
-    this.pool = new BrokerPool<LeanRequester<number>>(
+    this.pool = createLeanPool(
       {
-        brokers: targets.map((target) => ({ host: target.host, port: target.port, id: target.name })),
+        brokers: targets.map((target) => ({ ...target, id: target.name })),
         followBrokerList: false,
         connectionsPerBroker: perTarget,
         connectTimeoutMs: 3_000,
@@ -61,8 +58,8 @@ export class ConnectionPool {
         app: { name: appName, uuid: `${appName}-${process.pid}-${Math.random().toString(36).slice(2, 10)}` },
         ...(token ? { token } : {}),
       },
+      (peer) => new LeanRequester<T>(peer, observer),
       {
-        create: (peer) => new LeanRequester<number>(peer, observer),
         onUp: (link) => this.onUp(link),
         onDown: (link) => this.onDown(link),
       },
@@ -95,9 +92,9 @@ export class ConnectionPool {
   }
 
   /** Sends on connection `c` (from `pick`) and returns the stream id. */
-  send(c: number, template: RequestTemplate, slot: number): number {
+  send(c: number, template: RequestTemplate, context: T): number {
     this.isDirty[c] = 1;
-    return this.requesters[c]!.send(template, slot);
+    return this.requesters[c]!.send(template, context);
   }
 
   cancel(c: number, streamId: number): void {
@@ -123,16 +120,16 @@ export class ConnectionPool {
   }
 
   /** Connection number of a link: its target's first connection plus its slot. */
-  private indexOf(link: BrokerLink<LeanRequester<number>>): number {
+  private indexOf(link: BrokerLink<LeanRequester<T>>): number {
     const target = this.targetIndexOf(link.member);
     return target < 0 ? -1 : target * this.perTarget + link.slot;
   }
 
-  private targetIndexOf(member: BrokerMember<LeanRequester<number>>): number {
+  private targetIndexOf(member: BrokerMember<LeanRequester<T>>): number {
     return this.targets.findIndex((target) => target.port === member.port && target.host === member.host);
   }
 
-  private onUp(link: BrokerLink<LeanRequester<number>>): void {
+  private onUp(link: BrokerLink<LeanRequester<T>>): void {
     const c = this.indexOf(link);
     if (c < 0 || link.connection === undefined) return;
     this.requesters[c] = link.connection;
@@ -140,7 +137,7 @@ export class ConnectionPool {
     this.hasBeenUp[c] = 1;
   }
 
-  private onDown(link: BrokerLink<LeanRequester<number>>): void {
+  private onDown(link: BrokerLink<LeanRequester<T>>): void {
     const c = this.indexOf(link);
     if (c < 0) return;
     this.requesters[c] = undefined;
@@ -149,5 +146,5 @@ export class ConnectionPool {
 }
 
 export function describeTargets(targets: readonly LoadTarget[]): string {
-  return targets.map((target) => `${target.name} (${target.host}:${target.port})`).join(', ');
+  return targets.map((target) => `${target.name} (${formatBrokerAddress(target)})`).join(', ');
 }

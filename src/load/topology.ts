@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RSB_BIN } from '../cli/paths.js';
-import { BROKER_ROUTES } from '../broker/index.js';
-import { queryBroker, resolveBrokerEndpoints, startCluster, stopCluster, type ClusterBrokerRecord } from '../cluster/index.js';
+import { queryBroker, resolveBrokers, type BrokerAddress, type ClusterBrokerRecord } from '../client/index.js';
+import { startCluster, stopCluster } from '../cluster/index.js';
 import { ProcessStartError, RsbError, TopologyError, UsageError } from '../errors.js';
 import { killIfThisProcessExits, killProcess, launchProcess, LIFETIME, type LaunchedProcess, type MockReady } from '../process/index.js';
-import { ProtocolError, readBrokerList, type CloudEvent } from '../protocol/index.js';
+import { BROKER_ROUTES, ProtocolError, readBrokerList, type CloudEvent } from '../protocol/index.js';
 import type { LoadTarget } from './connection-pool.js';
 import { toEveryMethod, type TopologyMock, type TopologySpec } from './scenario.js';
 
@@ -48,10 +48,10 @@ export interface ExistingBrokers {
  * the cluster adds during the run is not loaded.
  */
 export async function findExistingBrokers(existing: ExistingBrokers): Promise<LoadTarget[]> {
-  const { endpoints } = resolveBrokerEndpoints({ cluster: existing.cluster, brokers: existing.brokers, stateDir: existing.stateDir });
+  const addresses = resolveBrokers({ cluster: existing.cluster, brokers: existing.brokers, stateDir: existing.stateDir });
   const found: LoadTarget[] = [];
   const named = new Set<LoadTarget>();
-  const add = (address: { host: string; port: number; id?: string }): void => {
+  const add = (address: BrokerAddress): void => {
     const known = found.find((target) => target.host === address.host && target.port === address.port);
     if (known === undefined) {
       const target = { name: address.id || `broker-${found.length + 1}`, host: address.host, port: address.port };
@@ -63,11 +63,11 @@ export async function findExistingBrokers(existing: ExistingBrokers): Promise<Lo
       named.add(known);
     }
   };
-  for (const endpoint of endpoints) {
-    add(endpoint);
+  for (const address of addresses) {
+    add(address);
     if (existing.cluster !== undefined) continue;
     try {
-      const list = readBrokerList(await queryBroker<CloudEvent>({ host: endpoint.host, port: endpoint.port, appName: 'rsb-load', token: existing.token }, BROKER_ROUTES.CLUSTER));
+      const list = readBrokerList(await queryBroker<CloudEvent>({ ...address, appName: 'rsb-load', token: existing.token }, BROKER_ROUTES.CLUSTER));
       for (const broker of list.brokers) add(broker);
     } catch (error) {
       // Not reachable now (the run will say so), or a broker that does not answer the route: load what was given.

@@ -3,11 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { formatCount, formatCountOf, waitForShutdownSignal } from '../cli/output.js';
 import { UsageError } from '../errors.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
-import { FAST_RECONNECT_POLICY, ResponderServer, type ReconnectPolicy } from '../transport/index.js';
+import { ResponderServer } from '../transport/index.js';
 import { createLiveView } from '../cli/live-view.js';
 import { announceReady, type MockReady } from '../process/index.js';
-import type { BrokerEndpoint, BrokerPoolEvent } from '../cluster/broker-pool.js';
-import { ClusterResponder } from '../cluster/cluster-responder.js';
+import { ClusterResponder, FAST_RECONNECT_POLICY, LINK_EVENT, type BrokerAddress, type LinkEvent, type ReconnectPolicy } from '../client/index.js';
 import type { MockMethodRow, MockStatusProps } from '../ui/index.js';
 import { MockHandler, type MethodCounters } from './mock-handler.js';
 import { describeBehaviour, type MockSpec } from './spec.js';
@@ -15,7 +14,7 @@ import { describeBehaviour, type MockSpec } from './spec.js';
 export interface RunMockOptions {
   spec: MockSpec;
   /** Where to register: every broker of a cluster, or any of them (the others are learned from the list they push). */
-  brokers: BrokerEndpoint[];
+  brokers: BrokerAddress[];
   /** Join the brokers the pushed lists name (default true); false keeps to `brokers`. */
   followBrokerList?: boolean | undefined;
   /** Separate connections to each broker, each a registered instance. */
@@ -70,7 +69,7 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
   const handler = new MockHandler(spec, await loadResponseFiles(spec));
   // One responder per instance, each registered on every broker of the cluster, and again on a broker that comes back.
   const instances: ClusterResponder[] = [];
-  const brokers = (): string[] => instances[0]?.pool.members.map((member) => member.address) ?? [];
+  const brokers = (): string[] => instances[0]?.pool.members.map((member) => member.name) ?? [];
   let where = '';
   const rates = new MethodRates();
   let lastTotal = 0;
@@ -112,7 +111,7 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
         services: [parseServiceKey(spec.service)],
         token: options.token,
       });
-      const onEvent = (event: BrokerPoolEvent): void => {
+      const onEvent = (event: LinkEvent): void => {
         const line = describePoolEvent(instance, event);
         if (line !== undefined) view.event(line);
       };
@@ -167,21 +166,22 @@ async function loadResponseFiles(spec: MockSpec): Promise<Map<string, Buffer>> {
 }
 
 /** An instance's broker connections as log lines; its first connections are told by the ready line instead. */
-function describePoolEvent(instance: number, event: BrokerPoolEvent): string | undefined {
+function describePoolEvent(instance: number, event: LinkEvent): string | undefined {
   switch (event.kind) {
-    case 'disconnected':
+    case LINK_EVENT.DISCONNECTED:
       return `- instance ${instance} lost ${event.broker}: ${event.message}; reconnecting in ${event.retryInMs} ms`;
-    case 'connect-failed':
+    case LINK_EVENT.CONNECT_FAILED:
       return `  instance ${instance}: ${event.message}; next try in ${event.retryInMs} ms`;
-    case 'connected':
+    case LINK_EVENT.CONNECTED:
       return event.isReconnect ? `+ instance ${instance} reconnected to ${event.broker} and registered again` : undefined;
-    case 'broker-added':
+    case LINK_EVENT.BROKER_ADDED:
       return `+ instance ${instance} joins ${event.broker}, named by the cluster's broker list`;
-    case 'broker-removed':
+    case LINK_EVENT.BROKER_REMOVED:
       return `- instance ${instance} leaves ${event.broker}, no longer in the cluster's broker list`;
-    case 'bad-event':
+    case LINK_EVENT.BAD_EVENT:
       return `! instance ${instance} ignored an event from ${event.from}: ${event.message}`;
-    case 'broker-list':
+    case LINK_EVENT.BROKER_LIST:
+    case LINK_EVENT.ROTATED:
       return undefined;
   }
 }

@@ -26,8 +26,11 @@ export const CLOUD_EVENT_TYPE = {
 } as const;
 export type CloudEventType = (typeof CLOUD_EVENT_TYPE)[keyof typeof CLOUD_EVENT_TYPE];
 
-/** Where one broker of a cluster listens for RSocket connections. */
-export interface BrokerAddress {
+/**
+ * One broker of a cluster as the broker list carries it: where it listens for RSocket
+ * connections, and its id. Clients read it as a broker address (src/client).
+ */
+export interface BrokerListEntry {
   id: string;
   host: string;
   port: number;
@@ -41,7 +44,7 @@ export interface BrokerList {
   cluster: string;
   /** The id of the broker that sent the event: lets a client tell which entry it is connected to. */
   broker: string;
-  brokers: BrokerAddress[];
+  brokers: BrokerListEntry[];
 }
 
 /** `{"specversion":"1.0",...}` as UTF-8 bytes, ready to be the metadata of a METADATA_PUSH. */
@@ -96,13 +99,13 @@ export function readBrokerList(event: CloudEvent): BrokerList {
   if (typeof data !== 'object' || data === null || !Array.isArray(data.brokers)) {
     throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `${CLOUD_EVENT_TYPE.BROKER_LIST} data must be {"cluster","broker","brokers":[...]}`);
   }
-  const brokers = data.brokers.map((item: unknown, index) => checkBrokerAddress(item, `data.brokers[${index}]`));
+  const brokers = data.brokers.map((item: unknown, index) => checkBrokerListEntry(item, `data.brokers[${index}]`));
   return { cluster: typeof data.cluster === 'string' ? data.cluster : '', broker: typeof data.broker === 'string' ? data.broker : '', brokers };
 }
 
 /** Checks one `{id, host, port}` entry; `where` names it in the error. */
-export function checkBrokerAddress(item: unknown, where: string): BrokerAddress {
-  const entry = item as Partial<BrokerAddress> | null;
+export function checkBrokerListEntry(item: unknown, where: string): BrokerListEntry {
+  const entry = item as Partial<BrokerListEntry> | null;
   if (
     typeof entry !== 'object' ||
     entry === null ||

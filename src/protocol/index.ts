@@ -17,4 +17,5 @@ export * from './authentication.js';
 export { readU24, writeU24 } from './bytes.js';
 export * from './setup-metadata.js';
 export * from './cloud-events.js';
+export * from './broker-contract.js';
 export * from './per-stream-mime.js';

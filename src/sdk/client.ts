@@ -1,16 +1,23 @@
 import type { Payload } from 'rsocket-core';
-import { ConnectError, TimeoutError, UsageError } from '../errors.js';
+import {
+  BrokerPool,
+  formatBrokerAddress,
+  LINK_STATE,
+  resolveBrokerAddresses,
+  resolveBrokers,
+  type BrokerAddress,
+  type BrokerLink,
+  type BrokerMember,
+  type LinkEvent,
+  type ReconnectPolicy,
+} from '../client/index.js';
+import { ConnectError, NoBrokerError, TimeoutError, UsageError } from '../errors.js';
 import type { AppInfo } from '../protocol/index.js';
-import { DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from '../transport/index.js';
-import { BrokerLink, LINK_EVENT, STREAM_ID_BUDGET, type BrokerConnection, type LinkEvent, type LinkOptions } from './broker-link.js';
-import { formatBrokerAddress, resolveBrokerAddresses, type BrokerAddress } from './brokers.js';
-import { diffBrokerList, readBrokerListPush } from '../cluster/broker-list.js';
-import { resolveBrokerEndpoints } from '../cluster/endpoints.js';
-import { ProtocolError } from '../protocol/index.js';
 import { encodeRequestMetadata, toMessage, toPayload, type Data, type Message, type Reply, type RequestMetadataOptions } from './messages.js';
 import { CreditWindow, ReceiveQueue } from './receive-queue.js';
 import { createResponder, type ServiceHandlers } from './responder.js';
 import { buildConnectorSetup, describeApp, parseServiceKey, DEFAULT_KEEPALIVE_TIMING, type KeepAliveTiming } from './setup.js';
+import { createRSocketDialer, STREAM_ID_BUDGET, STREAM_ID_HARD_LIMIT, type BrokerConnection } from './rsocket-dialer.js';
 import type { FrameListener } from './socket.js';
 import { toCallError } from './wire-errors.js';
 
@@ -44,7 +51,7 @@ export interface ConnectOptions {
   keepAlive?: Partial<KeepAliveTiming>;
   /** Broker events: the metadata of each METADATA_PUSH a broker sends (CloudEvents JSON on rsb brokers). */
   onMetadataPush?: (metadata: Buffer, broker: string) => void;
-  /** Connections made, lost, retried and rotated. */
+  /** Connections made, lost, retried and rotated, and the broker lists that change them. */
   onLinkEvent?: (event: LinkEvent) => void;
   /** Errors with no caller to go to (a failed fire-and-forget handler); default: written to stderr. */
   onError?: (error: Error) => void;
@@ -93,11 +100,13 @@ export async function connect(options: ConnectOptions = {}): Promise<RsbClient> 
 /** A Node program's connections to the brokers: the requester helpers, and the services it answers. */
 export class RsbClient {
   readonly app: AppInfo;
-  /** One per broker: those given, and those the brokers' lists add. */
-  readonly links: BrokerLink[] = [];
+  private readonly pool: BrokerPool<BrokerConnection>;
   private readonly timeoutMs: number;
-  private readonly isFollowingBrokerList: boolean;
-  private readonly newLink: (address: BrokerAddress) => BrokerLink;
+  private readonly streamIdBudget: number;
+  /** Connections rotated out (their stream ids ran low): closed once their last request ends. */
+  private readonly retiring = new Set<BrokerConnection>();
+  /** Callers waiting for a connection to come up. */
+  private readonly connectWaiters = new Set<() => void>();
   private cursor = 0;
   private isClosed = false;
 
@@ -110,52 +119,56 @@ export class RsbClient {
       token: options.token,
       dataMimeType: options.dataMimeType,
     };
-    const setup = buildConnectorSetup(identity, { ...DEFAULT_KEEPALIVE_TIMING, ...options.keepAlive });
     const onError = options.onError ?? ((error: Error) => process.stderr.write(`rsb sdk: ${error.message}\n`));
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    this.isFollowingBrokerList = options.followBrokerList !== false;
-    const linkOptions: Omit<LinkOptions, 'address' | 'responder'> = {
-      setup,
+    this.streamIdBudget = options.streamIdBudget ?? STREAM_ID_BUDGET;
+    const dialer = createRSocketDialer({
+      setup: buildConnectorSetup(identity, { ...DEFAULT_KEEPALIVE_TIMING, ...options.keepAlive }),
+      createResponder: (onMetadataPush) => createResponder(services, { onMetadataPush, onError }),
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      reconnect: options.reconnect === false ? false : { ...DEFAULT_RECONNECT_POLICY, ...options.reconnect },
-      streamIdBudget: options.streamIdBudget ?? STREAM_ID_BUDGET,
       tap: options.onFrame,
-      onEvent: (event) => options.onLinkEvent?.(event),
-    };
-    this.newLink = (address) => {
-      const broker = formatBrokerAddress(address);
-      const link: BrokerLink = new BrokerLink({
-        ...linkOptions,
-        address,
-        responder: createResponder(services, {
-          onMetadataPush: (metadata) => {
-            this.onBrokerEvent(link, metadata);
-            options.onMetadataPush?.(metadata, broker);
-          },
-          onError,
-        }),
-      });
-      return link;
-    };
-    const { endpoints } = resolveBrokerEndpoints({ cluster: options.cluster, brokers: options.brokers, stateDir: options.stateDir });
-    for (const endpoint of endpoints) {
-      const link = this.newLink({ host: endpoint.host, port: endpoint.port });
-      link.id = endpoint.id;
-      this.links.push(link);
-    }
+    });
+    this.pool = new BrokerPool(
+      {
+        brokers: resolveBrokers({ cluster: options.cluster, brokers: options.brokers, stateDir: options.stateDir }),
+        followBrokerList: options.followBrokerList,
+        reconnect: options.reconnect,
+        onEvent: options.onLinkEvent,
+      },
+      dialer,
+      {
+        onUp: () => {
+          const waiters = [...this.connectWaiters];
+          this.connectWaiters.clear();
+          for (const wake of waiters) wake();
+        },
+        onMetadataPush: (metadata, member) => options.onMetadataPush?.(metadata, member.name),
+      },
+    );
+  }
+
+  /** One per broker: those given, and those the brokers' lists add. */
+  get brokers(): readonly BrokerMember<BrokerConnection>[] {
+    return this.pool.members;
   }
 
   /** Brokers with a live connection now. */
   get connectedBrokers(): string[] {
-    return this.links.filter((link) => link.isConnected).map((link) => link.name);
+    return this.pool.members.filter((member) => member.isUp).map((member) => member.name);
   }
 
-  /** Connects every link; `connect()` calls it. */
+  /**
+   * Connects to every broker; `connect()` calls it. When none can be reached, the error
+   * of the first is thrown (ConnectError, SetupRejectedError): what a program that names
+   * one broker expects, rather than a summary.
+   */
   async open(): Promise<void> {
-    const results = await Promise.allSettled(this.links.map((link) => link.open()));
-    if (results.some((result) => result.status === 'fulfilled')) return;
-    await this.close();
-    throw (results[0] as PromiseRejectedResult).reason;
+    try {
+      await this.pool.start();
+    } catch (error) {
+      this.isClosed = true;
+      throw error instanceof NoBrokerError && error.cause instanceof Error ? error.cause : error;
+    }
   }
 
   /** One answer (or an empty one). Rejects with RSocketRequestError, TimeoutError, ConnectError or ConnectionClosedError. */
@@ -305,50 +318,19 @@ export class RsbClient {
 
   /** Sends METADATA_PUSH on every connected broker (or the one named). */
   async metadataPush(metadata: Buffer, options: { broker?: string | BrokerAddress } = {}): Promise<void> {
-    const links = options.broker ? [this.findLink(options.broker)] : this.links.filter((link) => link.isConnected);
-    for (const link of links) {
-      const connection = link.acquire();
-      if (!connection) throw new ConnectError(`no connection to broker ${link.name}`);
+    const members = options.broker ? [this.findBroker(options.broker)] : this.pool.members.filter((member) => member.isUp);
+    for (const member of members) {
+      const connection = this.connectionOf(member);
+      if (!connection) throw new ConnectError(`no connection to broker ${member.name}`);
       await new Promise<void>((resolve, reject) => connection.rsocket.metadataPush(metadata, { onComplete: resolve, onError: reject }));
-    }
-  }
-
-  /**
-   * A METADATA_PUSH from a broker: when it is the cluster's broker list, names the link it
-   * came on, connects to the brokers it adds and leaves those it drops (src/cluster/broker-list.ts).
-   */
-  private onBrokerEvent(from: BrokerLink, metadata: Buffer): void {
-    let list;
-    try {
-      list = readBrokerListPush(metadata);
-    } catch (error) {
-      // Not an rsb broker event: the program's own onMetadataPush still sees it.
-      if (error instanceof ProtocolError) return;
-      throw error;
-    }
-    if (!list) return;
-    if (list.broker) from.id = list.broker;
-    if (!this.isFollowingBrokerList || this.isClosed) return;
-    const members = this.links.map((link) => ({ host: link.address.host, port: link.address.port, id: link.id, link }));
-    const changes = diffBrokerList(members, list.brokers);
-    for (const { member, entry } of changes.kept) member.link.id = entry.id;
-    for (const member of [...changes.removed, ...changes.moved.map((moved) => moved.member)]) {
-      this.links.splice(this.links.indexOf(member.link), 1);
-      void member.link.close();
-    }
-    for (const entry of [...changes.added, ...changes.moved.map((moved) => moved.entry)]) {
-      const link = this.newLink({ host: entry.host, port: entry.port });
-      link.id = entry.id;
-      this.links.push(link);
-      // It keeps trying in the background (when reconnecting is allowed); requests go to the brokers connected meanwhile.
-      link.open().catch(() => {});
     }
   }
 
   /** Closes every connection (the brokers unregister its services) and stops reconnecting. */
   async close(): Promise<void> {
     this.isClosed = true;
-    await Promise.all(this.links.map((link) => link.close()));
+    await this.pool.close();
+    await Promise.all([...this.retiring].map((connection) => connection.close()));
   }
 
   private async *drain(
@@ -384,53 +366,77 @@ export class RsbClient {
     return toPayload(data ?? null, options.rawMetadata ?? encodeRequestMetadata(route, options));
   }
 
-  private findLink(broker: string | BrokerAddress): BrokerLink {
+  private findBroker(broker: string | BrokerAddress): BrokerMember<BrokerConnection> {
     const name = formatBrokerAddress(resolveBrokerAddresses([broker])[0]!);
-    const link = this.links.find((candidate) => candidate.name === name);
-    if (!link) throw new UsageError(`broker ${name} is not one this client connected to (${this.links.map((l) => l.name).join(', ')})`);
-    return link;
+    const member = this.pool.members.find((candidate) => candidate.name === name);
+    if (!member) throw new UsageError(`broker ${name} is not one this client connected to (${this.pool.members.map((m) => m.name).join(', ')})`);
+    return member;
   }
 
   /** A connection for one request: round-robin over the connected brokers, waiting up to `timeoutMs` for one. */
   private async acquire(options: CallOptions, timeoutMs: number): Promise<BrokerConnection> {
     if (this.isClosed) throw new ConnectError('the client is closed');
-    const links = options.broker ? [this.findLink(options.broker)] : this.links;
-    const found = this.pick(links);
+    const members = options.broker ? [this.findBroker(options.broker)] : this.pool.members;
+    const found = this.pick(members);
     if (found) return found;
     const deadline = Date.now() + (timeoutMs > 0 ? timeoutMs : DEFAULT_CALL_TIMEOUT_MS);
     while (Date.now() < deadline && !this.isClosed) {
-      await this.waitForConnect(links, deadline - Date.now());
-      const connection = this.pick(links);
+      await this.waitForConnect(deadline - Date.now());
+      const connection = this.pick(members);
       if (connection) return connection;
     }
     throw new ConnectError(
-      `no connection to ${links.length === 1 ? `broker ${links[0]!.name}` : `any of the brokers ${links.map((link) => link.name).join(', ')}`}`,
+      `no connection to ${members.length === 1 ? `broker ${members[0]!.name}` : `any of the brokers ${members.map((member) => member.name).join(', ')}`}`,
       'Is the broker running? Start one with `rsb start`.',
     );
   }
 
-  private pick(links: BrokerLink[]): BrokerConnection | undefined {
-    for (let i = 0; i < links.length; i++) {
-      const link = links[(this.cursor + i) % links.length]!;
-      const connection = link.acquire();
+  private pick(members: readonly BrokerMember<BrokerConnection>[]): BrokerConnection | undefined {
+    for (let i = 0; i < members.length; i++) {
+      const connection = this.connectionOf(members[(this.cursor + i) % members.length]!);
       if (connection) {
-        this.cursor = (this.cursor + i + 1) % links.length;
+        this.cursor = (this.cursor + i + 1) % members.length;
         return connection;
       }
     }
     return undefined;
   }
 
-  private waitForConnect(links: BrokerLink[], timeoutMs: number): Promise<void> {
+  /**
+   * The broker's connection for one more request, or undefined while there is none. A
+   * connection whose stream ids run low is rotated: the pool dials its replacement, and
+   * the old one is retired once that is up.
+   */
+  private connectionOf(member: BrokerMember<BrokerConnection>): BrokerConnection | undefined {
+    const link = member.links[0];
+    const connection = link?.state === LINK_STATE.UP ? link.connection : undefined;
+    if (!link || !connection || connection.isClosed) return undefined;
+    if (connection.streamsOpened >= this.streamIdBudget) {
+      void this.rotate(link);
+      if (connection.streamsOpened >= STREAM_ID_HARD_LIMIT) return undefined;
+    }
+    return connection;
+  }
+
+  private async rotate(link: BrokerLink<BrokerConnection>): Promise<void> {
+    const previous = await this.pool.rotate(link);
+    if (!previous) return;
+    previous.isRetiring = true;
+    this.retiring.add(previous);
+    void previous.closed.then(() => this.retiring.delete(previous));
+    if (previous.inFlight === 0) void previous.close();
+  }
+
+  /** Resolves when a connection comes up, or after `timeoutMs` (at most 250 ms, to look again). */
+  private waitForConnect(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
-      const removers: (() => void)[] = [];
       const done = (): void => {
         clearTimeout(timer);
-        for (const remove of removers) remove();
+        this.connectWaiters.delete(done);
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, Math.min(timeoutMs, 250)));
-      for (const link of links) removers.push(link.onNextConnect(done));
+      this.connectWaiters.add(done);
     });
   }
 }
@@ -444,4 +450,3 @@ function abortError(route: string, signal: AbortSignal | undefined): Error {
   return reason instanceof Error ? reason : new Error(`${route}: aborted`);
 }
 
-export { LINK_EVENT };

@@ -5,8 +5,9 @@
  * and typed errors, reconnect with backoff, and broker events (METADATA_PUSH).
  */
 export { connect, RsbClient, DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type ConnectOptions, type StreamOptions } from './client.js';
-export { LINK_EVENT, STREAM_ID_BUDGET, type LinkEvent } from './broker-link.js';
-export { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses, type BrokerAddress } from './brokers.js';
+export { STREAM_ID_BUDGET } from './rsocket-dialer.js';
+// The broker addresses and link events of src/client, so that `rsb/sdk` is all a program imports.
+export { DEFAULT_BROKER_ADDRESS, LINK_EVENT, formatBrokerAddress, parseBrokerAddress, resolveBrokerAddresses, type BrokerAddress, type LinkEvent } from '../client/index.js';
 export { HEADERS_MIME, decodeRequestMetadata, encodeRequestMetadata, type Data, type Message, type Reply, type RequestMetadataOptions } from './messages.js';
 export { ANY_METHOD, type IncomingRequest, type MethodHandler, type MethodHandlers, type ServiceHandlers } from './responder.js';
 export {

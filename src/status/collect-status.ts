@@ -1,5 +1,5 @@
 import type { BrokerSnapshot, ClusterView, ConnectionSummary, ServiceSummary } from '../broker/index.js';
-import { checkClusterName, requireClusterState, resolveStateDir } from '../cluster/state.js';
+import { checkClusterName, requireClusterState, resolveStateDir } from '../client/index.js';
 import { UsageError } from '../errors.js';
 
 /** One broker as `rsb status` sees it through its admin API. */

@@ -5,4 +5,3 @@ export * from './peer-connection.js';
 export * from './lean-requester.js';
 export * from './lean-responder.js';
 export * from './stream-ids.js';
-export * from './backoff.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createToken, type ClusterView } from '../../src/broker/index.js';
-import type { ClusterState } from '../../src/cluster/index.js';
+import type { ClusterState } from '../../src/client/index.js';
 import { SetupRejectedError } from '../../src/errors.js';
 import type { StatusReport } from '../../src/status/index.js';
 import { killClusterProcesses, makeStateDir, runCluster } from '../support/cluster.js';

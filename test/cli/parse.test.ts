@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAddress, parseDuration, parseIntegerList } from '../../src/cli/parse.js';
+import { parseDuration, parseIntegerList } from '../../src/cli/parse.js';
 
 describe('flag parsing', () => {
   it('reads durations with units, a bare number being seconds', () => {
@@ -18,13 +18,5 @@ describe('flag parsing', () => {
     expect(parseIntegerList('1, 64,256', '--in-flight')).toEqual([1, 64, 256]);
     expect(() => parseIntegerList('1,0', '--in-flight')).toThrowError(expect.objectContaining({ code: 'ERR_USAGE' }));
     expect(() => parseIntegerList('1,,2', '--in-flight')).toThrowError(expect.objectContaining({ code: 'ERR_USAGE' }));
-  });
-
-  it('reads host:port, :port and a bare port', () => {
-    expect(parseAddress('10.0.0.1:9999')).toEqual({ host: '10.0.0.1', port: 9999 });
-    expect(parseAddress(':7000')).toEqual({ host: '127.0.0.1', port: 7000 });
-    expect(parseAddress('7001')).toEqual({ host: '127.0.0.1', port: 7001 });
-    expect(parseAddress('[::1]:7002')).toEqual({ host: '::1', port: 7002 });
-    expect(() => parseAddress('localhost:99999')).toThrowError(expect.objectContaining({ code: 'ERR_USAGE' }));
   });
 });

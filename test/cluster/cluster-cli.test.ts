@@ -2,27 +2,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BROKER_ROUTES, type ServiceSummary } from '../../src/broker/index.js';
+import type { ServiceSummary } from '../../src/broker/index.js';
 import type { ServicesReport } from '../../src/call/index.js';
-import {
-  ClusterRequester,
-  queryBroker,
-  resolveBrokerEndpoints,
-  type ClusterState,
-  type ClusterStatusReport,
-  type StartClusterResult,
-  type StopClusterResult,
-} from '../../src/cluster/index.js';
+import { createLeanPool, queryBroker, resolveBrokers, type ClusterState } from '../../src/client/index.js';
+import type { ClusterStatusReport, StartClusterResult, StopClusterResult } from '../../src/cluster/index.js';
+import { ConnectionPool } from '../../src/load/connection-pool.js';
 import { isProcessRunning } from '../../src/process/index.js';
-import { ERROR_CODE } from '../../src/protocol/index.js';
-import { call, PROMISE_OBSERVER, type CallOutcome, type PendingCall } from '../support/lean-calls.js';
+import { BROKER_ROUTES, ERROR_CODE } from '../../src/protocol/index.js';
+import { LeanRequester } from '../../src/transport/index.js';
+import { call, countLiveConnections, PROMISE_OBSERVER, sendRoundRobin, type CallOutcome, type PendingCall } from '../support/lean-calls.js';
 import { killClusterProcesses, makeStateDir, processesWithClusterFile, runCluster } from '../support/cluster.js';
 import { RsbProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 const HOST = '127.0.0.1';
-const FAST_RECONNECT = { reconnect: { initialDelayMs: 20, maxDelayMs: 250 } };
-
 
 async function instancesOn(port: number, key: string): Promise<number> {
   const answer = await queryBroker<{ services: ServiceSummary[] }>({ host: HOST, port }, BROKER_ROUTES.SERVICES);
@@ -75,11 +68,13 @@ describe('rsb cluster, end to end with real broker processes', () => {
       expect({ code: answer.code, stdout: answer.stdout }, answer.stderr).toEqual({ code: 0, stdout: `${broker.id}\n` });
     }
 
-    // A requester on the whole cluster (--cluster default) keeps going through a SIGKILL.
-    const requester = new ClusterRequester<PendingCall>({ brokers: resolveBrokerEndpoints({ cluster: 'default', stateDir: dir }).endpoints, ...FAST_RECONNECT }, PROMISE_OBSERVER);
-    await requester.start();
-    cleanups.push(() => requester.close());
-    expect(requester.liveCount).toBe(3);
+    // The load engine's requesters on the whole cluster (--cluster default) keep going through a SIGKILL.
+    const targets = resolveBrokers({ cluster: 'default', stateDir: dir }).map((address) => ({ ...address, name: address.id! }));
+    const pool = new ConnectionPool<PendingCall>(targets, 1, PROMISE_OBSERVER, 'rsb-cluster-test');
+    await pool.open();
+    cleanups.push(() => pool.close());
+    const requester = sendRoundRobin(pool, PROMISE_OBSERVER);
+    expect(countLiveConnections(pool)).toBe(3);
     const victim = state.brokers[1]!;
     const outcomes: CallOutcome[] = [];
     const worker = async (): Promise<void> => {
@@ -95,7 +90,7 @@ describe('rsb cluster, end to end with real broker processes', () => {
     expect(failures.length).toBeLessThanOrEqual(8);
     for (const failure of failures) expect(failure.code).toBe(ERROR_CODE.CONNECTION_ERROR);
     expect(outcomes.slice(-200).every((outcome) => outcome.data === 'x')).toBe(true);
-    expect(requester.liveCount).toBe(2);
+    expect(countLiveConnections(pool)).toBe(2);
 
     // status: the killed broker is down, the others up with their figures.
     const status = await runCluster(dir, ['cluster', 'status', '--json']);
@@ -119,7 +114,7 @@ describe('rsb cluster, end to end with real broker processes', () => {
     expect(converged.state.brokers[1]!.port).toBe(victim.port);
     await waitFor(async () => (await instancesOn(victim.port, 'svc')) === 1, 'the mock to register again on the restarted broker', 10_000);
     await mock.waitForOutput(/\+ instance 1 reconnected to default-2 \(127\.0\.0\.1:\d+\) and registered again/);
-    await waitFor(() => requester.liveCount === 3, 'the requester to reconnect to the restarted broker', 8_000);
+    await waitFor(() => countLiveConnections(pool) === 3, 'the requesters to reconnect to the restarted broker', 8_000);
 
     // down stops every process and removes the state; a second down has nothing to do.
     const pids = converged.state.brokers.map((broker) => broker.pid);
@@ -151,11 +146,11 @@ describe('rsb cluster, end to end with real broker processes', () => {
     ]);
     // Each cluster's brokers push their own list.
     const secondState = JSON.parse(readFileSync(path.join(dir, 'second.json'), 'utf8')) as ClusterState;
-    const requester = new ClusterRequester<PendingCall>({ brokers: [{ host: HOST, port: secondState.brokers[0]!.port }] }, PROMISE_OBSERVER);
-    await requester.start();
-    expect(requester.pool.cluster).toBe('second');
-    expect(requester.liveCount).toBe(2);
-    await requester.close();
+    const pool = createLeanPool({ brokers: [{ host: HOST, port: secondState.brokers[0]!.port }] }, (peer) => new LeanRequester<PendingCall>(peer, PROMISE_OBSERVER));
+    await pool.start();
+    expect(pool.cluster).toBe('second');
+    expect(pool.liveLinks()).toHaveLength(2);
+    await pool.close();
     // rsb services --cluster asks every broker of the named cluster, and only those.
     const services = await runCluster(dir, ['services', '--cluster', 'second', '--json']);
     expect(services.code, services.stderr).toBe(0);

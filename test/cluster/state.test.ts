@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkClusterName, isBrokerProcess, readClusterState, resolveStateDir, STATE_DIR_ENV } from '../../src/cluster/index.js';
+import { checkClusterName, readClusterState, resolveStateDir, STATE_DIR_ENV } from '../../src/client/index.js';
+import { isBrokerProcess } from '../../src/cluster/index.js';
 import { lockCluster } from '../../src/cluster/state.js';
 
 describe('cluster state', () => {

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BROKER_ROUTES, type BrokerSnapshot } from '../../src/broker/index.js';
-import { queryBroker, type StartClusterResult } from '../../src/cluster/index.js';
+import type { BrokerSnapshot } from '../../src/broker/index.js';
+import { queryBroker } from '../../src/client/index.js';
+import type { StartClusterResult } from '../../src/cluster/index.js';
+import { BROKER_ROUTES } from '../../src/protocol/index.js';
 import { killClusterProcesses, makeStateDir, runCluster } from '../support/cluster.js';
 import { RsbProcess } from '../support/processes.js';
 

@@ -38,7 +38,7 @@ describe('SDK on a cluster', () => {
     const brokers = await startCluster(3);
     const service = await connectClient({ brokers: [`127.0.0.1:${brokers[2]!.port}`], services: { calc: { twice: (request) => request.data.toString().repeat(2) } } });
     await waitFor(() => brokers.every((broker) => instancesOf(broker, 'calc') === 1), 'calc on every broker');
-    expect(service.links.map((link) => link.id).sort()).toEqual(['sdk-1', 'sdk-2', 'sdk-3']);
+    expect(service.brokers.map((broker) => broker.id).sort()).toEqual(['sdk-1', 'sdk-2', 'sdk-3']);
   });
 
   it('spreads calls over the brokers, and keeps calling through the others when one stops', async () => {
@@ -69,7 +69,7 @@ describe('SDK on a cluster', () => {
     const brokers = await startCluster(2);
     const caller = await connectClient({ brokers: [`127.0.0.1:${brokers[0]!.port}`], followBrokerList: false });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(caller.links.map((link) => link.name)).toEqual([`127.0.0.1:${brokers[0]!.port}`]);
-    expect(caller.links[0]!.id).toBe('sdk-1');
+    expect(caller.brokers.map((broker) => broker.name)).toEqual([`127.0.0.1:${brokers[0]!.port}`]);
+    expect(caller.brokers[0]!.id).toBe('sdk-1');
   });
 });

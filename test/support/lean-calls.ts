@@ -1,4 +1,5 @@
-import { readWireDataStart } from '../../src/protocol/index.js';
+import type { ConnectionPool } from '../../src/load/connection-pool.js';
+import { ERROR_CODE, readWireDataStart } from '../../src/protocol/index.js';
 import { LeanRequester, PeerConnection, prepareRequest, type PeerConnectOptions, type RequestObserver, type RequestTemplate } from '../../src/transport/index.js';
 
 /** How a call ended: the answer's data, or the error's code and message. */
@@ -20,9 +21,30 @@ export const PROMISE_OBSERVER: RequestObserver<PendingCall> = {
   onError: (call, code, message) => call.finish({ code, message }),
 };
 
-/** Anything that sends a prepared request with a context: a LeanRequester or a ClusterRequester. */
+/** Anything that sends a prepared request with a context: a LeanRequester, or a load ConnectionPool through sendRoundRobin. */
 export interface RequestSender {
   send(template: RequestTemplate, context: PendingCall): number;
+}
+
+/** Sends as the load generator does: on the pool's next connection that is up; with none, the request fails at once. */
+export function sendRoundRobin<T>(pool: ConnectionPool<T>, observer: RequestObserver<T>): { send(template: RequestTemplate, context: T): number } {
+  return {
+    send(template, context) {
+      const c = pool.pick();
+      if (c < 0) {
+        observer.onError(context, ERROR_CODE.CONNECTION_ERROR, 'no connection to any target is up');
+        return 0;
+      }
+      return pool.send(c, template, context);
+    },
+  };
+}
+
+/** The pool's connections that are up now. */
+export function countLiveConnections(pool: ConnectionPool<unknown>): number {
+  let live = 0;
+  for (let c = 0; c < pool.size; c++) if (pool.isConnected(c)) live++;
+  return live;
 }
 
 /** One request-response; resolves with how it ended. */

@@ -1,20 +1,14 @@
-import { CLOUD_EVENT_TYPE, decodeCloudEvent, readBrokerList, type BrokerAddress, type BrokerList } from '../protocol/index.js';
-
-/** A broker a client knows: by address, and by id once a list or a state file named it. */
-export interface KnownBroker {
-  host: string;
-  port: number;
-  id: string | undefined;
-}
+import { CLOUD_EVENT_TYPE, decodeCloudEvent, readBrokerList, type BrokerList, type BrokerListEntry } from '../protocol/index.js';
+import { isSameAddress, type BrokerAddress } from './broker-address.js';
 
 /** What a pushed broker list changes for a client that follows it. */
-export interface BrokerListChanges<M extends KnownBroker> {
+export interface BrokerListChanges<M extends BrokerAddress> {
   /** Brokers to connect to. */
-  added: BrokerAddress[];
+  added: BrokerListEntry[];
   /** Known brokers the list names, with the id it gives them. */
-  kept: { member: M; entry: BrokerAddress }[];
+  kept: { member: M; entry: BrokerListEntry }[];
   /** Known brokers the list names at another address (restarted elsewhere): reconnect there. */
-  moved: { member: M; entry: BrokerAddress }[];
+  moved: { member: M; entry: BrokerListEntry }[];
   /** Brokers that were members of the cluster and the list no longer names: leave them. */
   removed: M[];
 }
@@ -24,7 +18,7 @@ export interface BrokerListChanges<M extends KnownBroker> {
  * same when its id matches, or (before its id is known) its address. A broker given by
  * address that no list has named yet is kept: it may be outside any cluster.
  */
-export function diffBrokerList<M extends KnownBroker>(members: readonly M[], brokers: readonly BrokerAddress[]): BrokerListChanges<M> {
+export function diffBrokerList<M extends BrokerAddress>(members: readonly M[], brokers: readonly BrokerListEntry[]): BrokerListChanges<M> {
   const changes: BrokerListChanges<M> = { added: [], kept: [], moved: [], removed: [] };
   const matched = new Set<M>();
   for (const entry of brokers) {
@@ -47,13 +41,4 @@ export function diffBrokerList<M extends KnownBroker>(members: readonly M[], bro
 export function readBrokerListPush(metadata: Buffer): BrokerList | undefined {
   const event = decodeCloudEvent(metadata);
   return event.type === CLOUD_EVENT_TYPE.BROKER_LIST ? readBrokerList(event) : undefined;
-}
-
-/** 127.0.0.1, localhost and ::1 name the same machine. */
-export function isSameAddress(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
-  return a.port === b.port && normalizeHost(a.host) === normalizeHost(b.host);
-}
-
-function normalizeHost(host: string): string {
-  return host === 'localhost' || host === '::1' || host === '[::1]' ? '127.0.0.1' : host;
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { RSocketRequestError, TimeoutError } from '../errors.js';
 import { readWireDataStart } from '../protocol/index.js';
-import { LeanRequester, PeerConnection, prepareRequest, type RequestObserver } from '../transport/index.js';
+import { LeanRequester, prepareRequest, type RequestObserver } from '../transport/index.js';
+import { formatBrokerAddress, type BrokerAddress } from './broker-address.js';
+import { createLeanDialer } from './lean-dialer.js';
 
-export interface BrokerQueryOptions {
-  host: string;
-  port: number;
+/** The broker to ask, and how. */
+export interface BrokerQueryOptions extends BrokerAddress {
   /** Shown in the broker's log as who connected. */
   appName?: string;
   /** Bearer token for a broker started with --auth jwt. */
@@ -21,6 +22,8 @@ interface PendingQuery {
 
 const EMPTY = Buffer.alloc(0);
 const DEFAULT_QUERY_TIMEOUT_MS = 2_000;
+/** A query's answer is all it reads: broker events are not followed. */
+const IGNORE_PUSH = (): void => {};
 
 const QUERY_OBSERVER: RequestObserver<PendingQuery> = {
   onNext(query, buf, start, end) {
@@ -49,18 +52,12 @@ export class BrokerQueryClient {
 
   static async connect(options: BrokerQueryOptions): Promise<BrokerQueryClient> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
-    let requester!: LeanRequester<PendingQuery>;
-    await PeerConnection.connect(
-      {
-        host: options.host,
-        port: options.port,
-        connectTimeoutMs: timeoutMs,
-        app: { name: options.appName ?? 'rsb-cluster', uuid: randomUUID() },
-        ...(options.token ? { token: options.token } : {}),
-      },
-      (peer) => (requester = new LeanRequester(peer, QUERY_OBSERVER)),
+    const dialer = createLeanDialer(
+      { connectTimeoutMs: timeoutMs, app: { name: options.appName ?? 'rsb-cluster', uuid: randomUUID() }, ...(options.token ? { token: options.token } : {}) },
+      (peer) => new LeanRequester<PendingQuery>(peer, QUERY_OBSERVER),
     );
-    return new BrokerQueryClient(requester, timeoutMs, `${options.host}:${options.port}`);
+    const requester = await dialer.dial(options, IGNORE_PUSH);
+    return new BrokerQueryClient(requester, timeoutMs, formatBrokerAddress(options));
   }
 
   get isConnected(): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffBrokerList } from '../../src/cluster/index.js';
+import { diffBrokerList } from '../../src/client/index.js';
 
 const entry = (id: string, port: number, host = '127.0.0.1') => ({ id, host, port });
 

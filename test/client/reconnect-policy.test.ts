@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeBackoffDelay } from '../../src/transport/index.js';
+import { computeBackoffDelay } from '../../src/client/index.js';
 
 const policy = { initialDelayMs: 100, maxDelayMs: 5_000, factor: 2, jitter: 0.2 };
 

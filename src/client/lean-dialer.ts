@@ -1,0 +1,40 @@
+import { PeerConnection, type FramedConnectionOptions, type SetupOptions, type StreamFrameHandler } from '../transport/index.js';
+import type { BrokerAddress } from './broker-address.js';
+import { BrokerPool, type BrokerDialer, type BrokerPoolHooks, type BrokerPoolOptions } from './broker-pool.js';
+
+/** What a lean connection says in SETUP and how it is framed and timed. */
+export interface LeanDialOptions extends SetupOptions, FramedConnectionOptions {
+  connectTimeoutMs?: number | undefined;
+  /** See PeerConnectOptions.settleMs: for brokers built on rsocket-js. */
+  settleMs?: number | undefined;
+}
+
+/** The requester or responder a lean connection serves, built on it before its first frame. */
+export interface LeanHandler extends StreamFrameHandler {
+  readonly peer: PeerConnection;
+}
+
+export type LeanPoolOptions = BrokerPoolOptions & LeanDialOptions;
+
+/**
+ * Dials rsb's lean PeerConnection. `create` builds the connection's requester or
+ * responder around it before any frame arrives: a broker may route a request to a newly
+ * registered service before its handshake completes.
+ */
+export function createLeanDialer<H extends LeanHandler>(options: LeanDialOptions, create: (peer: PeerConnection) => H): BrokerDialer<H> {
+  return {
+    async dial(address: BrokerAddress, onMetadataPush: (metadata: Buffer) => void): Promise<H> {
+      let handler!: H;
+      await PeerConnection.connect({ ...options, host: address.host, port: address.port, onMetadataPush }, (peer) => (handler = create(peer)));
+      return handler;
+    },
+    closed: (handler) => handler.peer.closed,
+    close: (handler) => handler.peer.close(),
+  };
+}
+
+/** A pool of lean connections to the brokers, each served by what `create` builds. */
+export function createLeanPool<H extends LeanHandler>(options: LeanPoolOptions, create: (peer: PeerConnection) => H, hooks?: BrokerPoolHooks<H>): BrokerPool<H> {
+  const { brokers, followBrokerList, connectionsPerBroker, reconnect, onEvent, ...dial } = options;
+  return new BrokerPool({ brokers, followBrokerList, connectionsPerBroker, reconnect, onEvent }, createLeanDialer(dial, create), hooks);
+}
