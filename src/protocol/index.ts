@@ -18,3 +18,5 @@ export { readU24, writeU24 } from './bytes.js';
 export * from './setup-metadata.js';
 export * from './cloud-events.js';
 export * from './per-stream-mime.js';
+export { FrameHeader } from './frame-header.js';
+export * from './outcome.js';
