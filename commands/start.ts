@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_BROKER_OPTIONS, LB_STRATEGY, resolveNodeSettings } from '../src/broker/index.js';
-import { runBrokerNode } from '../src/broker/run-node.js';
+import { DEFAULT_BROKER_OPTIONS, LB_STRATEGY } from '../src/broker/index.js';
 import { RsbCommand } from '../src/cli/base-command.js';
 import { isInteractiveTerminal } from '../src/cli/output.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT } from '../src/protocol/index.js';
+import { resolveNodeSettings, runBrokerNode } from '../src/start/index.js';
 
 export default class Start extends RsbCommand {
   static override summary = 'Run a broker node in the foreground.';

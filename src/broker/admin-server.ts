@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { ListenError } from '../errors.js';
-import type { Broker } from './broker.js';
 import { createBrokerMetrics } from './metrics.js';
+import type { AdminSource } from './readout.js';
 
 export interface AdminServerOptions {
   host: string;
@@ -43,7 +43,7 @@ export class AdminServer {
   private boundPort = 0;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: AdminSource,
     private readonly options: AdminServerOptions,
   ) {
     this.metrics = createBrokerMetrics(broker);
@@ -83,7 +83,7 @@ export class AdminServer {
   /** The brokers of the cluster as this broker knows them (its cluster file, see ClusterMembership); itself alone when it has none. */
   clusterView(): ClusterView {
     const cluster = this.broker.membership.cluster;
-    const self: ClusterMember = { id: this.broker.id, host: this.broker.options.host, port: this.broker.port, adminPort: this.boundPort, isSelf: true };
+    const self: ClusterMember = { id: this.broker.id, host: this.broker.host, port: this.broker.port, adminPort: this.boundPort, isSelf: true };
     if (!cluster) return { brokers: [self] };
     return {
       name: cluster.name,

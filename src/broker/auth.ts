@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { UsageError } from '../errors.js';
 import type { Authentication } from '../protocol/index.js';
@@ -162,4 +163,13 @@ export async function createToken(spec: TokenSpec): Promise<CreatedToken> {
   if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
   const token = await jwt.sign(key);
   return { token, algorithm, claims };
+}
+
+/** Reads a PEM key file (`--jwt-public-key`, `auth.publicKey`, `--private-key`); a file that cannot be read is a UsageError naming `what`. */
+export function readKeyFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${what}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, undefined, { cause: error });
+  }
 }

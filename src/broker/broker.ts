@@ -1,16 +1,19 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ListenError } from '../errors.js';
-import { BROKER_ROUTES, DEFAULT_BROKER_PORT, encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH, type BrokerListEntry } from '../protocol/index.js';
+import { BROKER_ROUTES, DEFAULT_BROKER_PORT, encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH } from '../protocol/index.js';
 import { JwtAuthenticator, type JwtKeyOptions } from './auth.js';
 import { CIRCUIT_STATE } from './circuit-breaker.js';
+import { BrokerClock } from './clock.js';
 import { ClusterMembership, type ClusterDefinition } from './cluster-membership.js';
+import type { BrokerEvent } from './events.js';
 import { listAppRateLimits, DEFAULT_MANAGEMENT, resolveServicePolicy, type ManagementOptions } from './policy.js';
 import { AppRateLimits } from './rate-limiter.js';
+import type { AdminSource, BrokerSnapshot, ConnectionSummary } from './readout.js';
 import { ServiceRegistry } from './registry.js';
 import { Router, type LocalRoute } from './router.js';
-import { Session } from './session.js';
-import type { StreamLink } from './stream-link.js';
-import { OUTCOME, REJECTION_NAMES, type Outcome, type RejectionName } from './traffic-stats.js';
+import { Session, type SessionPorts } from './session.js';
+import { StreamTable } from './stream-table.js';
+import { createBrokerStats, REJECTION_NAMES, type BrokerStats, type RejectionName } from './traffic-stats.js';
 
 export interface BrokerOptions extends ManagementOptions {
   host: string;
@@ -51,62 +54,28 @@ export const DEFAULT_BROKER_OPTIONS: BrokerOptions = {
 /** How often circuit breakers slide their windows and request timeouts are checked. */
 const MANAGEMENT_TICK_MS = 100;
 
-export interface BrokerStats {
-  connectionsAccepted: number;
-  /** Connections turned away at the connection limit. */
-  connectionsRefused: number;
-  requestsRouted: number;
-  requestsRejected: number;
-  /** Requests the broker answered itself (rsb.broker.* routes). */
-  requestsAnswered: number;
-  framesForwarded: number;
-  bytesForwarded: number;
-  /** Connections refused at SETUP (bad credentials included). */
-  setupsRejected: number;
-}
-
-export type BrokerEvent =
-  | { kind: 'session-ready'; session: Session }
-  | { kind: 'session-closed'; session: Session; error?: Error }
-  | { kind: 'setup-rejected' | 'connection-error' | 'peer-error'; session: Session; message: string; code?: number }
-  | { kind: 'cluster-changed'; cluster: string; brokers: BrokerListEntry[] }
-  | { kind: 'cluster-file-error'; path: string; message: string };
 
 /**
- * One broker node: accepts connections, keeps a session for each, registers what they
- * publish and routes requests between them by forwarding frames.
+ * One broker node: accepts connections, keeps a session for each, and builds the parts a
+ * request passes through — the router (where it goes), the stream table (its stream's
+ * life, forwarding), the registry (who serves what) — handing each the few things it uses.
+ * Its timers drive the clock, idle-connection sweeps, circuit windows and request timeouts.
  */
-export class Broker {
+export class Broker implements AdminSource {
   readonly options: BrokerOptions;
   readonly registry: ServiceRegistry;
   readonly router: Router;
+  readonly streams: StreamTable;
   /** Verifies the token of each SETUP; null when the broker lets anyone in. */
   readonly authenticator: JwtAuthenticator | null;
   readonly appLimits: AppRateLimits;
   /** REJECTED answers by reason (REJECTION). */
   readonly rejections = new Float64Array(REJECTION_NAMES.length);
   readonly sessions = new Set<Session>();
-  readonly membership = new ClusterMembership(this);
-  readonly stats: BrokerStats = {
-    connectionsAccepted: 0,
-    connectionsRefused: 0,
-    requestsRouted: 0,
-    requestsRejected: 0,
-    requestsAnswered: 0,
-    framesForwarded: 0,
-    bytesForwarded: 0,
-    setupsRejected: 0,
-  };
-  /** Whole seconds since start: a coarse clock sessions stamp their activity with, at no cost per frame. */
-  clock = 0;
-  /**
-   * Milliseconds (performance.now()) when the chunk being handled arrived: the clock of
-   * rate limits, circuit breakers and latency. Read once per chunk of frames rather than
-   * per request, it costs nothing per request, and the time between a request's chunk and
-   * its answer's chunk is the latency the broker adds and sees.
-   */
-  now = performance.now();
-  readonly startedAt = Date.now();
+  readonly membership: ClusterMembership;
+  readonly stats: BrokerStats = createBrokerStats();
+  readonly clock = new BrokerClock();
+  private readonly sessionPorts: SessionPorts;
   private readonly server: Server;
   private sweepTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -116,16 +85,45 @@ export class Broker {
 
   constructor(
     options: Partial<BrokerOptions> = {},
-    private readonly onEvent: (event: BrokerEvent) => void = () => {},
+    private readonly emit: (event: BrokerEvent) => void = () => {},
   ) {
     this.options = { ...DEFAULT_BROKER_OPTIONS, ...options };
+    const clock = this.clock;
     this.registry = new ServiceRegistry(
       (serviceKey) => resolveServicePolicy(this.options, serviceKey),
-      () => this.now,
+      () => clock.now,
     );
     this.authenticator = this.options.auth ? new JwtAuthenticator(this.options.auth) : null;
     this.appLimits = new AppRateLimits(listAppRateLimits(this.options));
-    this.router = new Router(this, this.buildLocalRoutes());
+    this.membership = new ClusterMembership({
+      describeSelf: () => ({ id: this.id, host: this.host, port: this.port }),
+      startedAt: this.startedAt,
+      readyClients: () => [...this.sessions].filter((session) => session.isReady),
+      emit,
+    });
+    this.streams = new StreamTable(clock, this.stats);
+    this.router = new Router({
+      brokerId: this.id,
+      clock,
+      findService: (key, id) => this.registry.entry(key, id),
+      streams: this.streams,
+      stats: this.stats,
+      rejections: this.rejections,
+      localRoutes: this.buildLocalRoutes(),
+    });
+    this.sessionPorts = {
+      clock,
+      maxFrameLength: this.options.maxFrameLength,
+      firstStreamIdAfter: this.options.firstStreamIdAfter,
+      authenticator: this.authenticator,
+      appLimits: this.appLimits,
+      router: this.router,
+      streams: this.streams,
+      stats: this.stats,
+      emit,
+      onReady: (session) => this.onSessionReady(session),
+      onClosed: (session, wasReady, error) => this.onSessionClosed(session, wasReady, error),
+    };
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -133,9 +131,17 @@ export class Broker {
     return this.options.id;
   }
 
+  get host(): string {
+    return this.options.host;
+  }
+
   /** The port listened on (the real one when asked for port 0). */
   get port(): number {
     return this.boundPort;
+  }
+
+  get startedAt(): number {
+    return this.clock.startedAt;
   }
 
   async start(): Promise<{ host: string; port: number }> {
@@ -178,7 +184,7 @@ export class Broker {
       return;
     }
     this.stats.connectionsAccepted++;
-    this.sessions.add(new Session(socket, this));
+    this.sessions.add(new Session(socket, ++this.sessionCounter, this.sessionPorts));
   }
 
   /**
@@ -193,91 +199,36 @@ export class Broker {
     setTimeout(() => socket.destroy(), 2_000).unref();
   }
 
-  nextSessionId(): number {
-    return ++this.sessionCounter;
-  }
-
-  /** Queues a frame for `destination` and pauses `source` if the destination cannot keep up. */
-  relay(source: Session, destination: Session, buf: Buffer, start: number, end: number, streamId: number): void {
-    const connection = destination.connection;
-    connection.forward(buf, start, end, streamId);
-    this.stats.bytesForwarded += end - start;
-    if (connection.isCongested) destination.blockSource(source);
-  }
-
   /** Listening, and not shutting down. */
   get isReady(): boolean {
     return this.boundPort !== 0 && !this.isStopping;
   }
 
-  /** Drops a finished stream from both sessions. */
-  unlink(link: StreamLink): void {
-    link.requester.requested.delete(link.requesterId);
-    link.responder.served.delete(link.responderId);
-    this.finish(link, link.outcome);
-  }
-
-  /** Counts a request that has ended against its instance (in flight, circuit breaker), its method and its service's latency. */
-  private finish(link: StreamLink, outcome: Outcome): void {
-    const instance = link.instance;
-    instance.inFlight--;
-    link.method.outcomes[outcome]!++;
-    const breaker = instance.breaker;
-    if (breaker !== null) {
-      if (outcome === OUTCOME.OK) breaker.onSuccess(link.isProbe);
-      else if (outcome === OUTCOME.CANCELLED) breaker.onAbandon(link.isProbe);
-      else breaker.onFailure(link.isProbe, this.now);
-    }
-    if (outcome === OUTCOME.OK && link.type === FRAME_TYPE.REQUEST_RESPONSE) instance.service.latency.record((this.now - link.startedAt) * 1000);
-  }
-
-  onSessionReady(session: Session): void {
+  private onSessionReady(session: Session): void {
     this.registry.register(session, session.services);
     this.membership.announceTo(session);
-    this.onEvent({ kind: 'session-ready', session });
+    this.emit({ kind: 'session-ready', session });
   }
 
-  /** Ends what the closed connection left open: its requests are cancelled, requests it was serving fail. */
-  onSessionClosed(session: Session, wasReady: boolean, error: Error | undefined): void {
+  private onSessionClosed(session: Session, wasReady: boolean, error: Error | undefined): void {
     this.sessions.delete(session);
     if (!wasReady) return;
     this.registry.unregister(session);
-    for (const link of session.requested.values()) {
-      // A request to its own service ends here too, once.
-      this.finish(link, link.isResponderDone ? link.outcome : OUTCOME.CANCELLED);
-      if (link.responder === session) continue;
-      link.responder.served.delete(link.responderId);
-      if (!link.isResponderDone) link.responder.connection.sendCancel(link.responderId);
-    }
-    for (const link of session.served.values()) {
-      if (link.requester === session) continue;
-      this.finish(link, link.isResponderDone ? link.outcome : OUTCOME.DISCONNECTED);
-      link.requester.requested.delete(link.requesterId);
-      link.requester.connection.sendError(
-        link.requesterId,
-        ERROR_CODE.APPLICATION_ERROR,
-        `the instance of ${link.serviceKey} serving this request (${session.app.name} at ${session.remoteAddress}) disconnected before it finished; the request may or may not have been processed`,
-      );
-    }
-    session.requested.clear();
-    session.served.clear();
-    this.onEvent({ kind: 'session-closed', session, ...(error ? { error } : {}) });
-  }
-
-  log(event: BrokerEvent): void {
-    this.onEvent(event);
+    this.streams.closeEnd(session);
+    this.emit({ kind: 'session-closed', session, ...(error ? { error } : {}) });
   }
 
   /** Once a second: advance the clock, close connections that never sent SETUP or went silent past their lifetime. */
   private sweep(): void {
     const now = Date.now();
-    this.clock = Math.floor((now - this.startedAt) / 1000);
+    const seconds = Math.floor((now - this.startedAt) / 1000);
+    this.clock.seconds = seconds;
     for (const session of this.sessions) {
       if (session.isAwaitingSetup) {
         if (now - session.connectedAt > this.options.setupTimeoutMs) {
           session.fail(ERROR_CODE.INVALID_SETUP, `no SETUP within ${this.options.setupTimeoutMs} ms of connecting`);
         }
-      } else if (session.isReady && (this.clock - session.lastActivity) * 1000 > session.lifetimeMs + 1000) {
+      } else if (session.isReady && (seconds - session.lastActivity) * 1000 > session.lifetimeMs + 1000) {
         session.fail(ERROR_CODE.CONNECTION_ERROR, `no frame within the connection's ${session.lifetimeMs} ms lifetime`);
       }
     }
@@ -290,31 +241,11 @@ export class Broker {
 
   /** Every MANAGEMENT_TICK_MS: circuit breakers slide their windows and half-open; request-response calls past their timeout end. */
   private tick(): void {
-    this.now = performance.now();
+    const now = (this.clock.now = performance.now());
     for (const entry of this.registry.entries) {
-      for (const instance of entry.instances) instance.breaker?.tick(this.now);
+      for (const instance of entry.instances) instance.breaker?.tick(now);
     }
-    for (const session of this.sessions) {
-      if (session.instances.length === 0) continue;
-      for (const link of session.served.values()) {
-        if (link.type !== FRAME_TYPE.REQUEST_RESPONSE || link.isResponderDone) continue;
-        const timeoutMs = link.instance.service.policy.requestTimeoutMs;
-        if (timeoutMs > 0 && this.now - link.startedAt >= timeoutMs) this.expire(link, timeoutMs);
-      }
-    }
-  }
-
-  /** A request-response call unanswered past its timeout: the requester gets an error, the instance a CANCEL, the breaker a failure. */
-  private expire(link: StreamLink, timeoutMs: number): void {
-    link.requester.requested.delete(link.requesterId);
-    link.responder.served.delete(link.responderId);
-    this.finish(link, OUTCOME.TIMEOUT);
-    link.responder.connection.sendCancel(link.responderId);
-    link.requester.connection.sendError(
-      link.requesterId,
-      ERROR_CODE.APPLICATION_ERROR,
-      `no answer from the instance of ${link.serviceKey} (${link.responder.app.name} at ${link.responder.remoteAddress}) within the request timeout of ${timeoutMs} ms; it was cancelled there`,
-    );
+    this.streams.expireOverdue(this.sessions);
   }
 
   snapshot(): BrokerSnapshot {
@@ -362,39 +293,9 @@ export class Broker {
 
   private buildLocalRoutes(): Map<string, LocalRoute> {
     return new Map<string, LocalRoute>([
-      [BROKER_ROUTES.SERVICES, (broker) => ({ broker: broker.id, services: broker.registry.list() })],
-      [BROKER_ROUTES.HEALTH, (broker) => ({ status: broker.isReady ? 'up' : 'stopping', ...broker.snapshot() })],
-      [BROKER_ROUTES.CLUSTER, (broker) => broker.membership.describe()],
+      [BROKER_ROUTES.SERVICES, () => ({ broker: this.id, services: this.registry.list() })],
+      [BROKER_ROUTES.HEALTH, () => ({ status: this.isReady ? 'up' : 'stopping', ...this.snapshot() })],
+      [BROKER_ROUTES.CLUSTER, () => this.membership.describe()],
     ]);
   }
-}
-
-export interface BrokerSnapshot extends BrokerStats {
-  id: string;
-  host: string;
-  port: number;
-  uptimeMs: number;
-  connections: number;
-  services: number;
-  instances: number;
-  /** Instances whose circuit is open, and half-open. */
-  openCircuits: number;
-  halfOpenCircuits: number;
-  /** REJECTED answers by reason. */
-  rejections: Record<RejectionName, number>;
-}
-
-export interface ConnectionSummary {
-  id: number;
-  app: string;
-  uuid: string;
-  /** The token's subject, when the broker authenticates. */
-  subject?: string;
-  address: string;
-  connectedAt: string;
-  /** Service keys it publishes. */
-  services: string[];
-  /** Its requests in flight, and requests it is serving. */
-  requesting: number;
-  serving: number;
 }

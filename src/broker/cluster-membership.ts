@@ -13,8 +13,22 @@ import {
   type BrokerList,
   type CloudEvent,
 } from '../protocol/index.js';
-import type { Broker } from './broker.js';
-import type { Session } from './session.js';
+import type { EmitEvent } from './events.js';
+
+/** A client connection as the membership pushes to it. */
+export interface ListReceiver {
+  readonly connection: { sendEncoded(frame: Buffer): void };
+}
+
+/** What the membership needs of its broker. */
+export interface MembershipPorts {
+  /** This broker's id and where it listens, for the list it answers with when it belongs to no cluster. */
+  describeSelf(): BrokerListEntry;
+  readonly startedAt: number;
+  /** Every client past SETUP, to push a changed list to. */
+  readyClients(): Iterable<ListReceiver>;
+  readonly emit: EmitEvent;
+}
 
 /** The cluster a broker belongs to, as given in its options or read from its cluster file. */
 export interface ClusterDefinition {
@@ -51,7 +65,7 @@ export class ClusterMembership {
   /** The last problem logged, so that one that persists is logged once, not four times a second. */
   private lastProblem: string | undefined;
 
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly ports: MembershipPorts) {}
 
   /** The cluster's name and brokers; undefined while the broker belongs to none. */
   get cluster(): ClusterDefinition | undefined {
@@ -61,24 +75,24 @@ export class ClusterMembership {
   /** The current list as an event: the cluster's, or this broker alone when it belongs to none. */
   describe(): CloudEvent<BrokerList> {
     if (this.event) return this.event;
-    const self = { id: this.broker.id, host: this.broker.options.host, port: this.broker.port };
-    return buildBrokerListEvent({ cluster: '', broker: this.broker.id, brokers: [self] }, `${this.broker.id}-standalone`, new Date(this.broker.startedAt));
+    const self = this.ports.describeSelf();
+    return buildBrokerListEvent({ cluster: '', broker: self.id, brokers: [self] }, `${self.id}-standalone`, new Date(this.ports.startedAt));
   }
 
   /** Sets the list; when it differs from the current one, pushes it to every connected client. Returns whether it changed. */
   update(definition: ClusterDefinition): boolean {
     if (this.definition && isSameDefinition(this.definition, definition)) return false;
     this.definition = { name: definition.name, brokers: definition.brokers.map((entry) => ({ ...entry })) };
-    this.event = buildBrokerListEvent({ cluster: definition.name, broker: this.broker.id, brokers: this.definition.brokers }, randomUUID(), new Date());
+    this.event = buildBrokerListEvent({ cluster: definition.name, broker: this.ports.describeSelf().id, brokers: this.definition.brokers }, randomUUID(), new Date());
     this.pushFrame = encodeFrame({ type: FRAME_TYPE.METADATA_PUSH, streamId: 0, flags: FLAG.METADATA, metadata: encodeCloudEvent(this.event) });
-    for (const session of this.broker.sessions) if (session.isReady) this.announceTo(session);
-    this.broker.log({ kind: 'cluster-changed', cluster: definition.name, brokers: this.definition.brokers });
+    for (const client of this.ports.readyClients()) this.announceTo(client);
+    this.ports.emit({ kind: 'cluster-changed', cluster: definition.name, brokers: this.definition.brokers });
     return true;
   }
 
   /** Sends the current list to one client (called when its SETUP is accepted). */
-  announceTo(session: Session): void {
-    if (this.pushFrame) session.connection.sendEncoded(this.pushFrame);
+  announceTo(client: ListReceiver): void {
+    if (this.pushFrame) client.connection.sendEncoded(this.pushFrame);
   }
 
   /**
@@ -109,7 +123,7 @@ export class ClusterMembership {
       if (!(error instanceof UsageError)) throw error;
       if (error.message === this.lastProblem) return;
       this.lastProblem = error.message;
-      this.broker.log({ kind: 'cluster-file-error', path, message: error.message });
+      this.ports.emit({ kind: 'cluster-file-error', path, message: error.message });
     }
   }
 }

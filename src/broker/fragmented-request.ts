@@ -1,4 +1,4 @@
-import { FLAG, PROTOCOL_ERROR_CODE, ProtocolError, readRouteFromComposite, readWireDataStart, readWirePayloadStart, METADATA_LENGTH_SIZE } from '../protocol/index.js';
+import { FLAG, METADATA_LENGTH_SIZE, PROTOCOL_ERROR_CODE, ProtocolError, readRouteFromComposite, type FrameHeader } from '../protocol/index.js';
 
 /**
  * A fragmented request whose route was not in its first fragment: metadata may be split
@@ -16,17 +16,18 @@ export class FragmentedRequest {
     private readonly maxBytes: number,
   ) {}
 
-  /** Holds a copy of the frame and its part of the metadata; throws when the request grows past the limit. */
-  add(buf: Buffer, start: number, end: number, flags: number): void {
+  /** Holds a copy of the frame in `header` and its part of the metadata; throws when the request grows past the limit. */
+  add(header: FrameHeader): void {
+    const { buf, start, end } = header;
     this.bytes += end - start;
     if (this.bytes > this.maxBytes) {
       throw new ProtocolError(PROTOCOL_ERROR_CODE.FRAME_TOO_LONG, `fragmented request exceeds ${this.maxBytes} bytes before its route is complete`);
     }
     const copy = Buffer.from(buf.subarray(start, end));
     this.frames.push(copy);
-    if (flags & FLAG.METADATA) {
-      const dataStart = readWireDataStart(copy, 0, copy.length);
-      this.metadataParts.push(copy.subarray(readWirePayloadStart(copy, 0) + METADATA_LENGTH_SIZE, dataStart));
+    if (header.flags & FLAG.METADATA) {
+      const dataStart = header.readDataStart() - start;
+      this.metadataParts.push(copy.subarray(header.readPayloadStart() - start + METADATA_LENGTH_SIZE, dataStart));
     }
   }
 

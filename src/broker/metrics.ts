@@ -1,14 +1,14 @@
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
-import type { Broker } from './broker.js';
 import { CIRCUIT_STATE_NAME } from './circuit-breaker.js';
-import { LatencyHistogram, OUTCOME_NAMES, REJECTION_NAMES } from './traffic-stats.js';
+import type { MetricsSource } from './readout.js';
+import { BROKER_OUTCOMES, LatencyHistogram, REJECTION_NAMES } from './traffic-stats.js';
 
 /**
  * The broker's Prometheus metrics. Nothing here runs per request: every metric is filled
  * from the broker's plain counters when scraped (prom-client `collect`), so the data path
  * pays for a scrape only when one happens.
  */
-export function createBrokerMetrics(broker: Broker): Registry {
+export function createBrokerMetrics(broker: MetricsSource): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ broker: broker.id });
   const registers = [registry];
@@ -29,10 +29,10 @@ export function createBrokerMetrics(broker: Broker): Registry {
     this.reset();
     for (const entry of broker.registry.entries) {
       for (const stats of entry.methods.values()) {
-        OUTCOME_NAMES.forEach((outcome, index) => {
+        for (const [outcome, index] of Object.entries(BROKER_OUTCOMES)) {
           const count = stats.outcomes[index]!;
           if (count > 0) this.inc({ service: entry.key, method: stats.method, outcome }, count);
-        });
+        }
       }
     }
   });
@@ -106,7 +106,7 @@ class ServiceLatencyMetric {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
 
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly broker: MetricsSource) {}
 
   async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { metricName: string; labels: Record<string, string | number>; value: number }[] }> {
     const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];

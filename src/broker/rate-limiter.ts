@@ -9,7 +9,7 @@ export interface RateLimit {
 /**
  * A token bucket: holds up to `burst` tokens, refilled at `requestsPerSecond`; each
  * request takes one or is refused. Refilled from the time the caller passes (the broker's
- * chunk clock, see Broker.now), so taking a token reads no clock and allocates nothing.
+ * chunk clock, see BrokerClock.now), so taking a token reads no clock and allocates nothing.
  */
 export class TokenBucket {
   private tokens: number;

@@ -3,9 +3,14 @@ import { createBalancer, type Balancer, type LbStrategy } from './balancer.js';
 import { CIRCUIT_STATE, CircuitBreaker } from './circuit-breaker.js';
 import type { ServicePolicy } from './policy.js';
 import { TokenBucket, type RateLimit } from './rate-limiter.js';
-import { ServiceInstance, type InstanceSummary } from './service-instance.js';
-import type { Session } from './session.js';
-import { LatencyHistogram, MAX_METHODS_PER_SERVICE, MethodStats, OTHER_METHODS, REJECTION, type OutcomeName, type Rejection } from './traffic-stats.js';
+import { ServiceInstance, type InstanceConnection, type InstanceSummary } from './service-instance.js';
+import { LatencyHistogram, MAX_METHODS_PER_SERVICE, MethodStats, OTHER_METHODS, REJECTION, type BrokerOutcomeName, type Rejection } from './traffic-stats.js';
+
+/** A connection as the registry sees it: it publishes services, and keeps the instances it answers for. */
+export interface PublishingConnection extends InstanceConnection {
+  /** One per service it publishes, once registered. */
+  readonly instances: ServiceInstance[];
+}
 
 /**
  * The instances of one service key, with what the broker keeps per service: its policy,
@@ -34,7 +39,7 @@ export class ServiceInstances {
     return this.balancer.pick(this.instances);
   }
 
-  add(session: Session, now: number): ServiceInstance {
+  add(session: InstanceConnection, now: number): ServiceInstance {
     const breaker = this.policy.circuitBreaker ? new CircuitBreaker(this.policy.circuitBreaker, now) : null;
     const instance = new ServiceInstance(session, this, breaker, this.policy.maxInFlightPerInstance);
     this.instances.push(instance);
@@ -92,8 +97,8 @@ export interface ServiceSummary extends ServiceId {
   loadBalancing: LbStrategy;
   rateLimit?: RateLimit & { refused: number };
   /** Requests by outcome, over all methods. */
-  requests: Record<OutcomeName, number>;
-  methods: Record<string, Record<OutcomeName, number>>;
+  requests: Record<BrokerOutcomeName, number>;
+  methods: Record<string, Record<BrokerOutcomeName, number>>;
   /** Broker-side latency of request-response calls, bucket upper bounds in microseconds. */
   latency: { count: number; p50Us: number; p99Us: number };
   instances: InstanceSummary[];
@@ -124,7 +129,7 @@ export class ServiceRegistry {
   }
 
   /** Adds an instance per service the connection publishes (once per key). */
-  register(session: Session, services: readonly ServiceId[]): void {
+  register(session: PublishingConnection, services: readonly ServiceId[]): void {
     for (const id of services) {
       const entry = this.entry(formatServiceKey(id), id);
       if (session.instances.some((instance) => instance.service === entry)) continue;
@@ -132,7 +137,7 @@ export class ServiceRegistry {
     }
   }
 
-  unregister(session: Session): void {
+  unregister(session: PublishingConnection): void {
     for (const instance of session.instances) instance.service.remove(instance);
   }
 
@@ -172,8 +177,8 @@ export class ServiceRegistry {
   }
 }
 
-function sumOutcomes(counts: Record<OutcomeName, number>[]): Record<OutcomeName, number> {
+function sumOutcomes(counts: Record<BrokerOutcomeName, number>[]): Record<BrokerOutcomeName, number> {
   const total = new MethodStats('').toJSON();
-  for (const count of counts) for (const name of Object.keys(total) as OutcomeName[]) total[name] += count[name];
+  for (const count of counts) for (const name of Object.keys(total) as BrokerOutcomeName[]) total[name] += count[name];
   return total;
 }

@@ -1,6 +1,19 @@
 import type { CircuitBreaker, CircuitSnapshot } from './circuit-breaker.js';
-import type { ServiceInstances } from './registry.js';
-import type { Session } from './session.js';
+import type { StreamEnd } from './stream-link.js';
+import type { LatencyHistogram } from './traffic-stats.js';
+
+/** The connection an instance lives on: where its requests go, and what the admin API shows of it. */
+export interface InstanceConnection extends StreamEnd {
+  readonly connectedAt: number;
+}
+
+/** The service an instance belongs to (its ServiceInstances entry in the registry), as the instance and its streams see it. */
+export interface InstanceService {
+  readonly key: string;
+  readonly policy: { readonly requestTimeoutMs: number };
+  readonly latency: LatencyHistogram;
+  remove(instance: ServiceInstance): void;
+}
 
 /**
  * One connection answering one service: what the balancer chooses between. Holds its
@@ -15,8 +28,8 @@ export class ServiceInstance {
   readonly weight: number;
 
   constructor(
-    readonly session: Session,
-    readonly service: ServiceInstances,
+    readonly session: InstanceConnection,
+    readonly service: InstanceService,
     readonly breaker: CircuitBreaker | null,
     private readonly maxInFlight: number,
   ) {

@@ -1,27 +1,55 @@
+import { OUTCOME, OUTCOME_COUNT, type Outcome } from '../protocol/index.js';
+
 /**
  * What the broker counts per request, kept in plain numbers and typed arrays: adding to
  * them is all the data path does. Prometheus text (metrics.ts) and the admin API read
  * them when asked, never the other way round.
  */
 
-/** How a request ended, as counted in `rsb_requests_total{outcome}`. */
-export const OUTCOME = {
-  /** Answered (or, fire-and-forget, delivered). */
-  OK: 0,
-  /** The instance answered with an ERROR frame. */
-  ERROR: 1,
-  /** The broker refused it: no instance, a limit, an open circuit, not allowed. */
-  REJECTED: 2,
+/**
+ * The outcomes (src/protocol/outcome.ts) the broker tells apart, in the order and with the
+ * names that `rsb_requests_total{outcome}` and the admin API show.
+ */
+export const BROKER_OUTCOMES = {
+  ok: OUTCOME.OK,
+  error: OUTCOME.ERROR,
+  rejected: OUTCOME.REJECTED,
   /** The requester cancelled it, or left. */
-  CANCELLED: 3,
-  /** No answer within the request timeout. */
-  TIMEOUT: 4,
+  cancelled: OUTCOME.CANCELED,
+  timeout: OUTCOME.TIMEOUT,
   /** The instance's connection ended mid-request. */
-  DISCONNECTED: 5,
+  disconnected: OUTCOME.CONNECTION_LOST,
 } as const;
-export type Outcome = (typeof OUTCOME)[keyof typeof OUTCOME];
-export const OUTCOME_NAMES = ['ok', 'error', 'rejected', 'cancelled', 'timeout', 'disconnected'] as const;
-export type OutcomeName = (typeof OUTCOME_NAMES)[number];
+export type BrokerOutcomeName = keyof typeof BROKER_OUTCOMES;
+const BROKER_OUTCOME_ENTRIES = Object.entries(BROKER_OUTCOMES) as [BrokerOutcomeName, Outcome][];
+
+/** What the broker counts of its connections and traffic, as running totals. */
+export interface BrokerStats {
+  connectionsAccepted: number;
+  /** Connections turned away at the connection limit. */
+  connectionsRefused: number;
+  requestsRouted: number;
+  requestsRejected: number;
+  /** Requests the broker answered itself (rsb.broker.* routes). */
+  requestsAnswered: number;
+  framesForwarded: number;
+  bytesForwarded: number;
+  /** Connections refused at SETUP (bad credentials included). */
+  setupsRejected: number;
+}
+
+export function createBrokerStats(): BrokerStats {
+  return {
+    connectionsAccepted: 0,
+    connectionsRefused: 0,
+    requestsRouted: 0,
+    requestsRejected: 0,
+    requestsAnswered: 0,
+    framesForwarded: 0,
+    bytesForwarded: 0,
+    setupsRejected: 0,
+  };
+}
 
 /** Why the broker answered REJECTED, as counted in `rsb_rejections_total{reason}`. */
 export const REJECTION = {
@@ -49,9 +77,9 @@ export const REJECTION_NAMES = [
 ] as const;
 export type RejectionName = (typeof REJECTION_NAMES)[number];
 
-/** Requests to one method of one service, by outcome. */
+/** Requests to one method of one service, by outcome (indexed by OUTCOME). */
 export class MethodStats {
-  readonly outcomes = new Float64Array(OUTCOME_NAMES.length);
+  readonly outcomes = new Float64Array(OUTCOME_COUNT);
 
   constructor(readonly method: string) {}
 
@@ -61,8 +89,9 @@ export class MethodStats {
     return total;
   }
 
-  toJSON(): Record<OutcomeName, number> {
-    return Object.fromEntries(OUTCOME_NAMES.map((name, index) => [name, this.outcomes[index]!])) as Record<OutcomeName, number>;
+  /** Counts by the names the broker shows, every one of them, zeros included. */
+  toJSON(): Record<BrokerOutcomeName, number> {
+    return Object.fromEntries(BROKER_OUTCOME_ENTRIES.map(([name, outcome]) => [name, this.outcomes[outcome]!])) as Record<BrokerOutcomeName, number>;
   }
 }
 

@@ -1,9 +1,9 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { ERROR_CODE } from '../protocol/index.js';
+import { ERROR_CODE, OUTCOME, OUTCOME_COUNT } from '../protocol/index.js';
 import type { RequestObserver } from '../transport/index.js';
 import { ConnectionPool, type LoadTarget, type PoolEvent } from './connection-pool.js';
 import { createRecordingHistogram, encodeHistogram, recordMillis, type Histogram } from './histograms.js';
-import { classifyErrorCode, IntervalErrors, OUTCOME, OUTCOME_COUNT } from './outcomes.js';
+import { classifyErrorCode, IntervalErrors } from './outcomes.js';
 import { compileProfile, PROFILE_KIND, type ProfileSpec, type Schedule, type ScheduleCursor } from './profile.js';
 import { buildRequestPattern, INTERACTION, PATTERN_LENGTH, type MixEntry, type RequestPattern } from './request-mix.js';
 

@@ -7,7 +7,8 @@ import { ConnectError } from '../errors.js';
 import type { GeneratorSink, IntervalSnapshot } from './generator.js';
 import type { LoadEngine } from './generator-host.js';
 import { createRecordingHistogram, encodeHistogram, recordMillis, type Histogram } from './histograms.js';
-import { IntervalErrors, OUTCOME, OUTCOME_COUNT, type Outcome } from './outcomes.js';
+import { OUTCOME, OUTCOME_COUNT, type Outcome } from '../protocol/index.js';
+import { IntervalErrors } from './outcomes.js';
 import { compileProfile, type ProfileSpec, type Schedule } from './profile.js';
 
 /** What `rsb load --http` sends: one request, repeated. */

@@ -2,7 +2,7 @@ import { render } from 'ink';
 import React from 'react';
 import { LoadDashboard, type LoadDashboardProps } from '../ui/index.js';
 import { formatPhaseLine, formatSummary } from './format.js';
-import { OUTCOME_NAMES } from './outcomes.js';
+import { OUTCOME_NAMES } from '../protocol/index.js';
 import type { LegInfo, LoadReporter } from './reporter.js';
 import type { LoadResult } from './results.js';
 import type { PhaseResult, TimelineRow } from './run-recorder.js';

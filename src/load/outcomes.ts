@@ -1,28 +1,5 @@
-import { ERROR_CODE } from '../protocol/index.js';
-
-/**
- * How a request ended. Counters are flat typed arrays indexed `target * OUTCOME_COUNT +
- * outcome`, so counting costs one increment and no lookup by name.
- */
-export const OUTCOME = {
-  OK: 0,
-  REJECTED: 1,
-  APPLICATION_ERROR: 2,
-  CANCELED: 3,
-  INVALID: 4,
-  /** An ERROR frame with any other code (application-defined codes included). */
-  OTHER_ERROR: 5,
-  /** No answer within the request timeout; a CANCEL was sent. */
-  TIMEOUT: 6,
-  /** The connection carrying the request was lost, or there was none to send it on. */
-  CONNECTION_LOST: 7,
-} as const;
-export type Outcome = (typeof OUTCOME)[keyof typeof OUTCOME];
-export const OUTCOME_COUNT = 8;
-
-/** Names as reports and `--json` show them. */
-export const OUTCOME_NAMES = ['OK', 'REJECTED', 'APPLICATION_ERROR', 'CANCELED', 'INVALID', 'OTHER_ERROR', 'TIMEOUT', 'CONNECTION_LOST'] as const;
-export type OutcomeName = (typeof OUTCOME_NAMES)[number];
+// The load generators' side of the outcome vocabulary (src/protocol/outcome.ts): error codes classified, counts by name.
+import { ERROR_CODE, OUTCOME, OUTCOME_COUNT, OUTCOME_NAMES, type Outcome, type OutcomeName } from '../protocol/index.js';
 
 export function classifyErrorCode(code: number): Outcome {
   switch (code) {

@@ -1,7 +1,8 @@
 import type { Percentiles } from './histograms.js';
 import type { ProfileKind } from './profile.js';
 import type { BreakdownRow, PhaseResult, RunHistograms, TimelineRow } from './run-recorder.js';
-import type { OutcomeCounts, OutcomeName } from './outcomes.js';
+import type { OutcomeName } from '../protocol/index.js';
+import type { OutcomeCounts } from './outcomes.js';
 import type { ThresholdResult } from './thresholds.js';
 
 export const LOAD_VERDICT = {

@@ -1,7 +1,8 @@
 import type { LoadTarget } from './connection-pool.js';
 import type { GeneratorHealth, IntervalSnapshot } from './generator.js';
 import { createHistogram, encodeHistogram, mergeEncoded, readDistribution, readPercentiles, type Histogram, type Percentiles } from './histograms.js';
-import { OUTCOME, OUTCOME_COUNT, OUTCOME_NAMES, toOutcomeCounts, type OutcomeCounts, type OutcomeName } from './outcomes.js';
+import { OUTCOME, OUTCOME_COUNT, OUTCOME_NAMES, type OutcomeName } from '../protocol/index.js';
+import { toOutcomeCounts, type OutcomeCounts } from './outcomes.js';
 import type { Schedule } from './profile.js';
 
 /** One line of the run's timeline: an interval (about a second) with every worker's figures merged. */

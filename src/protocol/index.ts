@@ -19,3 +19,5 @@ export * from './setup-metadata.js';
 export * from './cloud-events.js';
 export * from './broker-contract.js';
 export * from './per-stream-mime.js';
+export { FrameHeader } from './frame-header.js';
+export * from './outcome.js';

@@ -48,7 +48,11 @@ export function readWireErrorCode(buf: Buffer, frameStart: number, frameEnd: num
  * the METADATA flag is set.
  */
 export function readWirePayloadStart(buf: Buffer, frameStart: number): number {
-  const type = readWireFrameType(buf, frameStart);
+  return locateWirePayload(frameStart, readWireFrameType(buf, frameStart));
+}
+
+/** `readWirePayloadStart` of a frame whose type is already known (see FrameHeader). */
+export function locateWirePayload(frameStart: number, type: number): number {
   const fields = type === FRAME_TYPE.REQUEST_STREAM || type === FRAME_TYPE.REQUEST_CHANNEL || type === FRAME_TYPE.EXT ? 4 : 0;
   return frameStart + WIRE_OFFSET.BODY + fields;
 }
@@ -58,8 +62,13 @@ export function readWirePayloadStart(buf: Buffer, frameStart: number): number {
  * `readWirePayloadStart` when the frame has no metadata. Throws when the length runs past the frame.
  */
 export function readWireDataStart(buf: Buffer, frameStart: number, frameEnd: number): number {
-  const payloadStart = readWirePayloadStart(buf, frameStart);
-  if ((readWireFlags(buf, frameStart) & FLAG.METADATA) === 0) return Math.min(payloadStart, frameEnd);
+  return locateWireData(buf, frameStart, frameEnd, readWireFrameType(buf, frameStart), readWireFlags(buf, frameStart));
+}
+
+/** `readWireDataStart` of a frame whose type and flags are already read (see FrameHeader). */
+export function locateWireData(buf: Buffer, frameStart: number, frameEnd: number, type: number, flags: number): number {
+  const payloadStart = locateWirePayload(frameStart, type);
+  if ((flags & FLAG.METADATA) === 0) return Math.min(payloadStart, frameEnd);
   if (payloadStart + METADATA_LENGTH_SIZE > frameEnd) {
     throw new ProtocolError(PROTOCOL_ERROR_CODE.FRAME_TRUNCATED, 'frame ends inside its metadata length');
   }
@@ -91,9 +100,14 @@ const ROUTING_MIME_BYTES = Buffer.from('message/x.rsocket.routing.v0', 'ascii');
  * when a length runs past its container.
  */
 export function readWireRoute(buf: Buffer, frameStart: number, frameEnd: number, format: MetadataFormat): string | null {
-  if ((readWireFlags(buf, frameStart) & FLAG.METADATA) === 0) return null;
-  const metadataEnd = readWireDataStart(buf, frameStart, frameEnd);
-  const metadataStart = readWirePayloadStart(buf, frameStart) + METADATA_LENGTH_SIZE;
+  return locateWireRoute(buf, frameStart, frameEnd, readWireFrameType(buf, frameStart), readWireFlags(buf, frameStart), format);
+}
+
+/** `readWireRoute` of a frame whose type and flags are already read (see FrameHeader). */
+export function locateWireRoute(buf: Buffer, frameStart: number, frameEnd: number, type: number, flags: number, format: MetadataFormat): string | null {
+  if ((flags & FLAG.METADATA) === 0) return null;
+  const metadataEnd = locateWireData(buf, frameStart, frameEnd, type, flags);
+  const metadataStart = locateWirePayload(frameStart, type) + METADATA_LENGTH_SIZE;
   if (format === METADATA_FORMAT.ROUTING) return readFirstTag(buf, metadataStart, metadataEnd);
   return readRouteFromComposite(buf, metadataStart, metadataEnd);
 }

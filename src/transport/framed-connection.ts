@@ -101,33 +101,44 @@ export class FramedConnection implements Flushable {
     }
   }
 
-  /** Queues a copy of the frame `buf[start, end)` under another stream id: the broker's forwarding step. */
-  forward(buf: Buffer, start: number, end: number, streamId: number): void {
+  /**
+   * The broker's forwarding step: queues the frame `buf[start, end)` it received under the
+   * stream id it has on this connection. A large frame is not copied: its stream id is
+   * rewritten where it lies and the bytes are queued as they are, so they must not change
+   * afterwards (the frame splitter never reuses a chunk).
+   */
+  forwardFrame(buf: Buffer, start: number, end: number, streamId: number): void {
     if (this.isClosing) return;
-    const size = end - start;
-    if (size >= LARGE_FRAME_BYTES) {
-      // Large frames are not copied: their stream id is rewritten where they lie.
+    if (end - start >= LARGE_FRAME_BYTES) {
       writeWireStreamId(buf, start, streamId);
       this.out.appendReference(buf.subarray(start, end));
+      this.scheduleFlush();
     } else {
-      const slab = this.out.reserve(size);
-      const at = this.out.offset;
-      buf.copy(slab, at, start, end);
-      writeWireStreamId(slab, at, streamId);
-      this.out.commit(size);
+      this.queueCopy(buf, start, end, streamId);
     }
-    this.scheduleFlush();
   }
 
-  /** Queues a copy of a prepared frame under a new stream id; the template itself is never changed. */
+  /** A client's send of a prepared frame (a request template) under a new stream id; the template itself is never changed. */
   sendTemplate(template: Buffer, streamId: number): void {
+    if (this.isClosing) return;
     if (template.length >= LARGE_FRAME_BYTES) {
       const copy = Buffer.from(template);
       writeWireStreamId(copy, 0, streamId);
       this.sendEncoded(copy);
     } else {
-      this.forward(template, 0, template.length, streamId);
+      this.queueCopy(template, 0, template.length, streamId);
     }
+  }
+
+  /** Copies `buf[start, end)` into the outbound slab and writes `streamId` into the copy. */
+  private queueCopy(buf: Buffer, start: number, end: number, streamId: number): void {
+    const size = end - start;
+    const slab = this.out.reserve(size);
+    const at = this.out.offset;
+    buf.copy(slab, at, start, end);
+    writeWireStreamId(slab, at, streamId);
+    this.out.commit(size);
+    this.scheduleFlush();
   }
 
   /** Queues an encoded frame, length prefix included; the caller must not change it afterwards. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/index.js';
 import { OpenLoopGenerator, type GeneratorPlan, type IntervalSnapshot } from '../../src/load/generator.js';
 import { decodeHistogram } from '../../src/load/histograms.js';
-import { OUTCOME, OUTCOME_COUNT } from '../../src/load/outcomes.js';
+import { OUTCOME, OUTCOME_COUNT } from '../../src/protocol/index.js';
 import { PROFILE_KIND } from '../../src/load/profile.js';
 import { ECHO_HANDLER, INTERACTION, ResponderConnection, ResponderServer } from '../../src/transport/index.js';
 

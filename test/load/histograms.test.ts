@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IntervalSnapshot } from '../../src/load/generator.js';
 import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, readPercentiles, recordMillis } from '../../src/load/histograms.js';
-import { OUTCOME, OUTCOME_COUNT } from '../../src/load/outcomes.js';
+import { OUTCOME, OUTCOME_COUNT } from '../../src/protocol/index.js';
 import { compileProfile, PROFILE_KIND } from '../../src/load/profile.js';
 import { RunRecorder, type TimelineRow } from '../../src/load/run-recorder.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { buildHttpRequest, classifyHttpStatus, DEFAULT_SCENARIO, parseScenario } from '../../src/load/index.js';
-import { OUTCOME } from '../../src/load/outcomes.js';
+import { OUTCOME } from '../../src/protocol/index.js';
 
 describe('buildHttpRequest', () => {
   it('posts the scenario payload size as an octet-stream body by default', () => {

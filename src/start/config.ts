@@ -2,13 +2,20 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import {
+  DEFAULT_BROKER_OPTIONS,
+  DEFAULT_CIRCUIT_BREAKER,
+  LB_STRATEGY,
+  readKeyFile,
+  type AppRule,
+  type BrokerOptions,
+  type CircuitBreakerSettings,
+  type LbStrategy,
+  type ServiceRule,
+} from '../broker/index.js';
 import { parseDuration } from '../cli/parse.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT } from '../protocol/index.js';
-import { LB_STRATEGY, type LbStrategy } from './balancer.js';
-import { DEFAULT_BROKER_OPTIONS, type BrokerOptions } from './broker.js';
-import { DEFAULT_CIRCUIT_BREAKER, type CircuitBreakerSettings } from './circuit-breaker.js';
-import type { AppRule, ServiceRule } from './policy.js';
 
 /**
  * `rsb start --config FILE`: the broker's settings in YAML, checked against this schema.
@@ -220,12 +227,4 @@ function resolveAuth(flags: StartFlags, file: z.output<typeof auth> | undefined,
     throw new UsageError('--auth jwt needs a key: --jwt-secret SECRET (or RSB_JWT_SECRET) for HS256, or --jwt-public-key FILE for RS256/ES256');
   }
   return null;
-}
-
-export function readKeyFile(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${what}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, undefined, { cause: error });
-  }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadBrokerConfig, resolveNodeSettings } from '../../src/broker/index.js';
+import { loadBrokerConfig, resolveNodeSettings } from '../../src/start/index.js';
 import { UsageError } from '../../src/errors.js';
 import { runRsb } from '../support/processes.js';
 

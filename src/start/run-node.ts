@@ -2,9 +2,8 @@ import { createLiveView } from '../cli/live-view.js';
 import { formatCount, waitForShutdownSignal } from '../cli/output.js';
 import { announceReady, type BrokerReady } from '../process/index.js';
 import { nameErrorCode } from '../protocol/index.js';
+import { AdminServer, Broker, type AdminServerOptions, type BrokerEvent, type BrokerOptions, type BrokerSnapshot } from '../broker/index.js';
 import type { BrokerStatusProps } from '../ui/index.js';
-import { AdminServer, type AdminServerOptions } from './admin-server.js';
-import { Broker, type BrokerEvent, type BrokerOptions, type BrokerSnapshot } from './broker.js';
 
 export interface RunNodeOptions {
   broker: Partial<BrokerOptions>;
