@@ -2,8 +2,7 @@ import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_OPTIONS, DEFAULT_BROKER_PORT, LB_STRATEGY, resolveNodeSettings } from '../src/broker/index.js';
 import { runBrokerNode } from '../src/broker/run-node.js';
-import { RsbCommand } from '../src/cli/base-command.js';
-import { isInteractiveTerminal } from '../src/cli/output.js';
+import { isInteractiveTerminal, RsbCommand } from '../src/cli/index.js';
 
 export default class Start extends RsbCommand {
   static override summary = 'Run a broker node in the foreground.';

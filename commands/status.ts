@@ -1,8 +1,5 @@
 import { Flags } from '@oclif/core';
-import { RsbCommand } from '../src/cli/base-command.js';
-import { CLUSTER_FLAGS } from '../src/cli/cluster-flags.js';
-import { isInteractiveTerminal } from '../src/cli/output.js';
-import { parseAddress, parseDuration } from '../src/cli/parse.js';
+import { CLUSTER_FLAGS, isInteractiveTerminal, parseAddress, parseDuration, RsbCommand } from '../src/cli/index.js';
 import { UsageError } from '../src/errors.js';
 import { readClusterAdminsFromState, runStatus, type StatusReport } from '../src/status/index.js';
 
