@@ -22,7 +22,7 @@ export interface BrokerPoolOptions extends SetupOptions, FramedConnectionOptions
   /** Where to start: every broker of a cluster, or any one of them. */
   brokers: BrokerEndpoint[];
   /**
-   * Follow the broker lists the brokers push (DESIGN.md, "Cluster model"): connect to the
+   * Follow the broker lists the brokers push (docs/architecture.md, "The cluster model"): connect to the
    * brokers a list names, and leave those a list no longer names. Default true.
    */
   followBrokerList?: boolean;
@@ -106,7 +106,7 @@ export interface BrokerPoolHooks<C> {
 
 /**
  * Connections to every broker of a cluster, for the project's lean endpoints. Brokers of
- * a cluster are independent (DESIGN.md, "Cluster model"), so a client connects to each:
+ * a cluster are independent (docs/architecture.md, "The cluster model"), so a client connects to each:
  * the pool starts from the brokers it is given, learns the rest from the list each broker
  * pushes, reconnects to a broker that went away (backoff with jitter, doubling up to a
  * ceiling) and tells its owner when a connection comes up or goes down.

@@ -1,5 +1,5 @@
 /**
- * Clusters of independent brokers (DESIGN.md, "Cluster model"): start, track and stop
+ * Clusters of independent brokers (docs/architecture.md, "The cluster model"): start, track and stop
  * them as background processes with a state file, and the lean clients that use every
  * broker of one — a service registered on each, a requester spread over them.
  */
