@@ -108,9 +108,7 @@ class InkView<Name extends ViewName> implements LiveView {
 
   start(): void {
     if (this.instance) return;
-    // The component's own props, of which events are a part.
-    const element = this.element();
-    this.instance = this.ink.render(element, { exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS });
+    this.instance = this.ink.render(this.element(), { exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS });
     this.timer = setInterval(() => this.draw(), this.options.redrawMs ?? DEFAULT_REDRAW_MS);
   }
 
@@ -125,6 +123,7 @@ class InkView<Name extends ViewName> implements LiveView {
   }
 
   private element(): JSX.Element {
+    // The props the view gives plus the events: the component's own props.
     return this.react.createElement(this.component, { ...this.options.props(), events: this.events } as unknown as ViewProps<Name>);
   }
 }
