@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BENCH_SETUP, formatBenchReport, runBench, type BenchReport, type BenchSetup } from '../src/bench/index.js';
-import { RsbCommand } from '../src/cli/base-command.js';
-import { parseDuration, parseIntegerList } from '../src/cli/parse.js';
+import { parseDuration, parseIntegerList, RsbCommand } from '../src/cli/index.js';
 
 export default class Bench extends RsbCommand {
   static override summary = 'Measure the broker side by side with a reference broker and with no broker.';

@@ -1,9 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { CALL_MODE, formatFrameDump, loadCallData, parseHeaderFlags, runCall, type CallMode, type CallResult } from '../src/call/index.js';
-import { RsbCommand } from '../src/cli/base-command.js';
-import { TOKEN_FLAG } from '../src/cli/flags.js';
-import { parseDuration } from '../src/cli/parse.js';
-import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
+import { BROKER_TARGET_FLAGS, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/client/index.js';
 import { FRAME_DIRECTION } from '../src/sdk/index.js';
 

@@ -1,10 +1,6 @@
 import { Flags } from '@oclif/core';
-import { RsbCommand } from '../src/cli/base-command.js';
+import { BROKER_TARGET_FLAGS, EXIT_CODE, isInteractiveTerminal, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { UsageError } from '../src/errors.js';
-import { TOKEN_FLAG } from '../src/cli/flags.js';
-import { EXIT_CODE } from '../src/cli/exit-codes.js';
-import { isInteractiveTerminal } from '../src/cli/output.js';
-import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
 import { buildHttpRequest, createLoadReporter, loadScenarioFile, resolveScenario, runLoad, SILENT_REPORTER, watchInterruptions, type LoadResult } from '../src/load/index.js';
 
 export default class Load extends RsbCommand {

@@ -1,9 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { RsbCommand } from '../src/cli/base-command.js';
-import { TOKEN_FLAG } from '../src/cli/flags.js';
-import { isInteractiveTerminal } from '../src/cli/output.js';
+import { BROKER_TARGET_FLAGS, isInteractiveTerminal, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { parseMockSpec, runMock, SLOW_METHOD_LATENCY_MS, type MockReport } from '../src/mock/index.js';
-import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
 import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokers } from '../src/client/index.js';
 
 export default class Mock extends RsbCommand {

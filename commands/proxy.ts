@@ -1,9 +1,5 @@
 import { Flags } from '@oclif/core';
-import { RsbCommand } from '../src/cli/base-command.js';
-import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
-import { TOKEN_FLAG } from '../src/cli/flags.js';
-import { isInteractiveTerminal } from '../src/cli/output.js';
-import { parseDuration } from '../src/cli/parse.js';
+import { BROKER_TARGET_FLAGS, isInteractiveTerminal, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { runProxy, type ProxyReport } from '../src/gateway/index.js';
 import { resolveBrokerAddresses } from '../src/client/index.js';
 

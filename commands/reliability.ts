@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
-import { RsbCommand } from '../src/cli/base-command.js';
-import { EXIT_CODE } from '../src/cli/exit-codes.js';
+import { EXIT_CODE, RsbCommand } from '../src/cli/index.js';
 import { formatReliabilityReport, runReliability, type ReliabilityReport } from '../src/reliability/index.js';
 
 export default class Reliability extends RsbCommand {

@@ -1,10 +1,7 @@
 import { Flags } from '@oclif/core';
 import { formatServicesReport, listServices, type ServicesReport } from '../src/call/index.js';
-import { RsbCommand } from '../src/cli/base-command.js';
-import { TOKEN_FLAG } from '../src/cli/flags.js';
-import { parseDuration } from '../src/cli/parse.js';
+import { BROKER_TARGET_FLAGS, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { ConnectError } from '../src/errors.js';
-import { BROKER_TARGET_FLAGS } from '../src/cli/cluster-flags.js';
 import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/client/index.js';
 
 export default class Services extends RsbCommand {

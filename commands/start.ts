@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { DEFAULT_BROKER_OPTIONS, LB_STRATEGY } from '../src/broker/index.js';
-import { RsbCommand } from '../src/cli/base-command.js';
-import { isInteractiveTerminal } from '../src/cli/output.js';
+import { isInteractiveTerminal, RsbCommand } from '../src/cli/index.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT } from '../src/protocol/index.js';
 import { resolveNodeSettings, runBrokerNode } from '../src/start/index.js';
 
@@ -27,7 +26,7 @@ export default class Start extends RsbCommand {
   ];
 
   static override flags = {
-    config: Flags.string({ char: 'c', description: 'YAML config file (see README, "Configuration file"); flags override it.' }),
+    config: Flags.string({ char: 'c', description: 'YAML config file (see docs/config.md); flags override it.' }),
     port: Flags.integer({ char: 'p', description: `TCP port to listen on (0: any free port). [default: ${DEFAULT_BROKER_PORT}]`, min: 0, max: 65535 }),
     host: Flags.string({ description: `Address to listen on. [default: ${DEFAULT_BROKER_OPTIONS.host}]` }),
     id: Flags.string({ description: `Name of this broker node, shown to clients and in errors. [default: ${DEFAULT_BROKER_OPTIONS.id}]` }),

@@ -1,8 +1,5 @@
 import { Flags } from '@oclif/core';
-import { RsbCommand } from '../src/cli/base-command.js';
-import { CLUSTER_FLAGS } from '../src/cli/cluster-flags.js';
-import { isInteractiveTerminal } from '../src/cli/output.js';
-import { parseDuration } from '../src/cli/parse.js';
+import { CLUSTER_FLAGS, isInteractiveTerminal, parseDuration, RsbCommand } from '../src/cli/index.js';
 import { parseHostPort } from '../src/client/index.js';
 import { DEFAULT_ADMIN_PORT } from '../src/protocol/index.js';
 import { UsageError } from '../src/errors.js';

@@ -2,7 +2,7 @@ import { nameErrorCode } from './protocol/index.js';
 
 /**
  * rsb's error classes, all in one place, each with a stable string `code` that scripts
- * and tests can rely on (README, "Errors"). Codec errors are `ProtocolError` in
+ * and tests can rely on (docs/errors.md). Codec errors are `ProtocolError` in
  * src/protocol, which must not depend on the rest of rsb. Wrap with `{ cause }`, never swallow.
  */
 export const RSB_ERROR_CODE = {

@@ -1,7 +1,5 @@
 import { Flags } from '@oclif/core';
-import { RsbCommand } from '../../src/cli/base-command.js';
-import { CLUSTER_FLAGS } from '../../src/cli/cluster-flags.js';
-import { parseDuration } from '../../src/cli/parse.js';
+import { CLUSTER_FLAGS, parseDuration, RsbCommand } from '../../src/cli/index.js';
 import { formatStopResult, stopCluster, type StopClusterResult } from '../../src/cluster/index.js';
 
 export default class ClusterDown extends RsbCommand {

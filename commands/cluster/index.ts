@@ -1,5 +1,4 @@
-import { RsbCommand } from '../../src/cli/base-command.js';
-import { CLUSTER_FLAGS } from '../../src/cli/cluster-flags.js';
+import { CLUSTER_FLAGS, RsbCommand } from '../../src/cli/index.js';
 import { formatClusterList, listClusters, type ClusterSummary } from '../../src/cluster/index.js';
 
 export default class Cluster extends RsbCommand {

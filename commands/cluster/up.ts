@@ -1,8 +1,5 @@
 import { Flags } from '@oclif/core';
-import { RsbCommand } from '../../src/cli/base-command.js';
-import { CLUSTER_FLAGS } from '../../src/cli/cluster-flags.js';
-import { abortOnShutdownSignal, isInteractiveTerminal } from '../../src/cli/output.js';
-import { parseDuration } from '../../src/cli/parse.js';
+import { abortOnShutdownSignal, CLUSTER_FLAGS, isInteractiveTerminal, parseDuration, RsbCommand } from '../../src/cli/index.js';
 import { ClusterStartError } from '../../src/errors.js';
 import { formatStartResult, MAX_CLUSTER_SIZE, runClusterForeground, startCluster, type ForegroundResult, type StartClusterResult } from '../../src/cluster/index.js';
 

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { createToken, readKeyFile, type CreatedToken } from '../../src/broker/index.js';
-import { RsbCommand } from '../../src/cli/base-command.js';
-import { parseDuration, parseList } from '../../src/cli/parse.js';
+import { parseDuration, parseList, RsbCommand } from '../../src/cli/index.js';
 import { UsageError } from '../../src/errors.js';
 
 export default class TokenCreate extends RsbCommand {

@@ -45,7 +45,7 @@ export interface ClusterDefinition {
 const CLUSTER_FILE_POLL_MS = 250;
 
 /**
- * What makes a broker cluster-aware without any routing exchange (DESIGN.md, "Cluster
+ * What makes a broker cluster-aware without any routing exchange (docs/architecture.md, "The cluster
  * model"): it knows the cluster's broker list and pushes it to every client — once when
  * the client's SETUP is accepted, and again to every client whenever the list changes —
  * as METADATA_PUSH carrying a `com.rsb.broker.list` CloudEvent. The push is encoded once

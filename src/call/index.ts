@@ -3,4 +3,3 @@ export { runCall, CALL_MODE, type CallMode, type CallRequest, type CallResponse,
 export { loadCallData, parseHeaderFlags, splitChannelItems } from './call-data.js';
 export { formatFrameDump, describeFrameHeader } from './frame-dump.js';
 export { listServices, formatServicesReport, type BrokerServices, type ServicesReport } from './list-services.js';
-export { formatTable } from '../cli/table.js';

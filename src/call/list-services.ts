@@ -1,5 +1,5 @@
 import type { ServiceSummary } from '../broker/registry.js';
-import { formatCount, formatCountOf } from '../cli/output.js';
+import { formatCount, formatCountOf, formatElapsed } from '../cli/format.js';
 import { formatTable } from '../cli/table.js';
 import type { BrokerAddress } from '../client/index.js';
 import { BROKER_ROUTES } from '../protocol/index.js';
@@ -72,17 +72,10 @@ export function formatServicesReport(report: ServicesReport, now = Date.now()): 
     lines.push(`broker ${entry.broker} at ${entry.address}: ${formatCountOf(entry.services.length, 'service')}, ${formatCountOf(instances, 'instance')}`);
     if (instances === 0) continue;
     const rows = entry.services.flatMap((service) =>
-      service.instances.map((instance) => [service.key, instance.app, instance.uuid, instance.address, formatCount(instance.inFlight), formatAge(now - Date.parse(instance.connectedAt))]),
+      service.instances.map((instance) => [service.key, instance.app, instance.uuid, instance.address, formatCount(instance.inFlight), `${formatElapsed(now - Date.parse(instance.connectedAt))} ago`]),
     );
     lines.push(...formatTable(['SERVICE', 'APP', 'UUID', 'ADDRESS', 'IN FLIGHT', 'CONNECTED'], rows, [4]));
   }
   return lines;
-}
-
-function formatAge(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds}s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s ago`;
-  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m ago`;
 }
 

@@ -1,5 +1,5 @@
 /**
- * rsb's exit codes, the same for every command (README, "Exit codes"). Scripts and CI
+ * rsb's exit codes, the same for every command (docs/errors.md, "Exit codes"). Scripts and CI
  * jobs rely on them: never renumber.
  */
 export const EXIT_CODE = {

@@ -1,4 +1,4 @@
-/** Ink only where a person watches: stdout is a terminal and CI is not set (DESIGN.md, "Output conventions"). */
+/** Ink only where a person watches: stdout is a terminal and CI is not set (docs/architecture.md, "Output"). */
 export function isInteractiveTerminal(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && !process.env.CI;
 }
@@ -32,14 +32,4 @@ export function abortOnShutdownSignal(
   };
   for (const name of signals) process.on(name, onSignal);
   return { signal: controller.signal, received, dispose };
-}
-
-/** `1234567` → `1,234,567`; rates and counts read better grouped. */
-export function formatCount(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
-}
-
-/** `1 error`, `3 errors`: a count with its noun. */
-export function formatCountOf(count: number, noun: string): string {
-  return `${formatCount(count)} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -26,7 +26,7 @@ export interface BrokerPoolOptions {
   /** Where to start: every broker of a cluster, or any one of them. */
   brokers: BrokerAddress[];
   /**
-   * Follow the broker lists the brokers push (DESIGN.md, "Cluster model"): connect to the
+   * Follow the broker lists the brokers push (docs/architecture.md, "The cluster model"): connect to the
    * brokers a list names, and leave those a list no longer names. Default true.
    */
   followBrokerList?: boolean | undefined;
@@ -137,7 +137,7 @@ export class BrokerLink<C> {
 
 /**
  * Connections to every broker of a cluster: the one place an rsb endpoint's broker
- * connections live. Brokers of a cluster are independent (DESIGN.md, "Cluster model"), so
+ * connections live. Brokers of a cluster are independent (docs/architecture.md, "The cluster model"), so
  * a client connects to each: the pool starts from the brokers it is given, learns the
  * rest from the list each broker pushes, reconnects to a broker that went away (the
  * ReconnectPolicy: backoff with jitter) and tells its owner when a connection comes up

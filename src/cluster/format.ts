@@ -1,4 +1,4 @@
-import { formatCount } from '../cli/output.js';
+import { formatCount, formatElapsed } from '../cli/format.js';
 import type { ClusterBrokerRecord } from '../client/index.js';
 import { formatTable } from '../cli/table.js';
 import type { ClusterStatusReport, ClusterSummary } from './cluster-status.js';
@@ -43,7 +43,7 @@ export function formatClusterStatus(report: ClusterStatusReport): string[] {
       health ? formatCount(Math.max(0, health.connections - 1)) : '-',
       health ? `${formatCount(health.services)} (${formatCount(health.instances)})` : '-',
       health ? formatCount(health.requestsRouted) : '-',
-      health ? formatUptime(health.uptimeMs) : '-',
+      health ? formatElapsed(health.uptimeMs) : '-',
     ];
   });
   const lines = [`cluster ${report.name}: ${report.up}/${report.brokers.length} brokers up`];
@@ -73,11 +73,4 @@ export function formatClusterList(stateDir: string, clusters: readonly ClusterSu
       clusters.map((cluster) => [cluster.name, `${cluster.running}/${cluster.brokers}`, cluster.addresses.join(' '), cluster.createdAt]),
     ).map((line) => `  ${line}`),
   ];
-}
-
-function formatUptime(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
-  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }

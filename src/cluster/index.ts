@@ -1,6 +1,6 @@
 /**
- * `rsb cluster`: clusters of independent brokers (DESIGN.md, "Cluster model") started,
- * tracked and stopped as background processes with a state file. Clients reach a
+ * `rsb cluster`: clusters of independent brokers (docs/architecture.md, "The cluster model")
+ * started, tracked and stopped as background processes with a state file. Clients reach a
  * cluster's brokers through src/client, which also reads the state file.
  */
 export { startCluster, planAdminPort, DEFAULT_CLUSTER_SIZE, MAX_CLUSTER_SIZE, type StartClusterOptions, type StartClusterResult } from './start-cluster.js';

@@ -1,6 +1,6 @@
-import { createLiveView } from '../cli/live-view.js';
-import { abortOnShutdownSignal, formatCount } from '../cli/output.js';
-import type { ClusterStatusProps } from '../ui/index.js';
+import { abortOnShutdownSignal } from '../cli/output.js';
+import { formatCount } from '../cli/format.js';
+import { createLiveView } from '../ui/index.js';
 import { ClusterMonitor, type ClusterNodeRow } from './cluster-monitor.js';
 import { formatStartResult } from './format.js';
 import { startCluster, type StartClusterOptions, type StartClusterResult } from './start-cluster.js';
@@ -43,12 +43,12 @@ export async function runClusterForeground(options: ForegroundOptions): Promise<
   const monitor = new ClusterMonitor(started.state.brokers, started.stateFile, (row, previous, problem) =>
     view.event(`${row.state === 'up' ? '+' : '!'} ${row.id} ${previous} → ${row.state}${problem ? `: ${problem}` : ''}`),
   );
-  const view = await createLiveView<ClusterStatusProps>({
+  const view = await createLiveView({
     isInteractive,
     print,
     plainIntervalMs: PLAIN_FIGURES_MS,
     plainLine: () => describeFigures(monitor.rows),
-    component: (ui) => ui.ClusterStatus,
+    view: 'ClusterStatus',
     props: () => ({ name, nodes: monitor.rows.map((row) => ({ ...row })) }),
   });
   // The view reads the latest sample; sampling goes on at its own pace, one sample at a time.

@@ -13,7 +13,7 @@ export interface GatewayErrorBody {
 }
 
 /**
- * HTTP status for what went wrong (README, "rsb gateway"): the request never reached a
+ * HTTP status for what went wrong (docs/commands.md, "rsb gateway"): the request never reached a
  * service (REJECTED, no broker) → 503; the service failed → 502; no answer in time → 504;
  * the HTTP request itself is wrong → 400 or 413.
  */

@@ -1,8 +1,8 @@
-import { formatCount, waitForShutdownSignal } from '../cli/output.js';
-import { createLiveView } from '../cli/live-view.js';
+import { waitForShutdownSignal } from '../cli/output.js';
+import { formatCount } from '../cli/format.js';
 import type { BrokerAddress } from '../client/index.js';
 import { connect, type RsbClient } from '../sdk/index.js';
-import type { BridgeStatusProps } from '../ui/index.js';
+import { createLiveView, type BridgeStatusProps } from '../ui/index.js';
 import { GatewayServer, type GatewayServerOptions } from './gateway-server.js';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.js';
 
@@ -112,7 +112,7 @@ async function runLiveView(
     return perSecond;
   };
   let lastPlainTotal = 0;
-  const view = await createLiveView<BridgeStatusProps>({
+  const view = await createLiveView({
     isInteractive: options.isInteractive,
     print: options.print,
     plainIntervalMs: PLAIN_INTERVAL_MS,
@@ -123,7 +123,7 @@ async function runLiveView(
       const outcomes = figures.outcomes().map((outcome) => `${outcome.label} ${formatCount(outcome.count)}`);
       return `brokers ${client.connectedBrokers.length}/${client.brokers.length}, ${formatCount(rate())} requests/s, ${formatCount(total)} requests${outcomes.length ? `: ${outcomes.join(', ')}` : ''}`;
     },
-    component: (ui) => ui.BridgeStatus,
+    view: 'BridgeStatus',
     props: () => ({
       title: figures.title,
       where: figures.where,

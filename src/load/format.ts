@@ -1,9 +1,10 @@
-import { formatCount } from '../cli/output.js';
+import { formatCount, formatMicros, formatPercent } from '../cli/format.js';
+import { formatTable } from '../cli/table.js';
 import type { Percentiles } from './histograms.js';
 import { countErrors, type OutcomeCounts } from './outcomes.js';
 import type { LegResult, LoadResult } from './results.js';
 import type { PhaseResult, TimelineRow } from './run-recorder.js';
-import { formatMicros, formatPercent, type ThresholdResult } from './thresholds.js';
+import type { ThresholdResult } from './thresholds.js';
 
 /** How `rsb load` writes its figures, the same in plain lines, the summary, the dashboard and the HTML page. */
 
@@ -63,18 +64,11 @@ export function formatPhaseLine(phase: PhaseResult, thresholds?: ThresholdResult
   );
 }
 
-function table(rows: string[][], alignRight: boolean[] = []): string[] {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, column) => (alignRight[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
+/** The numeric columns of a latency table: p50 to max. */
+const LATENCY_COLUMNS = [1, 2, 3, 4, 5];
 
 function latencyCells(latency: Percentiles | undefined): string[] {
-  return latency ? [latency.p50, latency.p90, latency.p99, latency.p999, latency.max].map(formatMicros) : ['—', '—', '—', '—', '—'];
+  return latency ? [latency.p50, latency.p90, latency.p99, latency.p999, latency.max].map((us) => formatMicros(us)) : ['—', '—', '—', '—', '—'];
 }
 
 /** The summary printed after the run: figures per leg, the baseline side by side, phases, faults, thresholds, verdict. */
@@ -97,7 +91,7 @@ export function formatSummary(result: LoadResult): string[] {
           ['  uncorrected (from the actual send time)', ...latencyCells(leg.latency.uncorrected)],
           ['  schedule lag (actual − intended send time)', ...latencyCells(leg.latency.scheduleLag)],
         ];
-    lines.push(...table([['  latency', 'p50', 'p90', 'p99', 'p99.9', 'max'], ...latencyRows], [false, true, true, true, true, true]));
+    lines.push(...formatTable(['  latency', 'p50', 'p90', 'p99', 'p99.9', 'max'], latencyRows, LATENCY_COLUMNS));
     lines.push(
       leg.pacing
         ? `  generator  autocannon on the main thread; event-loop delay max ${leg.health.eventLoopDelayMaxMs.toFixed(1)} ms, rss peak ${formatBytes(leg.health.peakRssBytes)}`
@@ -107,10 +101,9 @@ export function formatSummary(result: LoadResult): string[] {
     if (leg.phases.length > 1) {
       lines.push('  phases');
       lines.push(
-        ...table(
-          [
-            ['    phase', 'target', 'expected', 'sent', 'ok', 'delivered', 'errors', 'p99', ''],
-            ...leg.phases.map((phase) => [
+        ...formatTable(
+          ['    phase', 'target', 'expected', 'sent', 'ok', 'delivered', 'errors', 'p99', ''],
+          leg.phases.map((phase) => [
               `    ${phase.name}`,
               formatRate(phase.targetRate),
               formatCount(phase.expected),
@@ -119,22 +112,21 @@ export function formatSummary(result: LoadResult): string[] {
               `${formatPercent(phase.deliveredPercent)}%`,
               formatCount(phase.errors),
               phase.latency ? formatMicros(phase.latency.p99) : '—',
-              phase.thresholds ? (phase.thresholds.every((threshold) => threshold.isPassed) ? 'held' : 'broke') : '',
-            ]),
-          ],
-          [false, true, true, true, true, true, true, true, false],
+            phase.thresholds ? (phase.thresholds.every((threshold) => threshold.isPassed) ? 'held' : 'broke') : '',
+          ]),
+          [1, 2, 3, 4, 5, 6, 7],
         ),
       );
     }
     if (leg.brokers.length > 1 || leg.routes.length > 1) {
       lines.push(
-        ...table(
+        ...formatTable(
+          ['    by target / route', 'ok', 'errors'],
           [
-            ['    by target / route', 'ok', 'errors'],
             ...leg.brokers.map((broker) => [`    ${broker.name} ${broker.address ?? ''}`, formatCount(broker.outcomes.OK ?? 0), formatOutcomes({ ...broker.outcomes, OK: 0 }, false)]),
             ...(leg.routes.length > 1 ? leg.routes.map((route) => [`    ${route.name}`, formatCount(route.outcomes.OK ?? 0), formatOutcomes({ ...route.outcomes, OK: 0 }, false)]) : []),
           ],
-          [false, true, false],
+          [1],
         ),
       );
     }
@@ -151,14 +143,14 @@ export function formatSummary(result: LoadResult): string[] {
     const overhead = result.overhead;
     lines.push(
       '',
-      ...table(
+      ...formatTable(
+        ['corrected latency', 'p50', 'p90', 'p99', 'p99.9', 'max'],
         [
-          ['corrected latency', 'p50', 'p90', 'p99', 'p99.9', 'max'],
           [result.baseline.label, ...latencyCells(result.baseline.latency.corrected)],
           [result.run.label, ...latencyCells(result.run.latency.corrected)],
           ['overhead of the broker', ...[overhead.p50, overhead.p90, overhead.p99, overhead.p999, overhead.max].map(formatSigned)],
         ],
-        [false, true, true, true, true, true],
+        LATENCY_COLUMNS,
       ),
     );
   }

@@ -7,13 +7,12 @@ export { LOAD_VERDICT, type LoadResult, type LegResult, type LoadVerdict, type F
 export { OpenLoopGenerator, type GeneratorPlan, type IntervalSnapshot } from './generator.js';
 export { startGenerators, type LoadEngine } from './generator-host.js';
 export { RunRecorder, type TimelineRow, type PhaseResult } from './run-recorder.js';
-export { PlainReporter } from './plain-reporter.js';
 export { SILENT_REPORTER, type LoadReporter, type LegInfo } from './reporter.js';
 export { formatSummary, formatRowLine, formatPhaseLine } from './format.js';
 export { renderHtmlReport } from './report-html.js';
 export { findExistingBrokers, startTopology, useExistingBrokers, type ExistingBrokers, type Topology } from './topology.js';
 export type { LoadTarget } from './connection-pool.js';
-export { createLoadReporter } from './create-reporter.js';
+export { createLoadReporter } from './live-reporter.js';
 export { watchInterruptions } from './interruptions.js';
 export { HttpLoadEngine, classifyHttpStatus, HTTP_PACING_NOTE, type HttpRequestSpec, type HttpLoadPlan } from './http-engine.js';
 export { buildHttpRequest, type HttpRequestFlags } from './http-request.js';

@@ -5,6 +5,8 @@
  * those times in order; nothing here allocates per request.
  */
 
+import { formatCount } from '../cli/format.js';
+
 export const PROFILE_KIND = {
   CONSTANT: 'constant',
   RAMP: 'ramp',
@@ -172,7 +174,7 @@ export function compileProfile(spec: ProfileSpec): Schedule {
       return new Schedule([{ name: 'ramp', durationMs: spec.durationMs, fromRate: spec.from, toRate: spec.to }], spec.kind);
     case PROFILE_KIND.STEPS:
       return new Schedule(
-        spec.steps.map((step, i) => ({ name: `step ${i + 1} @ ${formatRate(step.rate)}/s`, durationMs: step.durationMs, fromRate: step.rate, toRate: step.rate })),
+        spec.steps.map((step, i) => ({ name: `step ${i + 1} @ ${formatCount(step.rate)}/s`, durationMs: step.durationMs, fromRate: step.rate, toRate: step.rate })),
         spec.kind,
         spec.isStoppedAtFailure ?? false,
       );
@@ -206,6 +208,3 @@ function ceilCount(count: number): number {
   return Math.ceil(count - 1e-6);
 }
 
-function formatRate(rate: number): string {
-  return Math.round(rate).toLocaleString('en-US');
-}

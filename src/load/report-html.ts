@@ -1,7 +1,6 @@
-import { formatCount } from '../cli/output.js';
+import { formatCount, formatMicros, formatPercent } from '../cli/format.js';
 import { formatRate, formatSeconds, formatSummary } from './format.js';
 import type { LoadResultFile } from './results.js';
-import { formatMicros, formatPercent } from './thresholds.js';
 
 /**
  * `--report FILE.html`: one self-contained page (inline SVG and CSS, no script, nothing

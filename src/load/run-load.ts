@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { EXIT_CODE } from '../cli/exit-codes.js';
+import { formatMicros } from '../cli/format.js';
 import { UsageError } from '../errors.js';
 import type { LoadTarget, PoolEvent } from './connection-pool.js';
 import type { GeneratorPlan, IntervalSnapshot } from './generator.js';
@@ -12,7 +13,7 @@ import { labelMix } from './request-mix.js';
 import { LOAD_VERDICT, type FaultResult, type LegResult, type LoadResult, type LoadResultFile, type LoadVerdict, type MaxResult } from './results.js';
 import { RunRecorder, type PhaseResult, type RunHistograms, type TimelineRow } from './run-recorder.js';
 import type { FaultSpec, LoadScenario } from './scenario.js';
-import { evaluateThresholds, formatMicros, type ThresholdInput, type ThresholdResult } from './thresholds.js';
+import { evaluateThresholds, type ThresholdInput, type ThresholdResult } from './thresholds.js';
 import { findExistingBrokers, startTopology, useExistingBrokers, type ExistingBrokers, type Topology } from './topology.js';
 
 export interface RunLoadOptions {

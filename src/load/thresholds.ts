@@ -1,3 +1,4 @@
+import { formatCount, formatMicros, formatPercent } from '../cli/format.js';
 import { UsageError } from '../errors.js';
 import type { Percentiles } from './histograms.js';
 
@@ -141,21 +142,7 @@ function formatMeasured(threshold: Threshold, actual: number): string {
     case 'count':
       return String(actual);
     case 'per-second':
-      return `${Math.round(actual).toLocaleString('en-US')}/s`;
+      return `${formatCount(actual)}/s`;
   }
 }
 
-/** `412 µs`, `2.31 ms`, `1.20 s`. */
-export function formatMicros(us: number): string {
-  if (us >= 1_000_000) return `${(us / 1_000_000).toFixed(2)} s`;
-  if (us >= 1_000) return `${(us / 1_000).toFixed(2)} ms`;
-  return `${Math.round(us)} µs`;
-}
-
-/** Enough digits to tell 99.98 from 100 and 0.004 from 0. */
-export function formatPercent(value: number): string {
-  if (value === 0 || value === 100) return String(value);
-  if (Math.abs(value) >= 10) return value.toFixed(2);
-  if (Math.abs(value) >= 0.01) return value.toFixed(3);
-  return value.toPrecision(2);
-}

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { formatCount, formatCountOf, waitForShutdownSignal } from '../cli/output.js';
+import { waitForShutdownSignal } from '../cli/output.js';
+import { formatCount, formatCountOf } from '../cli/format.js';
 import { UsageError } from '../errors.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
 import { ResponderServer } from '../transport/index.js';
-import { createLiveView } from '../cli/live-view.js';
 import { announceReady, type MockReady } from '../process/index.js';
 import { ClusterResponder, FAST_RECONNECT_POLICY, LINK_EVENT, type BrokerAddress, type LinkEvent, type ReconnectPolicy } from '../client/index.js';
-import type { MockMethodRow, MockStatusProps } from '../ui/index.js';
+import { createLiveView, type MockMethodRow } from '../ui/index.js';
 import { MockHandler, type MethodCounters } from './mock-handler.js';
 import { describeBehaviour, type MockSpec } from './spec.js';
 
@@ -73,7 +73,7 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
   let where = '';
   const rates = new MethodRates();
   let lastTotal = 0;
-  const view = await createLiveView<MockStatusProps>({
+  const view = await createLiveView({
     isInteractive: options.isInteractive,
     print,
     plainIntervalMs: PLAIN_INTERVAL_MS,
@@ -86,7 +86,7 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
         .map((row) => `${row.method} ${formatCount(row.requests)} (${formatRate(row.requestsPerSecond)}/s${row.errors ? `, ${formatCountOf(row.errors, 'error')}` : ''})`)
         .join(', ')}`;
     },
-    component: (ui) => ui.MockStatus,
+    view: 'MockStatus',
     props: () => ({
       service: spec.service,
       where,

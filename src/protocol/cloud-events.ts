@@ -2,7 +2,7 @@ import { PROTOCOL_ERROR_CODE, ProtocolError } from './errors.js';
 
 /**
  * Broker-to-client events travel as METADATA_PUSH whose metadata is one CloudEvents 1.0
- * event in the JSON format (DESIGN.md, "Wire contract"; CloudEvents spec v1.0.2,
+ * event in the JSON format (docs/wire.md, "The broker list"; CloudEvents spec v1.0.2,
  * "Required Attributes", and json-format.md). The same bytes answer the
  * `rsb.broker.cluster` route, for clients (rsocket-js) that cannot read METADATA_PUSH.
  */

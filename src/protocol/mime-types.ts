@@ -62,7 +62,7 @@ export function lookupWellKnownMimeType(id: number): string | undefined {
   return MIME_BY_ID.get(id);
 }
 
-/** MIME types rsb's wire contract uses by name (DESIGN.md, "Wire contract"). */
+/** MIME types rsb's wire contract uses by name (docs/wire.md). */
 export const MIME = {
   COMPOSITE_METADATA: 'message/x.rsocket.composite-metadata.v0',
   ROUTING: 'message/x.rsocket.routing.v0',

@@ -8,7 +8,7 @@ import type { ServiceId } from './routing.js';
 
 /**
  * What a connecting program says about itself in its SETUP metadata, in the format the
- * Alibaba RSocket broker uses (DESIGN.md, "Wire contract"): composite entries for the
+ * Alibaba RSocket broker uses (docs/wire.md, "SETUP metadata"): composite entries for the
  * application, the services it publishes, and its credentials.
  */
 export interface AppInfo {

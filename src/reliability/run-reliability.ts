@@ -1,4 +1,6 @@
 import os from 'node:os';
+import { formatCount } from '../cli/format.js';
+import { COLUMN_ALIGN, formatMarkdownTable } from '../cli/table.js';
 import { runBadInputCase } from './bad-input-case.js';
 import { runBackpressureCase } from './backpressure-case.js';
 import { runBrokerKillCase } from './broker-kill-case.js';
@@ -6,6 +8,8 @@ import type { CaseResult } from './case-result.js';
 import { runMockKillCase } from './mock-kill-case.js';
 import { runScaleCase } from './scale-case.js';
 import { runStreamIdCase } from './stream-id-case.js';
+
+const { LEFT, RIGHT, CENTER } = COLUMN_ALIGN;
 
 export interface ReliabilityOptions {
   /** Smaller sizes (for CI and a first look): 200 fuzzed connections, 256 MiB, 2,000 connections, 10 s fault runs at 3,000/s. */
@@ -60,24 +64,24 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
   };
 }
 
-/** The report as the table `rsb reliability` prints and the README shows. */
+/** The report as the table `rsb reliability` prints and docs/benchmarks.md shows. */
 export function formatReliabilityReport(report: ReliabilityReport): string[] {
-  const count = (value: number): string => value.toLocaleString('en-US');
   const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-  const lines = [
-    '| case | connections | requests sent | answered | errored | unanswered | broker restarts | peak broker RSS | held |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',
+  const row = (name: string, figures: ReliabilityReport['totals'], isPassed: boolean): string[] => [
+    name,
+    formatCount(figures.connections),
+    formatCount(figures.requestsSent),
+    formatCount(figures.answered),
+    formatCount(figures.errored),
+    formatCount(figures.unanswered),
+    String(figures.brokerRestarts),
+    mib(figures.peakBrokerRssBytes),
+    isPassed ? 'yes' : 'NO',
   ];
-  for (const result of report.cases) {
-    lines.push(
-      `| ${result.name} | ${count(result.connections)} | ${count(result.requestsSent)} | ${count(result.answered)} | ${count(result.errored)} | ` +
-        `${count(result.unanswered)} | ${result.brokerRestarts} | ${mib(result.peakBrokerRssBytes)} | ${result.isPassed ? 'yes' : 'NO'} |`,
-    );
-  }
-  const totals = report.totals;
-  lines.push(
-    `| **all** | ${count(totals.connections)} | ${count(totals.requestsSent)} | ${count(totals.answered)} | ${count(totals.errored)} | ` +
-      `${count(totals.unanswered)} | ${totals.brokerRestarts} | ${mib(totals.peakBrokerRssBytes)} | ${report.isPassed ? 'yes' : 'NO'} |`,
+  const lines = formatMarkdownTable(
+    ['case', 'connections', 'requests sent', 'answered', 'errored', 'unanswered', 'broker restarts', 'peak broker RSS', 'held'],
+    [...report.cases.map((result) => row(result.name, result, result.isPassed)), row('**all**', report.totals, report.isPassed)],
+    [LEFT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, CENTER],
   );
   lines.push('');
   for (const result of report.cases) lines.push(`- ${result.name}: ${result.claim}. ${result.notes.join('; ')}`);

@@ -9,7 +9,7 @@ import { confirmSetup, openTappedSocket, type FrameListener } from './socket.js'
 
 /**
  * rsocket-js hands out stream ids 1, 3, 5... and never wraps: past 2^31-1 a request
- * throws (DESIGN.md, rsocket-js defect 5). The spec's way out without resumption is a new
+ * throws (docs/sdk.md, rsocket-js defect 5). The spec's way out without resumption is a new
  * connection (Protocol.md, "Stream Identifiers"): a connection that has opened this many
  * streams is replaced (BrokerPool.rotate), and closed once its last stream ends. The
  * margin leaves room for the requests sent while the replacement connects.

@@ -4,7 +4,7 @@ import { encodeSetupMetadata, formatServiceKey, MIME, type AppInfo, type Service
 import type { SetupOptions } from '../transport/index.js';
 
 /**
- * Who a connection says it is in SETUP (DESIGN.md, "Wire contract"): app info, the
+ * Who a connection says it is in SETUP (docs/wire.md, "SETUP metadata"): app info, the
  * services it answers and, when the broker wants one, a bearer token. Every SETUP the
  * SDK, `rsb call`, `rsb services` and `rsb mock` send is built from this, here.
  */
@@ -23,7 +23,7 @@ export interface KeepAliveTiming {
   keepAliveMs: number;
   /**
    * rsocket-js closes a connection that receives no KEEPALIVE for this long, whatever
-   * other traffic flows (DESIGN.md, rsocket-js defects): rsb's broker answers every
+   * other traffic flows (docs/sdk.md, rsocket-js defects): rsb's broker answers every
    * KEEPALIVE, and the interval is a fraction of the lifetime so that a few lost or late
    * answers never end a healthy connection.
    */

@@ -21,7 +21,7 @@ export function toCallError(error: unknown, route: string): Error {
 /**
  * An error a handler threw, as the ERROR frame rsocket-js should send. rsocket-js picks
  * the code with `instanceof RSocketError`, which its ES5 build makes false for its own
- * errors (DESIGN.md, rsocket-js defect 4): the prototype is set here as well as in the
+ * errors (docs/sdk.md, rsocket-js defect 4): the prototype is set here as well as in the
  * patch, so that a REJECTED goes out as REJECTED whatever the install did.
  */
 export function toWireError(error: unknown): Error {

@@ -114,7 +114,7 @@ export function loadBrokerConfig(file: string): BrokerConfigFile {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-    throw new UsageError(`config file ${file}: ${field}: ${issue.message}`, 'See "rsb start --help" and the README section "Configuration file" for the fields.');
+    throw new UsageError(`config file ${file}: ${field}: ${issue.message}`, 'See "rsb start --help" and docs/config.md for the fields.');
   }
   return parsed.data;
 }

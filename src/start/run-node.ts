@@ -1,9 +1,9 @@
-import { createLiveView } from '../cli/live-view.js';
-import { formatCount, waitForShutdownSignal } from '../cli/output.js';
+import { waitForShutdownSignal } from '../cli/output.js';
+import { formatCount } from '../cli/format.js';
 import { announceReady, type BrokerReady } from '../process/index.js';
 import { nameErrorCode } from '../protocol/index.js';
 import { AdminServer, Broker, type AdminServerOptions, type BrokerEvent, type BrokerOptions, type BrokerSnapshot } from '../broker/index.js';
-import type { BrokerStatusProps } from '../ui/index.js';
+import { createLiveView } from '../ui/index.js';
 
 export interface RunNodeOptions {
   broker: Partial<BrokerOptions>;
@@ -20,7 +20,7 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
   const { isInteractive, print } = options;
   const meter = new RateMeter();
   let lastRouted = 0;
-  const view = await createLiveView<BrokerStatusProps>({
+  const view = await createLiveView({
     isInteractive,
     print,
     plainIntervalMs: 10_000,
@@ -34,7 +34,7 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
         `${formatCount(rate)} requests/s, ${formatCount(snapshot.requestsRouted)} routed, ${formatCount(snapshot.requestsRejected)} rejected`
       );
     },
-    component: (ui) => ui.BrokerStatus,
+    view: 'BrokerStatus',
     props: () => {
       const snapshot = broker.snapshot();
       return {

@@ -1,5 +1,7 @@
 import type { ServiceSummary } from '../broker/index.js';
-import { formatCount } from '../cli/output.js';
+import { formatCount, formatMicros, PRECISION } from '../cli/format.js';
+import { formatTable } from '../cli/table.js';
+import type { StatusTableProps } from '../ui/index.js';
 import type { BrokerStatus, StatusReport } from './collect-status.js';
 
 /** `3723000` → `1h 2m 3s`. */
@@ -15,9 +17,9 @@ export function formatUptime(ms: number): string {
   return first < 0 ? '0s' : parts.slice(first).map(([value, unit]) => `${value}${unit}`).join(' ');
 }
 
-export function formatMicros(us: number): string {
-  if (!Number.isFinite(us)) return '> 33 s';
-  return us >= 1000 ? `${(us / 1000).toFixed(us >= 10_000 ? 0 : 1)} ms` : `${Math.round(us)} µs`;
+/** A latency bucket's upper bound (a power of two of µs); the last bucket, past 2^25 µs (33.5 s), has none. */
+function formatBucketBound(us: number): string {
+  return Number.isFinite(us) ? formatMicros(us, PRECISION.COARSE) : '> 33 s';
 }
 
 /** The headline of one broker (up or down), then its figures. */
@@ -48,7 +50,7 @@ export const INSTANCE_COLUMNS = ['INSTANCE', 'ADDRESS', 'WEIGHT', 'IN FLIGHT', '
 export function formatServiceLines(service: ServiceSummary): string[] {
   const requests = service.requests;
   const limit = service.rateLimit ? `, rate limit ${formatCount(service.rateLimit.requestsPerSecond)}/s burst ${formatCount(service.rateLimit.burst)}` : '';
-  const latency = service.latency.count ? `; p50 ≤ ${formatMicros(service.latency.p50Us)}, p99 ≤ ${formatMicros(service.latency.p99Us)}` : '';
+  const latency = service.latency.count ? `; p50 ≤ ${formatBucketBound(service.latency.p50Us)}, p99 ≤ ${formatBucketBound(service.latency.p99Us)}` : '';
   const headline = [
     `${service.key}: ${service.loadBalancing}${limit}`,
     `  ok ${formatCount(requests.ok)}, failed ${formatCount(requests.error + requests.timeout + requests.disconnected)}, rejected ${formatCount(requests.rejected)}${latency}`,
@@ -65,17 +67,6 @@ export function formatServiceLines(service: ServiceSummary): string[] {
   return [...headline, ...formatTable(INSTANCE_COLUMNS, rows).map((line) => `  ${line}`)];
 }
 
-/** Columns padded to their widest cell. */
-export function formatTable(header: readonly string[], rows: readonly string[][]): string[] {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
-}
-
 /** The whole report as plain lines: each broker's headline, then its services. */
 export function formatStatusReport(report: StatusReport): string[] {
   const lines: string[] = [];
@@ -87,4 +78,18 @@ export function formatStatusReport(report: StatusReport): string[] {
     for (const service of status.services) lines.push(...formatServiceLines(service).map((line) => `  ${line}`));
   }
   return lines;
+}
+
+/** What the live table of `rsb status --watch` draws: the same lines as the plain report. */
+export function toStatusTableProps(report: StatusReport): StatusTableProps {
+  return {
+    time: report.takenAt.slice(11, 19),
+    brokers: report.brokers.map((status) => ({
+      key: status.admin,
+      isUp: status.isUp,
+      lines: formatBrokerLines(status),
+      services: (status.services ?? []).map((service) => ({ key: service.key, lines: formatServiceLines(service) })),
+      hasNoServices: status.isUp && status.services?.length === 0,
+    })),
+  };
 }

@@ -1,7 +1,8 @@
 import { waitForShutdownSignal } from '../cli/output.js';
 import { ConnectError } from '../errors.js';
+import { createLiveView } from '../ui/index.js';
 import { collectStatus, readClusterAdmins, type StatusReport } from './collect-status.js';
-import { formatBrokerLine, formatStatusReport } from './format-status.js';
+import { formatBrokerLine, formatStatusReport, toStatusTableProps } from './format-status.js';
 
 export interface StatusOptions {
   /** Admin addresses (host:port) of the brokers to read. */
@@ -43,39 +44,25 @@ async function watch(options: StatusOptions): Promise<StatusReport> {
   const stopped = waitForShutdownSignal().then(() => {
     isStopped = true;
   });
-  let report: StatusReport | undefined;
-  const table = options.isInteractive ? await createLiveTable() : undefined;
+  let report = await collectStatus(options.admins);
+  const view = await createLiveView({ isInteractive: options.isInteractive, print: options.print, view: 'StatusTable', props: () => toStatusTableProps(report) });
+  const show = (): void => {
+    const time = report.takenAt.slice(11, 19);
+    view.refresh(report.brokers.map((status) => `${time} ${formatBrokerLine(status)}`));
+  };
+  view.start();
   try {
+    show();
     while (!isStopped) {
-      report = await collectStatus(options.admins, report);
-      if (table) {
-        table.draw(report);
-      } else {
-        const time = report.takenAt.slice(11, 19);
-        for (const status of report.brokers) options.print(`${time} ${formatBrokerLine(status)}`);
-      }
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, options.intervalMs)))]);
       clearTimeout(timer);
+      if (isStopped) break;
+      report = await collectStatus(options.admins, report);
+      show();
     }
   } finally {
-    table?.close();
+    view.stop();
   }
-  return report!;
-}
-
-/** The live table on a terminal. Ink and React cost tens of MB and startup time: loaded only here, when a person watches. */
-async function createLiveTable(): Promise<{ draw(report: StatusReport): void; close(): void }> {
-  const [{ render }, React, { StatusTable }] = await Promise.all([import('ink'), import('react'), import('../ui/index.js')]);
-  let instance: ReturnType<typeof render> | undefined;
-  return {
-    draw(report) {
-      const element = React.createElement(StatusTable, { report });
-      if (instance) instance.rerender(element);
-      else instance = render(element, { exitOnCtrlC: false, patchConsole: false });
-    },
-    close() {
-      instance?.unmount();
-    },
-  };
+  return report;
 }

@@ -48,7 +48,7 @@ export interface PeerConnectOptions extends SetupOptions, FramedConnectionOption
   connectTimeoutMs?: number;
   /**
    * Pause between SETUP and the first other frame. rsocket-js servers crash when their
-   * first TCP chunk holds more than SETUP (DESIGN.md, "rsocket-js: what to know"), so
+   * first TCP chunk holds more than SETUP (docs/sdk.md, "rsocket-js: what to know"), so
    * talking to one needs a few milliseconds here; rsb's broker needs none.
    */
   settleMs?: number;

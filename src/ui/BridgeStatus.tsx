@@ -1,6 +1,6 @@
 import { Box, Static, Text } from 'ink';
 import React from 'react';
-import { formatCount } from '../cli/output.js';
+import { formatCount } from '../cli/format.js';
 
 export interface BridgeStatusProps {
   /** `gateway` or `proxy svc`. */

@@ -1,7 +1,6 @@
 import { Box, Static, Text } from 'ink';
 import React from 'react';
-import { formatCount } from '../cli/output.js';
-import { formatMicros } from '../load/thresholds.js';
+import { formatCount, formatMicros } from '../cli/format.js';
 
 export interface DashboardLatency {
   p50: number;
@@ -41,7 +40,7 @@ export interface LoadDashboardProps {
   /** Set for closed-loop runs (HTTP, autocannon): shown instead of the schedule figures, which they do not have. */
   pacing?: string;
   /** Finished lines (phases done, faults, connection events), kept above the live panel. */
-  finished: readonly { key: number; text: string }[];
+  events: readonly { key: number; text: string }[];
 }
 
 const SPARK = '▁▂▃▄▅▆▇█';
@@ -85,7 +84,7 @@ export function LoadDashboard(props: LoadDashboardProps): React.JSX.Element {
   const health = props.health;
   return (
     <>
-      <Static items={[...props.finished]}>{(line) => <Text key={line.key}>{line.text}</Text>}</Static>
+      <Static items={[...props.events]}>{(line) => <Text key={line.key}>{line.text}</Text>}</Static>
       <Box flexDirection="column" borderStyle="round" paddingX={1}>
         <Text>
           <Text bold>{props.scenario}</Text> {props.leg} · <Text color="cyan">{props.phase}</Text>

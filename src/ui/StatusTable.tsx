@@ -1,29 +1,41 @@
 import { Box, Text } from 'ink';
 import React from 'react';
-import type { StatusReport } from '../status/collect-status.js';
-import { formatBrokerLines, formatServiceLines } from '../status/format-status.js';
+
+/** One broker as `rsb status` writes it: its headline and figures, then each service's lines. */
+export interface StatusTableBroker {
+  /** The admin address it was read at. */
+  key: string;
+  isUp: boolean;
+  /** The headline, then the figures. */
+  lines: readonly string[];
+  /** Per service: its policy and traffic lines, then its instance table. */
+  services: readonly { key: string; lines: readonly string[] }[];
+  hasNoServices: boolean;
+}
 
 export interface StatusTableProps {
-  report: StatusReport;
+  /** `10:20:30`: when the brokers were read. */
+  time: string;
+  brokers: readonly StatusTableBroker[];
 }
 
 /** `rsb status --watch` on a terminal: each broker's headline and its services, redrawn as readings come. */
-export function StatusTable({ report }: StatusTableProps): React.JSX.Element {
+export function StatusTable({ time, brokers }: StatusTableProps): React.JSX.Element {
   return (
     <Box flexDirection="column">
-      <Text dimColor>rsb status at {report.takenAt.slice(11, 19)} (Ctrl-C to stop)</Text>
-      {report.brokers.map((status) => {
-        const [headline, ...figures] = formatBrokerLines(status);
+      <Text dimColor>rsb status at {time} (Ctrl-C to stop)</Text>
+      {brokers.map((broker) => {
+        const [headline, ...figures] = broker.lines;
         return (
-          <Box key={status.admin} flexDirection="column" marginTop={1}>
-            <Text color={status.isUp ? 'green' : 'red'}>{headline}</Text>
+          <Box key={broker.key} flexDirection="column" marginTop={1}>
+            <Text color={broker.isUp ? 'green' : 'red'}>{headline}</Text>
             {figures.map((line) => (
               <Text key={line}>{line}</Text>
             ))}
-            {status.isUp && status.services?.length === 0 ? <Text dimColor>{'  no services registered'}</Text> : null}
-            {status.services?.map((service) => (
+            {broker.hasNoServices ? <Text dimColor>{'  no services registered'}</Text> : null}
+            {broker.services.map((service) => (
               <Box key={service.key} flexDirection="column">
-                {formatServiceLines(service).map((line, index) => (
+                {service.lines.map((line, index) => (
                   <Text key={index} bold={index === 0} color={line.includes(' open') ? 'red' : undefined}>
                     {'  '}
                     {line}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PlainReporter } from '../../src/load/plain-reporter.js';
+import { createLoadReporter } from '../../src/load/index.js';
 import { compileProfile, PROFILE_KIND } from '../../src/load/profile.js';
+import type { LoadReporter } from '../../src/load/reporter.js';
 import type { LoadResult } from '../../src/load/results.js';
 import type { PhaseResult, TimelineRow } from '../../src/load/run-recorder.js';
 
@@ -44,35 +45,35 @@ const PHASE: PhaseResult = {
   lag: undefined,
 };
 
-function collect(): { lines: string[]; reporter: PlainReporter } {
+async function collect(): Promise<{ lines: string[]; reporter: LoadReporter }> {
   const lines: string[] = [];
-  const reporter = new PlainReporter((line) => lines.push(line));
+  const reporter = await createLoadReporter(false, (line) => lines.push(line));
   reporter.startLeg({ label: 'through the broker', scenario: 'steps-test', schedule, targets, workers: 1, connectionsPerTarget: 1, legIndex: 0, legCount: 1 });
   return { lines, reporter };
 }
 
 describe('plain reporter', () => {
-  it('announces the leg with its profile, size and targets', () => {
-    const { lines } = collect();
+  it('announces the leg with its profile, size and targets', async () => {
+    const { lines } = await collect();
     expect(lines).toEqual(['steps-test through the broker: steps profile, 6,000 requests over 4.0 s (peak 2,000/s, 2 phases) to broker-1 (127.0.0.1:9999)']);
   });
 
-  it('prints one line per timeline row: time, phase, target and achieved rate, latency, errors, lag, in flight, memory', () => {
-    const { lines, reporter } = collect();
+  it('prints one line per timeline row: time, phase, target and achieved rate, latency, errors, lag, in flight, memory', async () => {
+    const { lines, reporter } = await collect();
     reporter.row(ROW);
     expect(lines[1]).toBe(
       ' 3.0 s  step 2 @ 2,000/s  target    2,000/s  achieved    1,996/s  p50 412 µs  p99 2.31 ms  max 6.02 ms  errors REJECTED 4  lag p99 38 µs  in flight 12  rss 84 MB',
     );
   });
 
-  it('leaves out the rows after the schedule ended (answers to what was in flight), whose rate would mean nothing', () => {
-    const { lines, reporter } = collect();
+  it('leaves out the rows after the schedule ended (answers to what was in flight), whose rate would mean nothing', async () => {
+    const { lines, reporter } = await collect();
     reporter.row({ ...ROW, seconds: 0.05, isDrain: true });
     expect(lines).toHaveLength(1);
   });
 
-  it('prints a line per finished phase with delivered against expected, and its verdict when steps are judged', () => {
-    const { lines, reporter } = collect();
+  it('prints a line per finished phase with delivered against expected, and its verdict when steps are judged', async () => {
+    const { lines, reporter } = await collect();
     reporter.phaseDone(PHASE);
     reporter.phaseDone(PHASE, [{ threshold: 'p99<1ms', isPassed: false, actual: 1210, measured: '1.21 ms' }]);
     expect(lines.slice(1)).toEqual([
@@ -81,8 +82,8 @@ describe('plain reporter', () => {
     ]);
   });
 
-  it('prints connection events and, at the end, the summary with thresholds and the verdict', () => {
-    const { lines, reporter } = collect();
+  it('prints connection events and, at the end, the summary with thresholds and the verdict', async () => {
+    const { lines, reporter } = await collect();
     reporter.connection(0, false, 'connection lost: ECONNRESET');
     reporter.connection(0, true, 'reconnected');
     const latency = { count: 6000, p50: 400, p90: 800, p99: 2_000, p999: 3_000, max: 4_000, mean: 450 };

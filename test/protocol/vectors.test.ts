@@ -12,7 +12,7 @@ import {
 } from '../../src/protocol/index.js';
 import { bytesOf } from '../support/hex.js';
 
-// The byte-exact vectors of the team's wire notes (shared/wire/vectors.md), each checked
+// The byte-exact vectors of the team's wire notes (docs/wire.md, "Vectors"), each checked
 // against rsocket-core 1.0.0-alpha.3 and, for the first three, a capture of a Java client.
 const route = (name: string) => encodeCompositeMetadata([{ mimeType: 'message/x.rsocket.routing.v0', content: encodeRoutingTags([name]) }]);
 

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { BrokerStatus } from '../../src/ui/index.js';
+import { BrokerStatus } from '../../src/ui/components.js';
 
 describe('broker status line', () => {
   it('shows connections, services and the request rate it is given', () => {

@@ -1,6 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { ClusterStatus, type ClusterNodeProps } from '../../src/ui/index.js';
+import { ClusterStatus } from '../../src/ui/components.js';
+import type { ClusterNodeProps } from '../../src/ui/index.js';
 
 const node = (overrides: Partial<ClusterNodeProps>): ClusterNodeProps => ({
   id: 'default-1',

@@ -1,6 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { drawProgressBar, drawSparkline, LoadDashboard, type LoadDashboardProps } from '../../src/ui/index.js';
+import { drawProgressBar, drawSparkline, LoadDashboard } from '../../src/ui/components.js';
+import type { LoadDashboardProps } from '../../src/ui/index.js';
 
 const PROPS: LoadDashboardProps = {
   scenario: 'peak-62k',
@@ -20,7 +21,7 @@ const PROPS: LoadDashboardProps = {
     { name: 'broker-2', address: '127.0.0.1:10000', rate: 30_970, errors: 3, isUp: false },
   ],
   health: { lagP99Us: 45, maxTickLateMs: 1.2, eventLoopDelayMaxMs: 3.4, inFlight: 120, rssBytes: 90 * 1048576, workers: 2, isKeepingSchedule: true },
-  finished: [{ key: 0, text: 'started broker-1 on 127.0.0.1:9999' }],
+  events: [{ key: 0, text: 'started broker-1 on 127.0.0.1:9999' }],
 };
 
 describe('load dashboard', () => {
@@ -56,7 +57,7 @@ describe('load dashboard', () => {
 
   it('keeps finished lines above the live panel as new ones arrive', () => {
     const { lastFrame, rerender, frames, unmount } = render(<LoadDashboard {...PROPS} />);
-    rerender(<LoadDashboard {...PROPS} finished={[...PROPS.finished, { key: 1, text: '✓ hour 00 done' }]} />);
+    rerender(<LoadDashboard {...PROPS} events={[...PROPS.events, { key: 1, text: '✓ hour 00 done' }]} />);
     expect(frames.join('\n')).toContain('✓ hour 00 done');
     expect(lastFrame()).toContain('peak-62k');
     unmount();

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { MockStatus } from '../../src/ui/index.js';
+import { MockStatus } from '../../src/ui/components.js';
 
 describe('mock status view', () => {
   it('shows each method with its requests, rate, errors and items', () => {

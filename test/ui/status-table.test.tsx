@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import type { StatusReport } from '../../src/status/index.js';
-import { StatusTable } from '../../src/ui/index.js';
+import { toStatusTableProps, type StatusReport } from '../../src/status/index.js';
+import { StatusTable } from '../../src/ui/components.js';
 
 const outcomes = { ok: 1_200, error: 3, rejected: 7, cancelled: 0, timeout: 1, disconnected: 0 };
 
@@ -57,7 +57,7 @@ const REPORT: StatusReport = {
 
 describe('rsb status live table', () => {
   it('shows each broker with its rate, and each service with its instances and their circuits', () => {
-    const { lastFrame, unmount } = render(<StatusTable report={REPORT} />);
+    const { lastFrame, unmount } = render(<StatusTable {...toStatusTableProps(REPORT)} />);
     const frame = lastFrame()!;
     expect(frame).toContain('rsb status at 10:20:30');
     expect(frame).toContain('● edge-1 on 127.0.0.1:9999 (admin 127.0.0.1:9998), up 1h 2m 3s');

@@ -1,41 +1,49 @@
-import { render } from 'ink';
-import React from 'react';
-import { LoadDashboard, type LoadDashboardProps } from '../ui/index.js';
-import { formatPhaseLine, formatSummary } from './format.js';
+import { formatCount } from '../cli/format.js';
+import { createLiveView, type LiveView, type LoadDashboardProps } from '../ui/index.js';
+import { describeTargets } from './connection-pool.js';
+import { formatPhaseLine, formatRate, formatRowLine, formatSeconds, formatSummary } from './format.js';
 import { OUTCOME_NAMES } from '../protocol/index.js';
 import type { LegInfo, LoadReporter } from './reporter.js';
 import type { LoadResult } from './results.js';
 import type { PhaseResult, TimelineRow } from './run-recorder.js';
 import type { ThresholdResult } from './thresholds.js';
 
-/** Redraws of the progress bar between rows; Ink itself is capped at this many frames a second too. */
+/** Redraws of the dashboard's progress bar between rows. */
 const REDRAW_MS = 250;
-const MAX_FPS = 30;
 const SPARKLINE_LENGTH = 40;
+/** Schedule lag p99 past which the dashboard says the generator is behind. */
+const BEHIND_SCHEDULE_US = 10_000;
 
 /**
- * The dashboard on a terminal. Numbers reach it as props once per timeline row (about a
- * second) plus a clock tick four times a second for the progress bar; finished lines go
- * to Ink's <Static>. After the run the dashboard is unmounted and the summary printed as
- * plain lines: Ink's last frame is not a log.
+ * A run's progress through the one live view: the Ink dashboard where a person watches (a
+ * terminal, CI unset), otherwise plain lines — a line per leg, a line a second, a line per
+ * finished phase, events. After the run the view stops and the summary is printed as plain
+ * lines, the same on both.
  */
-export class InkReporter implements LoadReporter {
-  private instance: ReturnType<typeof render> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+export async function createLoadReporter(isInteractive: boolean, print: (line: string) => void): Promise<LoadReporter> {
+  let reporter: LiveLoadReporter | undefined;
+  const view = await createLiveView({ isInteractive, print, view: 'LoadDashboard', props: () => reporter!.dashboardProps(), redrawMs: REDRAW_MS });
+  reporter = new LiveLoadReporter(view, print);
+  return reporter;
+}
+
+/**
+ * Numbers reach the dashboard as props once per timeline row (about a second) plus a clock
+ * tick four times a second for the progress bar; measuring never waits on reporting.
+ */
+class LiveLoadReporter implements LoadReporter {
   private info: LegInfo | undefined;
   private startedAt = 0;
-  private props: LoadDashboardProps | undefined;
-  private readonly finished: { key: number; text: string }[] = [];
+  private props: Omit<LoadDashboardProps, 'events'> | undefined;
   private readonly errorTotals = new Map<string, number>();
   private isUp: boolean[] = [];
   private rateHistory: number[] = [];
   private isKeepingSchedule = true;
 
-  private constructor(private readonly print: (line: string) => void) {}
-
-  static create(print: (line: string) => void): InkReporter {
-    return new InkReporter(print);
-  }
+  constructor(
+    private readonly view: LiveView,
+    private readonly print: (line: string) => void,
+  ) {}
 
   startLeg(info: LegInfo): void {
     this.info = info;
@@ -59,13 +67,15 @@ export class InkReporter implements LoadReporter {
       errors: [],
       brokers: info.targets.map((target) => ({ name: target.name, address: `${target.host}:${target.port}`, rate: 0, errors: 0, isUp: true })),
       health: { lagP99Us: 0, maxTickLateMs: 0, eventLoopDelayMaxMs: 0, inFlight: 0, rssBytes: process.memoryUsage.rss(), workers: info.workers, isKeepingSchedule: true },
-      finished: this.finished,
       ...(info.pacing ? { pacing: info.pacing } : {}),
     };
-    if (!this.instance) this.instance = render(React.createElement(LoadDashboard, this.props), { exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS });
-    clearInterval(this.timer);
-    this.timer = setInterval(() => this.draw(), REDRAW_MS);
-    this.draw();
+    const schedule = info.schedule;
+    const peak = Math.max(...schedule.phases.map((phase) => Math.max(phase.fromRate, phase.toRate)));
+    const headline =
+      `${info.legCount > 1 ? `[${info.legIndex + 1}/${info.legCount}] ` : ''}${info.scenario} ${info.label}: ${schedule.kind} profile, ${formatCount(schedule.totalRequests)} requests ` +
+      `over ${formatSeconds(schedule.durationMs)} (peak ${formatRate(peak)}${schedule.phases.length > 1 ? `, ${schedule.phases.length} phases` : ''}) to ${describeTargets(info.targets)}`;
+    this.view.start();
+    this.view.refresh(info.pacing ? [headline, `pacing: ${info.pacing}`] : [headline]);
   }
 
   row(row: TimelineRow): void {
@@ -74,11 +84,11 @@ export class InkReporter implements LoadReporter {
     // After the schedule: only answers to what was in flight, at a rate that means nothing.
     if (row.isDrain) {
       this.props = { ...this.props, latencyRun: row.runLatency, errors: this.errorList() };
-      return this.draw();
+      return this.view.refresh();
     }
     this.rateHistory.push(row.okRate);
     if (this.rateHistory.length > SPARKLINE_LENGTH) this.rateHistory.shift();
-    if (row.lagP99Us > 10_000) this.isKeepingSchedule = false;
+    if (row.lagP99Us > BEHIND_SCHEDULE_US) this.isKeepingSchedule = false;
     this.props = {
       ...this.props,
       phase: this.info.schedule.phases[row.phase]?.name ?? this.props.phase,
@@ -105,7 +115,7 @@ export class InkReporter implements LoadReporter {
         isKeepingSchedule: this.isKeepingSchedule,
       },
     };
-    this.draw();
+    this.view.refresh([formatRowLine(row, this.info.schedule.phases[row.phase]?.name ?? '', this.info.pacing !== undefined)]);
   }
 
   phaseDone(phase: PhaseResult, thresholds?: ThresholdResult[]): void {
@@ -113,9 +123,7 @@ export class InkReporter implements LoadReporter {
   }
 
   event(text: string): void {
-    this.finished.push({ key: this.finished.length, text });
-    if (this.props) this.props = { ...this.props, finished: [...this.finished] };
-    this.draw();
+    this.view.event(text);
   }
 
   connection(target: number, isUp: boolean, message: string): void {
@@ -127,21 +135,20 @@ export class InkReporter implements LoadReporter {
   endLeg(): void {}
 
   finish(result: LoadResult): void {
-    clearInterval(this.timer);
-    this.instance?.unmount();
-    this.instance = undefined;
+    this.view.stop();
     this.print('');
     for (const line of formatSummary(result)) this.print(line);
   }
 
-  private errorList(): { kind: string; count: number }[] {
-    return OUTCOME_NAMES.filter((kind) => this.errorTotals.has(kind)).map((kind) => ({ kind, count: this.errorTotals.get(kind)! }));
+  /** The dashboard's props now: the latest row's figures, and the clock. */
+  dashboardProps(): Omit<LoadDashboardProps, 'events'> {
+    const props = this.props!;
+    const elapsedMs = Math.max(0, performance.now() - this.startedAt);
+    const durationMs = props.durationMs;
+    return { ...props, elapsedMs: Math.min(elapsedMs, durationMs), progress: durationMs > 0 ? Math.min(1, elapsedMs / durationMs) : 1 };
   }
 
-  private draw(): void {
-    if (!this.props || !this.instance) return;
-    const elapsedMs = Math.max(0, performance.now() - this.startedAt);
-    const durationMs = this.props.durationMs;
-    this.instance.rerender(React.createElement(LoadDashboard, { ...this.props, elapsedMs: Math.min(elapsedMs, durationMs), progress: durationMs > 0 ? Math.min(1, elapsedMs / durationMs) : 1 }));
+  private errorList(): { kind: string; count: number }[] {
+    return OUTCOME_NAMES.filter((kind) => this.errorTotals.has(kind)).map((kind) => ({ kind, count: this.errorTotals.get(kind)! }));
   }
 }
