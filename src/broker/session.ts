@@ -17,6 +17,7 @@ import {
 } from '../protocol/index.js';
 import { FramedConnection, type ConnectionHandler } from '../transport/framed-connection.js';
 import { StreamIdAllocator } from '../transport/stream-ids.js';
+import { StreamMap } from '../transport/stream-map.js';
 import type { Grant } from './auth.js';
 import { PausedSources } from './backpressure.js';
 import type { BrokerClock } from './clock.js';
@@ -75,8 +76,8 @@ export class Session implements ConnectionHandler, Requester, PublishingConnecti
   lifetimeMs = 0;
   /** The broker clock (seconds) when this connection last sent anything. */
   lastActivity: number;
-  readonly requested = new Map<number, StreamLink>();
-  readonly served = new Map<number, StreamLink>();
+  readonly requested = new StreamMap<StreamLink>();
+  readonly served = new StreamMap<StreamLink>();
   readonly pausedSources = new PausedSources();
   private readonly ids: StreamIdAllocator;
   private state: SessionState = SESSION_STATE.SETUP;

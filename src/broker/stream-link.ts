@@ -1,5 +1,6 @@
 import { OUTCOME, type AppInfo, type Outcome } from '../protocol/index.js';
 import type { FramedConnection } from '../transport/framed-connection.js';
+import type { StreamMap } from '../transport/stream-map.js';
 import type { PausedSources } from './backpressure.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { LatencyHistogram, MethodStats } from './traffic-stats.js';
@@ -19,9 +20,9 @@ export interface StreamEnd {
   readonly app: AppInfo;
   readonly remoteAddress: string;
   /** Streams this connection opened as requester, by its (odd) stream id. */
-  readonly requested: Map<number, StreamLink>;
+  readonly requested: StreamMap<StreamLink>;
   /** Streams the broker opened on this connection as responder, by the broker's (even) id. */
-  readonly served: Map<number, StreamLink>;
+  readonly served: StreamMap<StreamLink>;
   readonly connection: StreamConnection;
   /** Connections paused because this one's send queue was full. */
   readonly pausedSources: PausedSources;

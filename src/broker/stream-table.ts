@@ -76,7 +76,7 @@ export class StreamTable {
     const now = this.clock.now;
     for (const responder of responders) {
       if (responder.served.size === 0) continue;
-      for (const link of responder.served.values()) {
+      for (const link of responder.served.toArray()) {
         if (link.type !== FRAME_TYPE.REQUEST_RESPONSE || link.isResponderDone) continue;
         const timeoutMs = link.instance.service.policy.requestTimeoutMs;
         if (timeoutMs > 0 && now - link.startedAt >= timeoutMs) this.expire(link, timeoutMs);
@@ -86,12 +86,12 @@ export class StreamTable {
 
   /** Ends what a closed connection left open: its requests are cancelled at their instances, requests it was serving fail. */
   closeEnd(closed: StreamEnd): void {
-    for (const link of closed.requested.values()) {
+    for (const link of closed.requested.toArray()) {
       // A request to its own service ends here too, once: `end` drops it from `served` as well.
       this.end(link, link.isResponderDone ? link.outcome : OUTCOME.CANCELED);
       if (link.responder !== closed && !link.isResponderDone) link.responder.connection.sendCancel(link.responderId);
     }
-    for (const link of closed.served.values()) {
+    for (const link of closed.served.toArray()) {
       this.end(link, link.isResponderDone ? link.outcome : OUTCOME.CONNECTION_LOST);
       link.requester.connection.sendError(
         link.requesterId,

@@ -19,7 +19,9 @@ export class FrameHeader {
   flags = 0;
 
   read(buf: Buffer, start: number, end: number): this {
-    this.buf = buf;
+    // The frames of one chunk share its buffer: storing it once per chunk, not per frame,
+    // spares the write barrier of putting a young buffer into this long-lived record.
+    if (this.buf !== buf) this.buf = buf;
     this.start = start;
     this.end = end;
     this.streamId = readWireStreamId(buf, start);

@@ -52,6 +52,14 @@ const EARLY_FLUSH_BYTES = 8 * 1024;
 export class FramedConnection implements Flushable {
   private readonly splitter: FrameSplitter;
   private readonly out = new OutboundBuffer();
+  /**
+   * Forwarded frames not yet copied into `out`: `run[runStart, runEnd)` of a received chunk,
+   * their stream ids already rewritten in place. Frames that lay side by side in the chunk
+   * they came in and go to this same connection are copied together, once.
+   */
+  private run: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
   private readonly highWaterMark: number;
   private isFlushScheduled = false;
   private closeError: Error | undefined;
@@ -83,7 +91,12 @@ export class FramedConnection implements Flushable {
 
   /** Bytes waiting to be sent, in our queue and in the socket's. */
   get bufferedBytes(): number {
-    return this.out.size + this.socket.writableLength;
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
+  /** Bytes queued here and not yet handed to the socket. */
+  private get queuedBytes(): number {
+    return this.out.size + (this.runEnd - this.runStart);
   }
 
   get isCongested(): boolean {
@@ -103,19 +116,40 @@ export class FramedConnection implements Flushable {
 
   /**
    * The broker's forwarding step: queues the frame `buf[start, end)` it received under the
-   * stream id it has on this connection. A large frame is not copied: its stream id is
-   * rewritten where it lies and the bytes are queued as they are, so they must not change
-   * afterwards (the frame splitter never reuses a chunk).
+   * stream id it has on this connection. The id is rewritten where the frame lies (the
+   * frame splitter never reuses a chunk), and the frame joins the run of frames bound here
+   * if it follows the last one in the same chunk: a chunk of requests for one service, or
+   * of answers for one requester, is then copied in one go rather than frame by frame, and
+   * a run of at least LARGE_FRAME_BYTES is queued as it lies, without a copy. The bytes
+   * must not change until they are written.
    */
   forwardFrame(buf: Buffer, start: number, end: number, streamId: number): void {
     if (this.isClosing) return;
-    if (end - start >= LARGE_FRAME_BYTES) {
-      writeWireStreamId(buf, start, streamId);
-      this.out.appendReference(buf.subarray(start, end));
-      this.scheduleFlush();
+    writeWireStreamId(buf, start, streamId);
+    if (buf === this.run && start === this.runEnd) {
+      this.runEnd = end;
     } else {
-      this.queueCopy(buf, start, end, streamId);
+      this.queueRun();
+      this.run = buf;
+      this.runStart = start;
+      this.runEnd = end;
     }
+    this.scheduleFlush();
+  }
+
+  /** Moves the run of forwarded frames into the outbound queue; every other send calls it first, so frames leave in the order they were queued. */
+  private queueRun(): void {
+    const run = this.run;
+    if (run === null) return;
+    const size = this.runEnd - this.runStart;
+    if (size >= LARGE_FRAME_BYTES) {
+      this.out.appendReference(run.subarray(this.runStart, this.runEnd));
+    } else {
+      run.copy(this.out.reserve(size), this.out.offset, this.runStart, this.runEnd);
+      this.out.commit(size);
+    }
+    this.run = null;
+    this.runStart = this.runEnd = 0;
   }
 
   /** A client's send of a prepared frame (a request template) under a new stream id; the template itself is never changed. */
@@ -132,6 +166,7 @@ export class FramedConnection implements Flushable {
 
   /** Copies `buf[start, end)` into the outbound slab and writes `streamId` into the copy. */
   private queueCopy(buf: Buffer, start: number, end: number, streamId: number): void {
+    this.queueRun();
     const size = end - start;
     const slab = this.out.reserve(size);
     const at = this.out.offset;
@@ -144,6 +179,7 @@ export class FramedConnection implements Flushable {
   /** Queues an encoded frame, length prefix included; the caller must not change it afterwards. */
   sendEncoded(frame: Buffer): void {
     if (this.isClosing) return;
+    this.queueRun();
     if (frame.length >= LARGE_FRAME_BYTES) {
       this.out.appendReference(frame);
     } else {
@@ -166,6 +202,7 @@ export class FramedConnection implements Flushable {
       this.sendFrame({ type: FRAME_TYPE.PAYLOAD, streamId, flags, metadata, data });
       return;
     }
+    this.queueRun();
     const slab = this.out.reserve(FRAME_LENGTH_SIZE + bodySize);
     let at = this.out.offset;
     writeU24(slab, at, bodySize);
@@ -195,7 +232,7 @@ export class FramedConnection implements Flushable {
   }
 
   private scheduleFlush(): void {
-    if (this.out.size >= EARLY_FLUSH_BYTES) {
+    if (this.queuedBytes >= EARLY_FLUSH_BYTES) {
       this.flush();
       return;
     }
@@ -209,6 +246,7 @@ export class FramedConnection implements Flushable {
   flush(): void {
     this.isFlushScheduled = false;
     if (this.isClosed || this.socket.destroyed) return;
+    this.queueRun();
     const chunks = this.out.take();
     if (chunks.length === 0) return;
     if (chunks.length === 1) {

@@ -5,3 +5,4 @@ export * from './peer-connection.js';
 export * from './lean-requester.js';
 export * from './lean-responder.js';
 export * from './stream-ids.js';
+export * from './stream-map.js';
