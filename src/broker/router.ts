@@ -1,8 +1,9 @@
-import { ERROR_CODE, FLAG, FRAME_TYPE, METADATA_FORMAT, OUTCOME, parseRoute, ProtocolError, type FrameHeader, type ServiceId } from '../protocol/index.js';
+import { decodeRoutingTag, ERROR_CODE, FLAG, FRAME_TYPE, METADATA_FORMAT, OUTCOME, parseRoute, ProtocolError, type FrameHeader, type ServiceId } from '../protocol/index.js';
 import type { Grant } from './auth.js';
 import type { BrokerClock } from './clock.js';
 import type { TokenBucket } from './rate-limiter.js';
 import type { ServiceInstances } from './registry.js';
+import { RouteBytesCache } from './route-bytes-cache.js';
 import type { StreamEnd } from './stream-link.js';
 import type { StreamTable } from './stream-table.js';
 import { REJECTION, type BrokerStats, type MethodStats, type Rejection } from './traffic-stats.js';
@@ -32,11 +33,12 @@ export interface RouterPorts {
   readonly localRoutes: ReadonlyMap<string, LocalRoute>;
 }
 
-/** What a route string resolves to, cached per string. */
-type RouteTarget =
+/** What a route resolves to, cached per route (its text, and its bytes). */
+type RouteTarget = { route: string } & (
   | { kind: 'service'; instances: ServiceInstances; method: MethodStats }
   | { kind: 'local'; answer: LocalRoute }
-  | { kind: 'invalid'; message: string };
+  | { kind: 'invalid'; message: string }
+);
 
 /** Bounds the cache against clients that send endless distinct routes. */
 const MAX_CACHED_ROUTES = 10_000;
@@ -51,14 +53,26 @@ const MAX_CACHED_ROUTES = 10_000;
  */
 export class Router {
   private readonly cache = new Map<string, RouteTarget>();
+  private readonly cacheByBytes = new RouteBytesCache<RouteTarget>();
 
   constructor(private readonly ports: RouterPorts) {}
 
   /** Routes the request in `header` by the route in its metadata. Throws ProtocolError when the metadata is malformed; the session ends the connection. */
   route(requester: Requester, header: FrameHeader): void {
-    const route = header.readRoute(METADATA_FORMAT.COMPOSITE);
-    if (route === null) this.rejectUnrouted(requester, header.type, header.streamId);
-    else this.routeTo(requester, route, header);
+    const tag = header.locateRouteTag(METADATA_FORMAT.COMPOSITE);
+    if (tag < 0) {
+      this.rejectUnrouted(requester, header.type, header.streamId);
+      return;
+    }
+    const buf = header.buf;
+    const routeStart = tag + 1;
+    const routeEnd = routeStart + buf[tag]!;
+    let target = this.cacheByBytes.get(buf, routeStart, routeEnd);
+    if (target === undefined) {
+      target = this.targetOf(decodeRoutingTag(buf, tag)!);
+      this.cacheByBytes.set(buf, routeStart, routeEnd, target);
+    }
+    this.forward(requester, target, header);
   }
 
   rejectUnrouted(requester: Requester, type: number, streamId: number): void {
@@ -71,10 +85,19 @@ export class Router {
     );
   }
 
-  /** Forwards a request (the frame in `header`) whose route is known to an instance of its service, or answers why it cannot. */
+  /** Routes a request (the frame in `header`) whose route has been read already: a fragmented request, reassembled far enough. */
   routeTo(requester: Requester, route: string, header: FrameHeader): void {
+    this.forward(requester, this.targetOf(route), header);
+  }
+
+  private targetOf(route: string): RouteTarget {
+    return this.cache.get(route) ?? this.resolve(route);
+  }
+
+  /** Forwards a request to an instance of its route's service, or answers why it cannot. */
+  private forward(requester: Requester, target: RouteTarget, header: FrameHeader): void {
     const { type, streamId } = header;
-    const target = this.cache.get(route) ?? this.resolve(route);
+    const route = target.route;
     if (target.kind !== 'service') {
       if (target.kind === 'local') this.answerLocally(requester, type, streamId, target.answer);
       else this.reject(requester, type, streamId, REJECTION.INVALID_ROUTE, target.message);
@@ -113,15 +136,15 @@ export class Router {
     let target: RouteTarget;
     const local = this.ports.localRoutes.get(route);
     if (local) {
-      target = { kind: 'local', answer: local };
+      target = { route, kind: 'local', answer: local };
     } else {
       try {
         const parsed = parseRoute(route);
         const instances = this.ports.findService(parsed.serviceKey, parsed);
-        target = { kind: 'service', instances, method: instances.methodStats(parsed.method) };
+        target = { route, kind: 'service', instances, method: instances.methodStats(parsed.method) };
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
-        target = { kind: 'invalid', message: error.message };
+        target = { route, kind: 'invalid', message: error.message };
       }
     }
     if (this.cache.size >= MAX_CACHED_ROUTES) this.cache.clear();

@@ -1,4 +1,4 @@
-import { readWireRequestN, readWireStreamId, readWireFlags, readWireFrameType, locateWireData, locateWirePayload, locateWireRoute, type MetadataFormat } from './wire-header.js';
+import { readWireRequestN, readWireStreamId, readWireFlags, readWireFrameType, locateWireData, locateWirePayload, locateWireRoute, locateWireRouteTag, type MetadataFormat } from './wire-header.js';
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -48,5 +48,10 @@ export class FrameHeader {
   /** The route (first routing tag) in a request's metadata, or null when there is none. */
   readRoute(format: MetadataFormat): string | null {
     return locateWireRoute(this.buf, this.start, this.end, this.type, this.flags, format);
+  }
+
+  /** Where the route lies in `buf` without decoding it: the offset of the routing tag's length byte, or -1 (see locateWireRouteTag). */
+  locateRouteTag(format: MetadataFormat): number {
+    return locateWireRouteTag(this.buf, this.start, this.end, this.type, this.flags, format);
   }
 }

@@ -115,15 +115,29 @@ export function readWireRoute(buf: Buffer, frameStart: number, frameEnd: number,
 
 /** `readWireRoute` of a frame whose type and flags are already read (see FrameHeader). */
 export function locateWireRoute(buf: Buffer, frameStart: number, frameEnd: number, type: number, flags: number, format: MetadataFormat): string | null {
-  if ((flags & FLAG.METADATA) === 0) return null;
+  return decodeRoutingTag(buf, locateWireRouteTag(buf, frameStart, frameEnd, type, flags, format));
+}
+
+/**
+ * Where the route of a request lies, without decoding it: the offset of its routing tag's
+ * length byte (the tag is the `buf[at]` bytes after it), or -1 when the frame has no metadata
+ * or no routing entry. Throws a ProtocolError when a length runs past its container.
+ */
+export function locateWireRouteTag(buf: Buffer, frameStart: number, frameEnd: number, type: number, flags: number, format: MetadataFormat): number {
+  if ((flags & FLAG.METADATA) === 0) return -1;
   const metadataEnd = locateWireData(buf, frameStart, frameEnd, type, flags);
   const metadataStart = locateWirePayload(frameStart, type) + METADATA_LENGTH_SIZE;
-  if (format === METADATA_FORMAT.ROUTING) return readFirstTag(buf, metadataStart, metadataEnd);
-  return readRouteFromComposite(buf, metadataStart, metadataEnd);
+  if (format === METADATA_FORMAT.ROUTING) return locateFirstTag(buf, metadataStart, metadataEnd);
+  return locateCompositeRoutingTag(buf, metadataStart, metadataEnd);
 }
 
 /** Walks composite metadata entries in place until the routing entry; see composite-metadata.ts for the layout. */
 export function readRouteFromComposite(buf: Buffer, start: number, end: number): string | null {
+  return decodeRoutingTag(buf, locateCompositeRoutingTag(buf, start, end));
+}
+
+/** `readRouteFromComposite` without decoding: the offset of the routing tag's length byte, or -1. */
+function locateCompositeRoutingTag(buf: Buffer, start: number, end: number): number {
   let at = start;
   while (at < end) {
     const mimeByte = buf[at++]!;
@@ -140,19 +154,24 @@ export function readRouteFromComposite(buf: Buffer, start: number, end: number):
     const contentEnd = at + 3 + readU24(buf, at);
     at += 3;
     if (contentEnd > end) throw compositeOverrun('entry content');
-    if (isRouting) return readFirstTag(buf, at, contentEnd);
+    if (isRouting) return locateFirstTag(buf, at, contentEnd);
     at = contentEnd;
   }
-  return null;
+  return -1;
 }
 
-function readFirstTag(buf: Buffer, start: number, end: number): string | null {
-  if (start >= end) return null;
-  const tagEnd = start + 1 + buf[start]!;
-  if (tagEnd > end) {
+/** The first tag of routing metadata `buf[start, end)`: the offset of its length byte, or -1 when there is none. */
+function locateFirstTag(buf: Buffer, start: number, end: number): number {
+  if (start >= end) return -1;
+  if (start + 1 + buf[start]! > end) {
     throw new ProtocolError(PROTOCOL_ERROR_CODE.ROUTING_METADATA, 'routing tag length runs past the end of the routing metadata');
   }
-  return buf.toString('utf8', start + 1, tagEnd);
+  return start;
+}
+
+/** The routing tag whose length byte is at `tag` (see locateWireRouteTag), as text; null for -1. */
+export function decodeRoutingTag(buf: Buffer, tag: number): string | null {
+  return tag < 0 ? null : buf.toString('utf8', tag + 1, tag + 1 + buf[tag]!);
 }
 
 function compositeOverrun(part: string): ProtocolError {
