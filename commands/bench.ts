@@ -2,14 +2,22 @@ import { Flags } from '@oclif/core';
 import { BENCH_SETUP, formatBenchReport, runBench, type BenchReport, type BenchSetup } from '../src/bench/index.js';
 import { parseDuration, parseIntegerList, RsbCommand } from '../src/cli/index.js';
 
+/** What `--rate` compares when no set-up is named: rsb's broker and nats-server. */
+const RATE_SETUPS: string[] = [BENCH_SETUP.RSB, BENCH_SETUP.NATS];
+
 export default class Bench extends RsbCommand {
-  static override summary = 'Measure the broker side by side with a reference broker and with no broker.';
+  static override summary = 'Measure the broker side by side with a reference broker, nats-server and no broker.';
   static override description =
     'Starts each set-up on 127.0.0.1 as separate processes (requester, broker, echo service): rsb\'s broker, ' +
     'the same broker with its management on (rate limits, circuit breakers, request timeouts, metrics scraped every second), ' +
-    'a reference broker built on the full rsocket-js stack, and a direct connection with no broker. ' +
-    'Measures request-response throughput and latency at each in-flight level, several runs interleaved, and prints medians with the targets.';
-  static override examples = ['<%= config.bin %> bench', '<%= config.bin %> bench --runs 1 --duration 2s --in-flight 256 --setups rsb,reference'];
+    'a broker built on the full rsocket-js stack, a direct connection with no broker, and nats-server with NATS endpoints as lean as rsb\'s. ' +
+    'Measures request-response throughput and latency at each in-flight level, several runs interleaved, and prints medians with the targets. ' +
+    'With --rate, sends that many requests per second open loop through rsb load\'s generator instead, and reports the broker\'s and the generator\'s CPU per request.';
+  static override examples = [
+    '<%= config.bin %> bench',
+    '<%= config.bin %> bench --runs 1 --duration 2s --in-flight 256 --setups rsb,reference',
+    '<%= config.bin %> bench --rate 62000 --runs 5',
+  ];
   static override enableJsonFlag = true;
 
   static override flags = {
@@ -17,14 +25,18 @@ export default class Bench extends RsbCommand {
     duration: Flags.string({ description: 'Measured time per run.', default: '4s' }),
     warmup: Flags.string({ description: 'Unmeasured time before each run.', default: '1s' }),
     'in-flight': Flags.string({ description: 'Comma-separated requests in flight.', default: '1,64,256' }),
-    setups: Flags.string({ description: `Comma-separated set-ups: ${Object.values(BENCH_SETUP).join(', ')}.`, default: Object.values(BENCH_SETUP).join(',') }),
+    setups: Flags.string({
+      description: `Comma-separated set-ups: ${Object.values(BENCH_SETUP).join(', ')} (default: all; with --rate: ${RATE_SETUPS.join(',')}).`,
+    }),
     payload: Flags.integer({ description: 'Payload size in bytes.', default: 32, min: 0 }),
+    pacing: Flags.string({ description: "With --rate: the generator's pacing window, as rsb load's --pacing (0: each request at its own time). Default 1ms." }),
+    rate: Flags.integer({ description: 'Requests per second: measure open loop at this rate through rsb load\'s generator, with the broker\'s and the generator\'s CPU per request.', min: 1 }),
   };
 
   async run(): Promise<BenchReport> {
     const { flags } = await this.parse(Bench);
     const known = Object.values(BENCH_SETUP) as string[];
-    const setups = flags.setups.split(',').map((setup) => setup.trim());
+    const setups = (flags.setups ?? (flags.rate === undefined ? known : RATE_SETUPS).join(',')).split(',').map((setup) => setup.trim());
     const unknown = setups.find((setup) => !known.includes(setup));
     if (unknown) this.error(`unknown set-up ${JSON.stringify(unknown)}: choose from ${known.join(', ')}`, { exit: 2 });
     const report = await runBench({
@@ -34,6 +46,8 @@ export default class Bench extends RsbCommand {
       warmupMs: parseDuration(flags.warmup, '--warmup'),
       durationMs: parseDuration(flags.duration, '--duration'),
       payloadBytes: flags.payload,
+      ...(flags.rate !== undefined ? { rate: flags.rate } : {}),
+      ...(flags.pacing !== undefined ? { pacingMs: parseDuration(flags.pacing, '--pacing') } : {}),
       onProgress: (line) => this.logToStderr(line),
     });
     for (const line of formatBenchReport(report)) this.log(line);

@@ -45,6 +45,7 @@ export default class Load extends RsbCommand {
     threshold: Flags.string({ char: 't', description: "Pass/fail threshold: 'p99<5ms', 'errors<0.1%', 'rate>=99%' (repeatable).", multiple: true }),
     warmup: Flags.string({ description: 'Unmeasured ramp up to the first rate before measuring (0 for none). Default 1s.' }),
     'max-lag': Flags.string({ description: 'Schedule lag p99 above which the run is invalid (exit 4). Default 10ms.' }),
+    pacing: Flags.string({ description: "Requests leave in a batch per window of this length, latency still from each one's intended time (0: each at its own time). Default 1ms." }),
     baseline: Flags.boolean({ description: 'First run the same profile straight at the mock (no broker), then through the broker; report the overhead.', default: false }),
     out: Flags.string({ char: 'o', description: 'Write the full results (timeline, HdrHistograms) as JSON to this file.' }),
     report: Flags.string({ description: 'Write a self-contained HTML report with charts to this file.' }),
@@ -79,6 +80,7 @@ export default class Load extends RsbCommand {
       threshold: flags.threshold,
       maxLag: flags['max-lag'],
       warmup: flags.warmup,
+      pacing: flags.pacing,
     });
     const http = flags.http ? buildHttpRequest({ url: flags.http, method: flags.method, body: flags.body, headers: flags.header }, scenario) : undefined;
     const isJson = this.jsonEnabled();

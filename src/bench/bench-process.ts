@@ -8,12 +8,16 @@
  *   reference-broker  the rsocket-js reference broker on a free port
  *   echo-service      lean echo responder registered on --port
  *   echo-server       lean echo responder accepting requesters directly
- *   requester         closed-loop measurement against --port
+ *   nats-echo-service NATS echo subscriber on the nats-server at --port
+ *   requester         closed-loop measurement against --port (RSocket or NATS)
+ *   rate-requester    open-loop measurement at a fixed rate through rsb load's generator
  */
 import { announceFailure, announceReady, exitWithParent } from '../process/index.js';
 import { AdminServer, Broker, DEFAULT_CIRCUIT_BREAKER, LB_STRATEGY, type BrokerOptions } from '../broker/index.js';
 import { ECHO_HANDLER, ResponderConnection, ResponderServer } from '../transport/index.js';
 import { measureClosedLoop, type ClosedLoopOptions } from './closed-loop.js';
+import { NatsConnection, NatsEchoService } from './nats-connection.js';
+import { measureOpenLoop, type OpenLoopOptions } from './open-loop.js';
 import { ReferenceBroker } from './reference-broker.js';
 
 /** What a server role reports once it listens (or, for the echo service, is registered). */
@@ -28,12 +32,19 @@ export interface RequesterReport {
   result: Awaited<ReturnType<typeof measureClosedLoop>>;
 }
 
+/** What the rate requester reports once it has measured. */
+export interface RateRequesterReport {
+  result: Awaited<ReturnType<typeof measureOpenLoop>>;
+}
+
 export type BenchRole =
   | { role: 'broker'; isManaged?: boolean }
   | { role: 'reference-broker' }
   | { role: 'echo-service'; port: number; settleMs: number }
   | { role: 'echo-server' }
-  | ({ role: 'requester' } & ClosedLoopOptions);
+  | { role: 'nats-echo-service'; port: number }
+  | ({ role: 'requester' } & ClosedLoopOptions)
+  | ({ role: 'rate-requester' } & OpenLoopOptions);
 
 const HOST = '127.0.0.1';
 
@@ -87,8 +98,20 @@ async function main(spec: BenchRole): Promise<void> {
     case 'echo-server':
       announceServer({ port: (await ResponderServer.listen({ host: HOST, port: 0 }, ECHO_HANDLER)).port, adminPort: null });
       return;
+    case 'nats-echo-service': {
+      const connection = await NatsConnection.connect(HOST, spec.port, 'rsb-bench-echo');
+      new NatsEchoService(connection);
+      // The SUB must have reached the server before a requester publishes: a PING answered proves it.
+      await connection.ping();
+      announceServer({ port: spec.port, adminPort: null });
+      return;
+    }
     case 'requester':
       announceReady({ result: await measureClosedLoop(spec) } satisfies RequesterReport);
+      process.exit(0);
+      return;
+    case 'rate-requester':
+      announceReady({ result: await measureOpenLoop(spec) } satisfies RateRequesterReport);
       process.exit(0);
       return;
   }

@@ -1,9 +1,11 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { RSB_BIN } from '../cli/paths.js';
-import { launchProcess, LIFETIME, readProcessCpuMicros, type LaunchedProcess, type MockReady } from '../process/index.js';
-import type { BenchRole, RequesterReport, ServerReady } from './bench-process.js';
-import type { ClosedLoopResult } from './closed-loop.js';
+import { findExecutable, findFreePort, launchProcess, launchProgram, LIFETIME, readProcessCpuMicros, type LaunchedProcess, type MockReady } from '../process/index.js';
+import type { BenchRole, RateRequesterReport, RequesterReport, ServerReady } from './bench-process.js';
+import type { OpenLoopResult } from './open-loop.js';
+import { DEFAULT_PACING_MS } from '../load/index.js';
+import { WIRE_PROTOCOL, type ClosedLoopResult, type WireProtocol } from './closed-loop.js';
 
 export const BENCH_SETUP = {
   /** lean requester → rsb broker → lean echo service */
@@ -16,6 +18,8 @@ export const BENCH_SETUP = {
   DIRECT: 'direct',
   /** lean requester → rsb broker → a real `rsb mock bench` process, spawned as a user would */
   MOCK: 'mock',
+  /** NATS endpoints as lean as rsb's (pipelined PUB with a reply subject, one SUB) → nats-server → NATS echo subscriber */
+  NATS: 'nats',
 } as const;
 export type BenchSetup = (typeof BENCH_SETUP)[keyof typeof BENCH_SETUP];
 
@@ -26,6 +30,10 @@ export interface BenchOptions {
   warmupMs: number;
   durationMs: number;
   payloadBytes: number;
+  /** Requests/s: measure open loop at this rate (rsb load's generator) instead of closed loop at each in-flight level. */
+  rate?: number;
+  /** With `rate`: the generator's pacing window, ms (rsb load's default when absent). */
+  pacingMs?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -43,6 +51,22 @@ export interface BenchRow {
   brokerCpuUsPerRequest: number | undefined;
 }
 
+/** A set-up at a fixed rate (`--rate`): medians over the runs. */
+export interface BenchRateRow {
+  setup: BenchSetup;
+  rate: number;
+  runs: OpenLoopResult[];
+  achievedRate: number;
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+  lagP99Us: number;
+  errors: number;
+  /** CPU time per request, µs: the broker's process (absent without a broker) and the generator's. */
+  brokerCpuUsPerRequest: number | undefined;
+  generatorCpuUsPerRequest: number;
+}
+
 export interface BenchVerdict {
   target: string;
   measured: string;
@@ -52,16 +76,32 @@ export interface BenchVerdict {
 export interface BenchReport {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   options: Omit<BenchOptions, 'onProgress'>;
+  /** Closed loop, per set-up and in-flight level (empty with `--rate`). */
   rows: BenchRow[];
+  /** Open loop at `--rate`, per set-up (empty without it). */
+  rateRows: BenchRateRow[];
   verdicts: BenchVerdict[];
+  /** Set-ups asked for that could not run here, and why (nats-server not installed). */
+  leftOut: { setup: BenchSetup; reason: string }[];
 }
 
 const SERVICE = 'bench';
 const ROUTE = `${SERVICE}.echo`;
 /** How often the managed set-up's metrics are scraped: far more often than Prometheus would, to price it high. */
 const SCRAPE_INTERVAL_MS = 1_000;
-/** The managed broker must keep at least this share of the bare broker's throughput (the management issue's target). */
-const MANAGED_SHARE_TARGET = 0.85;
+/** The managed broker must keep at least this share of the bare broker's throughput (the performance issue's target). */
+const MANAGED_SHARE_TARGET = 0.95;
+/** rsb must keep at least this share of a direct connection's throughput at 256 in flight. */
+const DIRECT_SHARE_TARGET = 0.75;
+/** rsb must forward at least this many times what nats-server does with endpoints as lean. */
+const NATS_RATIO_TARGET = 4;
+const NATS_SERVER = 'nats-server';
+/** At a fixed rate: the broker's and the generator's CPU per request (the performance issue's targets at 62,000/s). */
+const RATE_BROKER_CPU_TARGET_US = 4;
+const RATE_GENERATOR_CPU_TARGET_US = 3;
+/** rsb load's own rule for a valid run: schedule lag p99 within its default --max-lag. */
+const VALID_SCHEDULE_LAG_US = 10_000;
+const HOST = '127.0.0.1';
 /** rsocket-js servers crash on a first chunk holding more than SETUP: give them time to read it alone. */
 const RSOCKET_JS_SETTLE_MS = 20;
 const BENCH_PROCESS = fileURLToPath(new URL('./bench-process.js', import.meta.url));
@@ -73,14 +113,21 @@ const BENCH_PROCESS = fileURLToPath(new URL('./bench-process.js', import.meta.ur
  */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const progress = options.onProgress ?? (() => {});
+  const { setups, leftOut } = findRunnableSetups(options.setups);
+  for (const { reason } of leftOut) progress(reason);
+  const { onProgress: _, ...reported } = options;
+  if (options.rate !== undefined) {
+    const rateRows = await measureAtRate(setups, options.rate, options, progress);
+    return { machine: describeMachine(), options: reported, rows: [], rateRows, verdicts: judgeRate(rateRows), leftOut };
+  }
   const samples = new Map<string, { result: ClosedLoopResult; brokerCpuUs: number | undefined }[]>();
   for (let run = 1; run <= options.runs; run++) {
-    for (const setup of options.setups) {
+    for (const setup of setups) {
       const topology = await startTopology(setup);
       try {
         for (const inFlight of options.inFlight) {
           const cpuBefore = readBrokerCpuMicros(topology);
-          const result = await measureInChild(topology.port, inFlight, setup === BENCH_SETUP.REFERENCE ? RSOCKET_JS_SETTLE_MS : 0, options);
+          const result = await measureInChild(topology, inFlight, setup === BENCH_SETUP.REFERENCE ? RSOCKET_JS_SETTLE_MS : 0, options);
           const cpuAfter = readBrokerCpuMicros(topology);
           const totalRequests = result.requestsPerSecond * ((options.warmupMs + options.durationMs) / 1000);
           const brokerCpuUs = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / totalRequests : undefined;
@@ -97,7 +144,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }
   }
   const rows: BenchRow[] = [];
-  for (const setup of options.setups) {
+  for (const setup of setups) {
     for (const inFlight of options.inFlight) {
       const runs = samples.get(`${setup}/${inFlight}`) ?? [];
       const cpu = runs.map((sample) => sample.brokerCpuUs).filter((value): value is number => value !== undefined);
@@ -114,8 +161,82 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       });
     }
   }
-  const { onProgress: _, ...reported } = options;
-  return { machine: describeMachine(), options: reported, rows, verdicts: judge(rows) };
+  return { machine: describeMachine(), options: reported, rows, rateRows: [], verdicts: judge(rows), leftOut };
+}
+
+/** Each set-up at `rate` requests/s, `runs` times interleaved: the generator's figures, and its and the broker's CPU per request. */
+async function measureAtRate(setups: BenchSetup[], rate: number, options: BenchOptions, progress: (line: string) => void): Promise<BenchRateRow[]> {
+  const samples = new Map<BenchSetup, OpenLoopResult[]>();
+  for (let run = 1; run <= options.runs; run++) {
+    for (const setup of setups) {
+      const topology = await startTopology(setup);
+      try {
+        const result = await measureRateInChild(topology, rate, options);
+        samples.set(setup, [...(samples.get(setup) ?? []), result]);
+        progress(
+          `run ${run}/${options.runs}  ${setup.padEnd(9)} at ${formatRate(rate)}/s: achieved ${formatRate(result.achievedRate)}/s, p99 ${result.p99Us} µs, ` +
+            `broker ${result.brokerCpuUsPerRequest?.toFixed(2) ?? '—'} µs/request, generator ${result.generatorCpuUsPerRequest.toFixed(2)} µs/request`,
+        );
+      } finally {
+        await topology.stop();
+      }
+    }
+  }
+  return setups.map((setup) => {
+    const runs = samples.get(setup) ?? [];
+    const brokerCpu = runs.map((result) => result.brokerCpuUsPerRequest).filter((value): value is number => value !== undefined);
+    return {
+      setup,
+      rate,
+      runs,
+      achievedRate: median(runs.map((result) => result.achievedRate)),
+      p50Us: median(runs.map((result) => result.p50Us)),
+      p99Us: median(runs.map((result) => result.p99Us)),
+      p999Us: median(runs.map((result) => result.p999Us)),
+      lagP99Us: median(runs.map((result) => result.lagP99Us)),
+      errors: runs.reduce((sum, result) => sum + result.errors, 0),
+      brokerCpuUsPerRequest: brokerCpu.length ? median(brokerCpu) : undefined,
+      generatorCpuUsPerRequest: median(runs.map((result) => result.generatorCpuUsPerRequest)),
+    };
+  });
+}
+
+/** The performance issue's targets at a fixed rate, judged on the medians of this run. */
+function judgeRate(rows: BenchRateRow[]): BenchVerdict[] {
+  const verdicts: BenchVerdict[] = [];
+  const rsb = rows.find((row) => row.setup === BENCH_SETUP.RSB && row.runs.length > 0);
+  if (!rsb) return verdicts;
+  const at = `at ${formatRate(rsb.rate)}/s`;
+  const brokerCpu = rsb.brokerCpuUsPerRequest ?? Infinity;
+  verdicts.push({ target: `rsb broker CPU ≤ ${RATE_BROKER_CPU_TARGET_US} µs/request ${at}`, measured: `${brokerCpu.toFixed(2)} µs`, isMet: brokerCpu <= RATE_BROKER_CPU_TARGET_US });
+  const nats = rows.find((row) => row.setup === BENCH_SETUP.NATS && row.runs.length > 0);
+  if (nats?.brokerCpuUsPerRequest !== undefined) {
+    verdicts.push({
+      target: `rsb broker CPU per request below nats-server's ${at}`,
+      measured: `${brokerCpu.toFixed(2)} µs vs ${nats.brokerCpuUsPerRequest.toFixed(2)} µs`,
+      isMet: brokerCpu < nats.brokerCpuUsPerRequest,
+    });
+  }
+  verdicts.push({
+    target: `generator CPU ≤ ${RATE_GENERATOR_CPU_TARGET_US} µs/request ${at}`,
+    measured: `${rsb.generatorCpuUsPerRequest.toFixed(2)} µs`,
+    isMet: rsb.generatorCpuUsPerRequest <= RATE_GENERATOR_CPU_TARGET_US,
+  });
+  verdicts.push({
+    target: `one generator worker keeps its schedule ${at} (schedule lag p99 ≤ ${VALID_SCHEDULE_LAG_US / 1000} ms, ≥ 99% answered)`,
+    measured: `lag p99 ${(rsb.lagP99Us / 1000).toFixed(2)} ms, ${((rsb.achievedRate / rsb.rate) * 100).toFixed(1)}% answered`,
+    isMet: rsb.lagP99Us <= VALID_SCHEDULE_LAG_US && rsb.achievedRate >= rsb.rate * 0.99,
+  });
+  return verdicts;
+}
+
+/** The set-ups that can run on this machine: nats needs nats-server on PATH, and is left out (said in one line) without it. */
+function findRunnableSetups(asked: BenchSetup[]): { setups: BenchSetup[]; leftOut: BenchReport['leftOut'] } {
+  if (!asked.includes(BENCH_SETUP.NATS) || findExecutable(NATS_SERVER) !== undefined) return { setups: asked, leftOut: [] };
+  return {
+    setups: asked.filter((setup) => setup !== BENCH_SETUP.NATS),
+    leftOut: [{ setup: BENCH_SETUP.NATS, reason: `${NATS_SERVER} is not installed (Debian: apt-get install nats-server): the nats set-up is left out` }],
+  };
 }
 
 /** The broker issue's targets, judged on the medians of this run. */
@@ -130,6 +251,16 @@ function judge(rows: BenchRow[]): BenchVerdict[] {
     if (reference256) {
       const ratio = rsb256.requestsPerSecond / reference256.requestsPerSecond;
       verdicts.push({ target: 'rsb ≥ 8× the rsocket-js reference broker at 256 in flight', measured: `${ratio.toFixed(1)}×`, isMet: ratio >= 8 });
+    }
+    const direct256 = find(BENCH_SETUP.DIRECT, 256);
+    if (direct256) {
+      const share = rsb256.requestsPerSecond / direct256.requestsPerSecond;
+      verdicts.push({ target: `rsb ≥ ${DIRECT_SHARE_TARGET}× direct at 256 in flight`, measured: `${share.toFixed(2)}×`, isMet: share >= DIRECT_SHARE_TARGET });
+    }
+    const nats256 = find(BENCH_SETUP.NATS, 256);
+    if (nats256) {
+      const ratio = rsb256.requestsPerSecond / nats256.requestsPerSecond;
+      verdicts.push({ target: `rsb ≥ ${NATS_RATIO_TARGET}× nats-server at 256 in flight`, measured: `${ratio.toFixed(1)}×`, isMet: ratio >= NATS_RATIO_TARGET });
     }
     const managed256 = find(BENCH_SETUP.RSB_MANAGED, 256);
     if (managed256) {
@@ -185,6 +316,7 @@ function describeMachine(): BenchReport['machine'] {
 
 interface Topology {
   port: number;
+  protocol: WireProtocol;
   /** The broker's process, whose CPU time prices a request; absent without a broker. */
   brokerPid: number | undefined;
   stop(): Promise<void>;
@@ -220,7 +352,14 @@ async function startTopology(setup: BenchSetup): Promise<Topology> {
   try {
     if (setup === BENCH_SETUP.DIRECT) {
       const server = await start({ role: 'echo-server' });
-      return { port: server.ready.port, brokerPid: undefined, stop };
+      return { port: server.ready.port, protocol: WIRE_PROTOCOL.RSOCKET, brokerPid: undefined, stop };
+    }
+    if (setup === BENCH_SETUP.NATS) {
+      const port = await findFreePort(HOST);
+      const server = await launchProgram({ name: NATS_SERVER, executable: findExecutable(NATS_SERVER) ?? NATS_SERVER, args: ['-a', HOST, '-p', String(port)], host: HOST, port, readyTimeoutMs: READY_TIMEOUT_MS });
+      children.push(server);
+      await start({ role: 'nats-echo-service', port });
+      return { port, protocol: WIRE_PROTOCOL.NATS, brokerPid: server.pid, stop };
     }
     if (setup === BENCH_SETUP.MOCK) {
       const broker = await start({ role: 'broker' });
@@ -228,12 +367,12 @@ async function startTopology(setup: BenchSetup): Promise<Topology> {
       const mock = await launchProcess<MockReady>({
         name: 'rsb mock',
         script: RSB_BIN,
-        args: ['mock', SERVICE, '--methods', 'echo', '--broker', `127.0.0.1:${broker.ready.port}`],
+        args: ['mock', SERVICE, '--methods', 'echo', '--broker', `${HOST}:${broker.ready.port}`],
         lifetime: LIFETIME.SAME_GROUP,
         readyTimeoutMs: READY_TIMEOUT_MS,
       });
       children.push(mock);
-      return { port: broker.ready.port, brokerPid: broker.pid, stop };
+      return { port: broker.ready.port, protocol: WIRE_PROTOCOL.RSOCKET, brokerPid: broker.pid, stop };
     }
     const isReference = setup === BENCH_SETUP.REFERENCE;
     const isManaged = setup === BENCH_SETUP.RSB_MANAGED;
@@ -241,27 +380,50 @@ async function startTopology(setup: BenchSetup): Promise<Topology> {
     if (isManaged) {
       // A scrape as Prometheus does it, over HTTP, so that collecting the metrics is paid in the figures.
       scraper = setInterval(() => {
-        fetch(`http://127.0.0.1:${broker.ready.adminPort}/metrics`)
+        fetch(`http://${HOST}:${broker.ready.adminPort}/metrics`)
           .then((response) => response.text())
           .catch(() => {});
       }, SCRAPE_INTERVAL_MS);
     }
     await start({ role: 'echo-service', port: broker.ready.port, settleMs: isReference ? RSOCKET_JS_SETTLE_MS : 0 });
-    return { port: broker.ready.port, brokerPid: broker.pid, stop };
+    return { port: broker.ready.port, protocol: WIRE_PROTOCOL.RSOCKET, brokerPid: broker.pid, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
+/** The rate requester measures in a process of its own, reading the broker's CPU time itself around its measured run. */
+async function measureRateInChild(topology: Topology, rate: number, options: BenchOptions): Promise<OpenLoopResult> {
+  const requester = await startRole<RateRequesterReport>(
+    {
+      role: 'rate-requester',
+      host: HOST,
+      port: topology.port,
+      protocol: topology.protocol,
+      route: ROUTE,
+      payloadBytes: options.payloadBytes,
+      rate,
+      pacingMs: options.pacingMs ?? DEFAULT_PACING_MS,
+      warmupMs: options.warmupMs,
+      durationMs: options.durationMs,
+      ...(topology.brokerPid !== undefined ? { brokerPid: topology.brokerPid } : {}),
+    },
+    READY_TIMEOUT_MS + options.warmupMs + options.durationMs,
+  );
+  await requester.kill();
+  return requester.ready.result;
+}
+
 /** The requester measures in a process of its own, and reports its result as its ready message: its work is done by then. */
-async function measureInChild(port: number, inFlight: number, settleMs: number, options: BenchOptions): Promise<ClosedLoopResult> {
+async function measureInChild(topology: Topology, inFlight: number, settleMs: number, options: BenchOptions): Promise<ClosedLoopResult> {
   const measuringMs = settleMs + options.warmupMs + options.durationMs;
   const requester = await startRole<RequesterReport>(
     {
       role: 'requester',
-      host: '127.0.0.1',
-      port,
+      host: HOST,
+      port: topology.port,
+      protocol: topology.protocol,
       route: ROUTE,
       payloadBytes: options.payloadBytes,
       inFlight,

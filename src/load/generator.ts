@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ERROR_CODE, OUTCOME, OUTCOME_COUNT } from '../protocol/index.js';
-import type { RequestObserver } from '../transport/index.js';
+import type { RequestObserver, RequestTemplate } from '../transport/index.js';
 import { ConnectionPool, type LoadTarget, type PoolEvent } from './connection-pool.js';
 import { createRecordingHistogram, encodeHistogram, recordMillis, type Histogram } from './histograms.js';
 import { classifyErrorCode, IntervalErrors } from './outcomes.js';
@@ -24,6 +24,13 @@ export interface GeneratorPlan {
   seed: number;
   /** Unmeasured ramp before the schedule (its own connections, results dropped): JIT and connections warm in generator, broker and mock. */
   warmupMs: number;
+  /**
+   * Requests leave in batches, one per window of this length (ms): the generator wakes once
+   * per window rather than once per request, and sends everything due. 0: each request
+   * leaves at its own time (fine pacing, naps between). Latency still runs from each
+   * request's intended time, so the wait for the window's end is measured, as lag.
+   */
+  pacingMs: number;
 }
 
 export interface GeneratorHealth {
@@ -74,17 +81,44 @@ export interface GeneratorSink {
 const DISCARD: GeneratorSink = { onInterval() {} };
 
 /**
+ * What a generator sends through: connections numbered from 0, each to target
+ * `targetOf[c]`. RSocket's ConnectionPool; `rsb bench --rate` puts NATS connections
+ * behind the same face, to drive nats-server with this very generator.
+ */
+export interface LoadConnections {
+  readonly targetOf: Int32Array;
+  open(): Promise<void>;
+  /** The next connection that is up, or -1. */
+  pick(): number;
+  isConnected(c: number): boolean;
+  /** Sends one request on `c`; returns its stream id (what `cancel` takes). */
+  send(c: number, template: RequestTemplate, context: number): number;
+  cancel(c: number, streamId: number): void;
+  /** Writes what was queued since the last flush. */
+  flush(): void;
+  close(): Promise<void>;
+}
+
+/** Opens a generator's connections to its plan's targets, reporting each request's end to `observer`. */
+export type ConnectLoad = (plan: GeneratorPlan, observer: RequestObserver<number>, onEvent: (event: PoolEvent) => void) => LoadConnections;
+
+/** rsb load's own connections: lean RSocket requesters (src/client's pool) to every target. */
+export const connectRsocketLoad: ConnectLoad = (plan, observer, onEvent) =>
+  new ConnectionPool(plan.targets, plan.connectionsPerTarget, observer, plan.appName, onEvent, plan.token);
+
+/**
  * Warms the path up before the measured run: a ramp from 0 to the schedule's first rate
  * over `warmupMs`, sent by a throw-away generator on this same thread (so the code the
  * measured run executes is already compiled), through the same targets.
  */
-export async function warmUp(plan: GeneratorPlan): Promise<void> {
+export async function warmUp(plan: GeneratorPlan, connect: ConnectLoad = connectRsocketLoad): Promise<void> {
   if (plan.warmupMs <= 0) return;
   const first = compileProfile(plan.profile).phases[0];
   const rate = Math.max(100, (first ? Math.max(first.fromRate, first.toRate) : 0) / plan.workers);
   const generator = new OpenLoopGenerator(
     { ...plan, profile: { kind: PROFILE_KIND.RAMP, from: 0, to: rate, durationMs: plan.warmupMs }, worker: 0, workers: 1, timeoutMs: Math.min(plan.timeoutMs, 2_000), warmupMs: 0 },
     DISCARD,
+    connect,
   );
   await generator.connect();
   try {
@@ -95,18 +129,25 @@ export async function warmUp(plan: GeneratorPlan): Promise<void> {
 }
 
 /**
- * Requests due within this window of the last send wait for the next send, so that a
- * burst of due requests leaves in one write: at 150,000/s a write per request spent a
- * third of the generator's time in the write syscall. It bounds the writes to ~20,000/s
- * whatever the rate, at a cost of at most 50 µs of schedule lag, which is measured.
+ * Fine pacing (pacingMs 0): requests due within this window of the last send wait for the
+ * next send, so that a burst of due requests leaves in one write. It bounds the writes to
+ * ~20,000/s whatever the rate, at a cost of at most 50 µs of schedule lag, which is measured.
  */
 const BATCH_WINDOW_MS = 0.05;
 
-/** Longest nap between two event-loop turns while something is due soon. */
+/** Fine pacing: longest nap between two event-loop turns while something is due soon. */
 const NAP_MS = 0.05;
 
-/** Below this wait the scheduler naps and turns the event loop (sub-millisecond); above, it sleeps on a timer and wakes this early. */
+/** Fine pacing: below this wait the scheduler naps and turns the event loop (sub-millisecond); above, it sleeps on a timer and wakes this early. */
 const TIMER_WINDOW_MS = 2;
+
+/**
+ * Pacing windows at least this long are kept with Node's timers alone (1 ms granularity):
+ * the thread sleeps in the event loop between windows — reading answers as they come, at
+ * no CPU cost — and a window may close up to a timer tick late, which the lag shows.
+ * Shorter windows are kept with naps, as fine pacing is.
+ */
+const TIMER_PACING_MIN_MS = 1;
 
 /** The histograms of one interval; two sets alternate so one can be encoded while the other fills. */
 interface IntervalHistograms {
@@ -133,7 +174,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   readonly schedule: Schedule;
   private readonly cursor: ScheduleCursor;
   private readonly pattern: RequestPattern;
-  private readonly pool: ConnectionPool;
+  private readonly pool: LoadConnections;
   private readonly stride: number;
   private readonly isFireAndForget: Uint8Array;
   /** Per mix entry: items a request-stream waits for (0: not a request-stream). */
@@ -194,13 +235,14 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   constructor(
     readonly plan: GeneratorPlan,
     private readonly sink: GeneratorSink,
+    connect: ConnectLoad = connectRsocketLoad,
   ) {
     this.schedule = compileProfile(plan.profile);
     this.cursor = this.schedule.cursor();
     this.pattern = buildRequestPattern(plan.mix, plan.seed);
     this.isFireAndForget = Uint8Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.FIRE_AND_FORGET ? 1 : 0));
     this.itemsWanted = Int32Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.REQUEST_STREAM ? entry.items : 0));
-    this.pool = new ConnectionPool(plan.targets, plan.connectionsPerTarget, this, plan.appName, (event) => this.sink.onPoolEvent?.(event), plan.token);
+    this.pool = connect(plan, this, (event) => this.sink.onPoolEvent?.(event));
     this.stride = plan.workers;
     this.nextIndex = plan.worker;
     this.nextAt = this.cursor.timeOf(this.nextIndex);
@@ -250,7 +292,8 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     const now = performance.now() - this.origin;
     this.ticks++;
     if (now - this.plannedTickAt > this.maxTickLate) this.maxTickLate = now - this.plannedTickAt;
-    if (!this.isStopping && this.nextAt <= now && now - this.lastSendAt >= BATCH_WINDOW_MS) {
+    // On timers a tick may run a little before its time (they count whole ms): what is due then leaves then.
+    if (!this.isStopping && this.nextAt <= now && (this.isTimerPaced || now - this.lastSendAt >= this.sendGapMs)) {
       this.lastSendAt = now;
       while (this.nextAt <= now) {
         this.sendOne(this.nextAt, now);
@@ -269,9 +312,23 @@ export class OpenLoopGenerator implements RequestObserver<number> {
       this.resolveDone();
       return;
     }
-    const wakeAt = Math.min(this.isStopping ? Infinity : Math.max(this.nextAt, this.lastSendAt + BATCH_WINDOW_MS), this.intervalEnd, this.pending ? now : Infinity, this.timeoutHeadAt());
+    const wakeAt = Math.min(this.isStopping ? Infinity : this.nextSendAt(), this.intervalEnd, this.pending ? now : Infinity, this.timeoutHeadAt());
     this.scheduleTick(wakeAt, performance.now() - this.origin);
   };
+
+  /** When the next request leaves: when it is due, but not before a pacing window (or, fine pacing, the batch window) has passed since the last send. */
+  private nextSendAt(): number {
+    return Math.max(this.nextAt, this.lastSendAt + this.sendGapMs);
+  }
+
+  /** Least time between two sends: the pacing window, or the batch window of fine pacing. */
+  private get sendGapMs(): number {
+    return this.plan.pacingMs > 0 ? this.plan.pacingMs : BATCH_WINDOW_MS;
+  }
+
+  private get isTimerPaced(): boolean {
+    return this.plan.pacingMs >= TIMER_PACING_MIN_MS;
+  }
 
   /**
    * Waits for the next thing due. Beyond the timer window, a timer (1 ms granularity)
@@ -283,6 +340,12 @@ export class OpenLoopGenerator implements RequestObserver<number> {
    */
   private scheduleTick(wakeAt: number, now: number): void {
     const wait = wakeAt - now;
+    if (this.isTimerPaced) {
+      this.plannedTickAt = wakeAt;
+      if (wait > 0) setTimeout(this.tick, Math.min(wait, 50));
+      else setImmediate(this.tick);
+      return;
+    }
     if (wait > TIMER_WINDOW_MS) {
       // Woken early on purpose: late only if it wakes after what was due.
       this.plannedTickAt = wakeAt;

@@ -209,6 +209,7 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     ...(options.token ? { token: options.token } : {}),
     seed: 1 + worker,
     warmupMs: scenario.warmupMs,
+    pacingMs: scenario.pacingMs,
   }));
   const sink = {
     onInterval: (snapshot: IntervalSnapshot) => recorder.add(snapshot),

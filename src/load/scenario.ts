@@ -81,6 +81,11 @@ const mockSchema = z.strictObject({
   stream: z.string().optional(),
 });
 const DEFAULT_MOCK = { service: 'svc', methods: ['echo'], instances: 1 };
+/**
+ * Requests leave in a batch per millisecond by default: a wake-up, a write and a read per
+ * request in every process cost more than the broker's work on the request (docs/load.md).
+ */
+export const DEFAULT_PACING_MS = 1;
 
 const targetPattern = /^(broker|mock)-(\d+)$/;
 const faultSchema = z.strictObject({
@@ -110,6 +115,8 @@ export const scenarioSchema = z.strictObject({
   maxLag: duration.default(10),
   /** Unmeasured ramp up to the first rate before each run, so that cold code does not count. */
   warmup: z.union([z.literal(0), duration]).default(1_000),
+  /** Requests leave in a batch per window of this length (0: each at its own time); see GeneratorPlan.pacingMs. */
+  pacing: z.union([z.literal(0), duration]).default(DEFAULT_PACING_MS),
 });
 type ScenarioFile = z.output<typeof scenarioSchema>;
 
@@ -151,6 +158,7 @@ export interface LoadScenario {
   faults: FaultSpec[];
   maxLagMs: number;
   warmupMs: number;
+  pacingMs: number;
 }
 
 /** Reads and checks a scenario file (YAML, or JSON, which YAML reads too). */
@@ -231,6 +239,7 @@ function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
     faults,
     maxLagMs: file.maxLag,
     warmupMs: file.warmup,
+    pacingMs: file.pacing,
   };
 }
 
@@ -272,6 +281,7 @@ export interface LoadFlags {
   threshold?: string[];
   maxLag?: string;
   warmup?: string;
+  pacing?: string;
 }
 
 export const DEFAULT_SCENARIO: LoadScenario = {
@@ -286,6 +296,7 @@ export const DEFAULT_SCENARIO: LoadScenario = {
   faults: [],
   maxLagMs: 10,
   warmupMs: 1_000,
+  pacingMs: DEFAULT_PACING_MS,
 };
 
 /**
@@ -324,6 +335,7 @@ export function resolveScenario(base: LoadScenario | undefined, flags: LoadFlags
   if (flags.threshold !== undefined && flags.threshold.length > 0) scenario.thresholds = flags.threshold.map(parseThreshold);
   if (flags.maxLag !== undefined) scenario.maxLagMs = parseDuration(flags.maxLag, '--max-lag');
   if (flags.warmup !== undefined) scenario.warmupMs = parseDuration(flags.warmup, '--warmup');
+  if (flags.pacing !== undefined) scenario.pacingMs = parseDuration(flags.pacing, '--pacing');
   return scenario;
 }
 

@@ -5,6 +5,7 @@
  * folder spawns or signals processes.
  */
 export { launchProcess, LIFETIME, type ExitStatus, type LaunchedProcess, type LaunchOptions, type Lifetime } from './launch.js';
+export { findExecutable, findFreePort, launchProgram, type ProgramLaunchOptions } from './program.js';
 export { announceFailure, announceReady, exitWithParent } from './child.js';
 export type { BrokerReady, ListenAddress, MockReady } from './ready-messages.js';
 export { killProcess, terminateProcess, TERMINATION, type Termination } from './stop.js';

@@ -189,7 +189,7 @@ function waitForReady<Ready>(child: ChildProcess, target: StopTarget, options: L
 }
 
 /** The stop sequence's view of a child of this process: signalled through its handle, so a pid reaped and reused is never hit. */
-function childTarget(child: ChildProcess, exited: Promise<ExitStatus>): StopTarget {
+export function childTarget(child: ChildProcess, exited: Promise<ExitStatus>): StopTarget {
   return {
     pid: child.pid ?? 0,
     signal: (signal) => child.exitCode === null && child.signalCode === null && child.kill(signal),

@@ -6,3 +6,4 @@ export * from './lean-requester.js';
 export * from './lean-responder.js';
 export * from './stream-ids.js';
 export * from './stream-map.js';
+export * from './outbound-buffer.js';

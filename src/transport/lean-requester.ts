@@ -14,6 +14,7 @@ import {
 } from '../protocol/index.js';
 import type { PeerConnection, StreamFrameHandler } from './peer-connection.js';
 import { StreamIdAllocator } from './stream-ids.js';
+import { StreamMap } from './stream-map.js';
 
 export const INTERACTION = {
   REQUEST_RESPONSE: 'request-response',
@@ -75,9 +76,9 @@ export interface RequestObserver<T> {
  */
 export class LeanRequester<T> implements StreamFrameHandler {
   /** Open request-response streams: one answer ends them. */
-  private readonly singles = new Map<number, T>();
+  private readonly singles = new StreamMap<T>();
   /** Open request-stream and request-channel streams: end on COMPLETE or ERROR. */
-  private readonly streams = new Map<number, T>();
+  private readonly streams = new StreamMap<T>();
   private readonly ids: StreamIdAllocator;
   private lostError: Error | undefined;
 
@@ -157,7 +158,7 @@ export class LeanRequester<T> implements StreamFrameHandler {
 
   onConnectionLost(error: Error): void {
     this.lostError = error;
-    const pending = [...this.singles.values(), ...this.streams.values()];
+    const pending = [...this.singles.toArray(), ...this.streams.toArray()];
     this.singles.clear();
     this.streams.clear();
     for (const context of pending) this.observer.onError(context, ERROR_CODE.CONNECTION_ERROR, error.message);

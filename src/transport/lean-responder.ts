@@ -13,6 +13,7 @@ import {
   ProtocolError,
 } from '../protocol/index.js';
 import { PeerConnection, type PeerConnectOptions, type StreamFrameHandler } from './peer-connection.js';
+import { StreamMap } from './stream-map.js';
 
 /** A request as the responder sees it. Data and metadata are views into the received bytes. */
 export interface ResponderRequest {
@@ -111,7 +112,7 @@ export const ECHO_HANDLER: ResponderHandler = {
  * registered service, or accepted directly from a requester (no broker in between).
  */
 export class ResponderConnection implements StreamFrameHandler {
-  private readonly open = new Map<number, ResponderStream>();
+  private readonly open = new StreamMap<ResponderStream>();
 
   constructor(
     readonly peer: PeerConnection,
@@ -197,7 +198,7 @@ export class ResponderConnection implements StreamFrameHandler {
   }
 
   onConnectionLost(): void {
-    for (const stream of this.open.values()) {
+    for (const stream of this.open.toArray()) {
       stream.isDone = true;
       stream.onCancel?.();
     }

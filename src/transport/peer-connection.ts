@@ -260,7 +260,8 @@ export function setupAuthentication(options: Pick<SetupOptions, 'authentication'
   return options.token ? { type: 'bearer', token: options.token } : undefined;
 }
 
-function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+/** A TCP connection to `host:port`, or a ConnectError worded as every rsb endpoint words it. */
+export function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host, port });
     const timer = setTimeout(() => {

@@ -86,6 +86,12 @@ export class StreamMap<V> {
     return true;
   }
 
+  clear(): void {
+    this.keys.fill(0);
+    this.values.fill(undefined);
+    this.count = 0;
+  }
+
   /** The values, in no particular order, as an array of their own: safe to use while the map changes. */
   toArray(): V[] {
     const out: V[] = [];

@@ -19,6 +19,7 @@ function plan(port: number, overrides: Partial<GeneratorPlan> = {}): GeneratorPl
     appName: 'rsb-load-test',
     seed: 1,
     warmupMs: 0,
+    pacingMs: 0,
     ...overrides,
   };
 }
@@ -181,6 +182,25 @@ describe('the scheduler', () => {
         if (sends[k]!.intendedAt <= sends[k - 1]!.sentAt) expect(sends[k]!.sentAt).toBe(sends[k - 1]!.sentAt);
         else expect(sends[k]!.sentAt).toBeGreaterThan(sends[k - 1]!.sentAt);
       }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('with a pacing window, sends in one batch per window: none before its intended time, far fewer sends than requests', async () => {
+    const server = await ResponderServer.listen({ host: '127.0.0.1', port: 0 }, ECHO_HANDLER);
+    try {
+      const sends: { intendedAt: number; sentAt: number }[] = [];
+      // 4,000/s for 400 ms in 10 ms windows: 40 windows of 40 requests.
+      const generatorPlan = plan(server.port, { profile: { kind: PROFILE_KIND.CONSTANT, rate: 4_000, durationMs: 400 }, pacingMs: 10 });
+      const generator = new OpenLoopGenerator(generatorPlan, { onInterval() {}, onSend: (_index, intendedAt, sentAt) => sends.push({ intendedAt, sentAt }) });
+      await generator.connect();
+      await generator.run(performance.timeOrigin + performance.now() + 20);
+      await generator.close();
+      expect(sends).toHaveLength(1_600);
+      for (const send of sends) expect(send.sentAt).toBeGreaterThanOrEqual(send.intendedAt);
+      // A tick also runs at each interval's end (100 ms here) and to encode its histograms: a few more than the 40 windows.
+      expect(new Set(sends.map((send) => send.sentAt)).size).toBeLessThanOrEqual(40 + 4 * 4);
     } finally {
       await server.close();
     }

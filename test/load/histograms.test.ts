@@ -36,6 +36,12 @@ function snapshot(worker: number, fields: Partial<IntervalSnapshot>): IntervalSn
 }
 
 describe('histograms', () => {
+  it('reads the same mean as hdr-histogram-js computes, over values spread across many buckets', () => {
+    const histogram = createHistogram();
+    for (let i = 0; i < 5_000; i++) histogram.recordValue(1 + ((i * 7919) % 2_000_000));
+    expect(readPercentiles(histogram)!.mean).toBe(Math.round(histogram.mean));
+  });
+
   it('merges encoded histograms into exactly the histogram of all the values', () => {
     const a = Array.from({ length: 1000 }, (_, i) => 100 + i);
     const b = Array.from({ length: 500 }, (_, i) => 5_000 + i * 7);
