@@ -1,5 +1,5 @@
 import { formatCount, formatMicros, formatPercent } from '../cli/format.js';
-import { formatRate, formatSeconds, formatSummary } from './format.js';
+import { formatCpuPerRequest, formatRate, formatSeconds, formatSummary, listLegCpu } from './format.js';
 import type { LoadResultFile } from './results.js';
 
 /**
@@ -94,6 +94,7 @@ ${[result.baseline, result.run]
   )
   .join('\n')}
 </table>
+${cpuTable(result)}
 ${distribution}
 ${phases}
 ${sections.join('\n')}
@@ -101,6 +102,22 @@ ${sections.join('\n')}
 <pre>${escape(formatSummary(result).join('\n'))}</pre>
 </body></html>
 `;
+}
+
+/** CPU per request of this process, each broker and each mock, per leg: what sizing a cluster needs. */
+function cpuTable(result: LoadResultFile): string {
+  const rows = [result.baseline, result.run].flatMap((leg) =>
+    leg?.cpu === undefined
+      ? []
+      : listLegCpu(leg.cpu).map(
+          (process) =>
+            `<tr><td>${escape(leg.label)}</td><td>${escape(process.name)}</td><td>${formatCount(process.requests)}</td>` +
+            `<td>${process.cpuMs === undefined ? '—' : `${formatCount(Math.round(process.cpuMs))} ms`}</td>` +
+            `<td>${process.cpuUsPerRequest === undefined ? '—' : formatCpuPerRequest(process.cpuUsPerRequest)}</td></tr>`,
+        ),
+  );
+  if (rows.length === 0) return '';
+  return `<h2>CPU per request</h2>\n<table><tr><th>leg</th><th>process</th><th>requests</th><th>CPU time</th><th>per request</th></tr>\n${rows.join('\n')}\n</table>`;
 }
 
 function phaseTable(result: LoadResultFile): string {

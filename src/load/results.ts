@@ -28,6 +28,31 @@ export interface FaultResult {
   error?: string;
 }
 
+/** One process's CPU time over a leg (this process's from process.cpuUsage, the others' from /proc as the leg started and ended), and per request it handled. */
+export interface ProcessCpu {
+  /** `rsb load`, broker-N, mock-N. */
+  name: string;
+  pid: number;
+  /** Requests it handled: sent (this process), answered through it (a broker), served (a mock: its service's answers shared evenly among its instances). */
+  requests: number;
+  /** CPU time over the leg, user and system, all threads; absent when it could not be read at both ends (a fault killed or restarted it). */
+  cpuMs?: number;
+  /** cpuMs per request, in microseconds; absent as cpuMs, or when it handled none. */
+  cpuUsPerRequest?: number;
+}
+
+/**
+ * CPU per request of the processes of a leg: the figure that sizes a cluster. Brokers and
+ * mocks only when rsb started them (the self-started topology) and /proc can be read;
+ * brokers only on the leg through them.
+ */
+export interface LegCpu {
+  /** This rsb load process: every generator thread and the reporting. */
+  load: ProcessCpu;
+  brokers: ProcessCpu[];
+  mocks: ProcessCpu[];
+}
+
 /** One run of the profile against one set of targets (through the brokers, or straight at the mocks). */
 export interface LegResult {
   label: string;
@@ -54,6 +79,8 @@ export interface LegResult {
   /** How requests were paced, when not open loop (HTTP runs: autocannon). */
   pacing?: string;
   faults: FaultResult[];
+  /** CPU per request of this process, the brokers and the mocks it started. */
+  cpu?: LegCpu;
 }
 
 /** The highest step that held, for profiles that step up until something breaks (bench-scenarios/max.yaml). */

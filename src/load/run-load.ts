@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { EXIT_CODE } from '../cli/exit-codes.js';
 import { formatMicros } from '../cli/format.js';
 import { UsageError } from '../errors.js';
+import { parseRoute, ProtocolError } from '../protocol/index.js';
 import type { LoadTarget, PoolEvent } from './connection-pool.js';
 import type { GeneratorPlan, IntervalSnapshot } from './generator.js';
 import { startGenerators, type LoadEngine } from './generator-host.js';
@@ -9,9 +10,11 @@ import { HTTP_PACING_NOTE, HttpLoadEngine, type HttpRequestSpec } from './http-e
 import { compileProfile, type Schedule } from './profile.js';
 import { renderHtmlReport } from './report-html.js';
 import type { LoadReporter } from './reporter.js';
+import { watchLegCpu, type LegRequests, type WatchedProcess } from './leg-cpu.js';
+import type { OutcomeCounts } from './outcomes.js';
 import { labelMix } from './request-mix.js';
 import { LOAD_VERDICT, type FaultResult, type LegResult, type LoadResult, type LoadResultFile, type LoadVerdict, type MaxResult } from './results.js';
-import { RunRecorder, type PhaseResult, type RunHistograms, type TimelineRow } from './run-recorder.js';
+import { RunRecorder, type PhaseResult, type RunFigures, type RunHistograms, type TimelineRow } from './run-recorder.js';
 import type { FaultSpec, LoadScenario } from './scenario.js';
 import { evaluateThresholds, type ThresholdInput, type ThresholdResult } from './thresholds.js';
 import { findExistingBrokers, startTopology, useExistingBrokers, type ExistingBrokers, type Topology } from './topology.js';
@@ -227,6 +230,8 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     const reason = options.isInterrupted();
     if (reason && !stoppedEarly) stopEarly(`stopped on ${reason}`, `stopping on ${reason}: no more requests; waiting for those in flight`);
   }, 100);
+  const isThroughBrokers = targets.every((target, i) => target === options.topology.brokers[i]);
+  const cpu = watchLegCpu(isThroughBrokers ? watchedBrokers(options) : [], watchedMocks(options));
   const startedAt = performance.now();
   try {
     await engine.run(startAt);
@@ -273,9 +278,53 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     validity: { isValid: reasons.length === 0, reasons },
     ...(options.http ? { pacing: HTTP_PACING_NOTE } : {}),
     faults: faults.results.map((fault) => measureFault(fault, options.faults, recorder.timeline)),
+    cpu: cpu.finish(countLegRequests(figures, options, isThroughBrokers)),
   };
   reporter.endLeg(result);
   return { result, timeline: recorder.timeline, histograms: recorder.histograms(), max: schedule.isStoppedAtFailure ? steps.summarize() : undefined };
+}
+
+function isFaulted(options: LegOptions, kind: 'broker' | 'mock', index: number): boolean {
+  return options.faults.some((fault) => fault.kind === kind && fault.index === index);
+}
+
+/** The brokers rsb started, in target order (broker-N), for their CPU time. */
+function watchedBrokers(options: LegOptions): WatchedProcess[] {
+  const pids = options.topology.brokerPids();
+  return options.topology.brokers.map((broker, index) => ({ name: broker.name, pid: pids[index], isFaulted: isFaulted(options, 'broker', index) }));
+}
+
+/** The mock instances rsb started (mock-N), for their CPU time. */
+function watchedMocks(options: LegOptions): WatchedProcess[] {
+  return options.topology.mockPids().map((pid, index) => ({ name: `mock-${index + 1}`, pid, isFaulted: isFaulted(options, 'mock', index) }));
+}
+
+/**
+ * What each process handled: every request sent by this one; per broker, every request
+ * that went through it, whatever its outcome; per mock instance, the answers of its service
+ * (OK or an application error: what reached a mock) shared evenly among that service's
+ * instances, which the brokers balance round-robin.
+ */
+function countLegRequests(figures: RunFigures, options: LegOptions, isThroughBrokers: boolean): LegRequests {
+  const total = (outcomes: OutcomeCounts): number => Object.values(outcomes).reduce<number>((sum, count) => sum + (count ?? 0), 0);
+  const served = (outcomes: OutcomeCounts): number => (outcomes.OK ?? 0) + (outcomes.APPLICATION_ERROR ?? 0);
+  const servedByService = new Map<string, number>();
+  figures.routes.forEach((route, entry) => {
+    const key = serviceKeyOf(options.scenario.mix[entry]?.route ?? '');
+    if (key !== undefined) servedByService.set(key, (servedByService.get(key) ?? 0) + served(route.outcomes));
+  });
+  const instancesOf = (service: string): number => options.scenario.topology.mocks.filter((mock) => mock.service === service).reduce((sum, mock) => sum + mock.instances, 0);
+  const mocks = options.scenario.topology.mocks.flatMap((mock) => Array.from({ length: mock.instances }, () => (servedByService.get(mock.service) ?? 0) / Math.max(1, instancesOf(mock.service))));
+  return { sent: figures.sent, brokers: isThroughBrokers ? figures.brokers.map((broker) => total(broker.outcomes)) : [], mocks };
+}
+
+function serviceKeyOf(route: string): string | undefined {
+  try {
+    return parseRoute(route).serviceKey;
+  } catch (error) {
+    if (error instanceof ProtocolError) return undefined;
+    throw error;
+  }
 }
 
 /**

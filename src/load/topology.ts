@@ -22,6 +22,8 @@ export interface Topology {
   readonly isSelfStarted: boolean;
   /** Pids of the brokers it started, in broker order, as they are now (a restart changes one); empty for existing brokers. */
   brokerPids(): number[];
+  /** Pids of the mock instances it started (mock-1, mock-2, … in the order the topology lists them), as they are now; undefined for one not running. */
+  mockPids(): (number | undefined)[];
   /** SIGKILL a broker or a mock instance (faults: `kill`). */
   kill(kind: 'broker' | 'mock', index: number): Promise<void>;
   /** Start it again where it was (faults: `restart`); a running one is killed first. */
@@ -80,7 +82,7 @@ export async function findExistingBrokers(existing: ExistingBrokers): Promise<Lo
 /** Brokers someone else runs (`--broker`, `--cluster`): loaded as they are; nothing to start, kill or stop. */
 export function useExistingBrokers(brokers: LoadTarget[]): Topology {
   const refuse = (): Promise<void> => Promise.reject(new UsageError('faults need the self-started topology', 'Leave out --broker and --cluster so that rsb starts (and may kill) the brokers itself.'));
-  return { brokers, direct: [], isSelfStarted: false, brokerPids: () => [], kill: refuse, restart: refuse, stop: async () => {} };
+  return { brokers, direct: [], isSelfStarted: false, brokerPids: () => [], mockPids: () => [], kill: refuse, restart: refuse, stop: async () => {} };
 }
 
 const HOST = '127.0.0.1';
@@ -249,6 +251,7 @@ export async function startTopology(spec: TopologySpec, options: StartTopologyOp
     direct: mocks.filter((mock) => mock.directPort !== 0).map((mock) => ({ name: `${mock.name} (direct)`, host: HOST, port: mock.directPort })),
     isSelfStarted: true,
     brokerPids: () => cluster.brokers.map((broker) => broker.pid),
+    mockPids: () => mocks.map((mock) => mock.pid),
     kill: async (kind, index) => {
       check(kind, index);
       await (kind === 'broker' ? cluster.kill(index) : mocks[index]!.kill());
