@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type autocannon from 'autocannon';
 import { ConnectError } from '../errors.js';
-import type { GeneratorSink, IntervalSnapshot } from './generator.js';
+import { createWarmupCounts, type GeneratorSink, type IntervalSnapshot, type WarmupCounts } from './generator.js';
 import type { LoadEngine } from './generator-host.js';
 import { createRecordingHistogram, encodeHistogram, recordMillis, type Histogram } from './histograms.js';
 import { OUTCOME, OUTCOME_COUNT, type Outcome } from '../protocol/index.js';
@@ -70,32 +70,42 @@ export class HttpLoadEngine implements LoadEngine {
   private intervalTimer: NodeJS.Timeout | undefined;
   private current: autocannon.Instance | undefined;
   private isStopped = false;
+  private isRunning = false;
+  /** Schedule time at which stop() cut the run short; -1 while it has not. */
+  private stoppedAt = -1;
   /** Ends the pause between phases early (stop). */
   private wake: (() => void) | undefined;
 
-  private constructor(
+  private launch!: typeof autocannon;
+
+  constructor(
     private readonly plan: HttpLoadPlan,
     private readonly sink: GeneratorSink,
-    private readonly launch: typeof autocannon,
   ) {
     this.schedule = compileProfile(plan.profile);
     this.phaseSent = new Float64Array(this.schedule.phases.length);
     this.phaseOutcomes = new Float64Array(this.schedule.phases.length * OUTCOME_COUNT);
   }
 
-  /** Checks that the URL answers at all (no connection: exit 7), then warms the connections up, unmeasured. */
-  static async start(plan: HttpLoadPlan, sink: GeneratorSink): Promise<HttpLoadEngine> {
-    await probe(plan.request, plan.timeoutMs);
+  /**
+   * Checks that the URL answers at all (no connection: exit 7), then warms the connections
+   * up, unmeasured; the probe and the warm-up's requests are counted as the warm-up's.
+   */
+  async prepare(): Promise<WarmupCounts> {
+    const counts = createWarmupCounts();
+    await probe(this.plan.request, this.plan.timeoutMs);
+    counts.sent++;
+    counts.outcomes[OUTCOME.OK]!++;
     // autocannon is loaded only for HTTP runs: it brings a terminal table and progress bar along.
-    const { default: launch } = await import('autocannon');
-    const engine = new HttpLoadEngine(plan, sink, launch);
-    await engine.warmUp();
-    return engine;
+    this.launch = (await import('autocannon')).default;
+    if (!this.isStopped) await this.warmUp(counts);
+    return counts;
   }
 
   async run(startAtEpochMs: number): Promise<void> {
     await sleep(startAtEpochMs - (performance.timeOrigin + performance.now()));
     this.origin = performance.now();
+    this.isRunning = true;
     this.eventLoopDelay.enable();
     this.intervalTimer = setInterval(() => this.closeInterval(false), this.plan.intervalMs);
     try {
@@ -115,6 +125,10 @@ export class HttpLoadEngine implements LoadEngine {
   }
 
   stop(): void {
+    if (this.isRunning && !this.isStopped) {
+      const now = performance.now() - this.origin;
+      if (now < this.schedule.durationMs) this.stoppedAt = Math.max(0, now);
+    }
     this.isStopped = true;
     this.current?.stop();
     this.wake?.();
@@ -162,15 +176,26 @@ export class HttpLoadEngine implements LoadEngine {
     });
   }
 
-  /** The warm-up: the first phase's rate for `warmupMs`, its figures thrown away. */
-  private async warmUp(): Promise<void> {
+  /** The warm-up: the first phase's rate for `warmupMs`, its latency thrown away, its requests counted by outcome. */
+  private async warmUp(counts: WarmupCounts): Promise<void> {
     const first = this.schedule.phases[0];
     if (this.plan.warmupMs <= 0 || !first) return;
     const rate = Math.max(1, Math.round((first.fromRate + first.toRate) / 2));
     const seconds = Math.max(1, Math.round(this.plan.warmupMs / 1000));
-    await new Promise<void>((resolve) => {
-      this.launch(this.options({ duration: seconds, overallRate: rate, connections: Math.min(this.plan.connections, rate) }), () => resolve());
+    const result = await new Promise<autocannon.Result | undefined>((resolve) => {
+      this.current = this.launch(this.options({ duration: seconds, overallRate: rate, connections: Math.min(this.plan.connections, rate) }), (_error, done) => resolve(done));
     });
+    this.current = undefined;
+    if (!result) return;
+    let answered = 0;
+    for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
+      counts.outcomes[classifyHttpStatus(Number(status))]! += stats.count ?? 0;
+      answered += stats.count ?? 0;
+    }
+    counts.outcomes[OUTCOME.TIMEOUT]! += result.timeouts;
+    // What autocannon dropped when the warm-up's time was up.
+    counts.outcomes[OUTCOME.CANCELED]! += Math.max(0, result.requests.sent - answered - result.timeouts);
+    counts.sent += result.requests.sent;
   }
 
   private options(extra: Partial<autocannon.Options>): autocannon.Options {
@@ -222,6 +247,12 @@ export class HttpLoadEngine implements LoadEngine {
     if (outcome !== OUTCOME.OK) this.errors.note(outcome, message, performance.now() - this.origin);
   }
 
+  /** Requests the schedule called for up to a stop at `stoppedAt` (request k is due when k requests were expected), or all of them. */
+  private expectedBy(stoppedAt: number): number {
+    if (stoppedAt < 0) return this.schedule.totalRequests;
+    return stoppedAt === 0 ? 0 : Math.min(this.schedule.totalRequests, Math.floor(this.schedule.expectedBy(stoppedAt)) + 1);
+  }
+
   /** Sends the interval's figures in the RSocket generators' shape: one target, one mix entry. */
   private closeInterval(isFinal: boolean): void {
     const now = performance.now() - this.origin;
@@ -249,6 +280,8 @@ export class HttpLoadEngine implements LoadEngine {
         inFlight: this.inFlight,
       },
       ...this.errors.take(),
+      expected: isFinal ? this.expectedBy(this.stoppedAt) : 0,
+      stoppedAtMs: isFinal ? this.stoppedAt : -1,
       isFinal,
     };
     this.latency.reset();

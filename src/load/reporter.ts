@@ -1,6 +1,6 @@
 import type { LoadTarget } from './connection-pool.js';
 import type { Schedule } from './profile.js';
-import type { LegResult, LoadResult } from './results.js';
+import type { LegResult, LoadResult, WarmupResult } from './results.js';
 import type { PhaseResult, TimelineRow } from './run-recorder.js';
 import type { ThresholdResult } from './thresholds.js';
 
@@ -15,6 +15,8 @@ export interface LegInfo {
   legCount: number;
   /** How requests are paced when not open loop (HTTP runs: autocannon); there is no schedule lag then. */
   pacing?: string;
+  /** Schedule lag p99 above which the run is invalid, ms. */
+  maxLagMs: number;
 }
 
 /**
@@ -23,6 +25,10 @@ export interface LegInfo {
  */
 export interface LoadReporter {
   startLeg(info: LegInfo): void;
+  /** Connecting and warming up (unmeasured) for about `durationMs`. */
+  warmingUp(durationMs: number): void;
+  /** The measured run starts at `startAtEpochMs` (performance.timeOrigin + performance.now()); the warm-up sent this. */
+  measuring(startAtEpochMs: number, warmup: WarmupResult): void;
   row(row: TimelineRow): void;
   /** A phase ended; with its threshold verdicts when each phase is judged on its own (steps up to the limit). */
   phaseDone(phase: PhaseResult, thresholds?: ThresholdResult[]): void;
@@ -36,6 +42,8 @@ export interface LoadReporter {
 
 export const SILENT_REPORTER: LoadReporter = {
   startLeg() {},
+  warmingUp() {},
+  measuring() {},
   row() {},
   phaseDone() {},
   event() {},
