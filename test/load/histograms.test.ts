@@ -28,6 +28,8 @@ function snapshot(worker: number, fields: Partial<IntervalSnapshot>): IntervalSn
     phaseOutcomes: new Array(2 * OUTCOME_COUNT).fill(0),
     health: { ticks: 1, maxTickLateMs: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0, inFlight: 0 },
     errorSamples: [],
+    expected: 0,
+    stoppedAtMs: -1,
     firstErrorAtMs: -1,
     lastErrorAtMs: -1,
     isFinal: false,
@@ -74,8 +76,8 @@ describe('run recorder', () => {
     expect(rows).toHaveLength(0);
     recorder.add(snapshot(1, { sent: 500, byEntry: ok(498), corrected: histogramOf(new Array(498).fill(400)), lastErrorAtMs: 700, firstErrorAtMs: 600, byTarget: Object.assign(ok(498), { [OUTCOME.TIMEOUT]: 2 }), errorSamples: [{ outcome: OUTCOME.TIMEOUT, message: 'no answer within 1000 ms' }] }));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ sentRate: 1000, okRate: 998, targetRate: 1000, firstErrorAtMs: 600, lastErrorAtMs: 700 });
-    expect(rows[0]!.latency).toMatchObject({ count: 998, p50: 200 });
+    expect(rows[0]).toMatchObject({ sentRate: 1000, okRate: 998, sent: 1000, answered: 998, ok: 998, targetRate: 1000, firstErrorAtMs: 600, lastErrorAtMs: 700 });
+    expect(rows[0]!.latency).toMatchObject({ count: 998, p50Us: 200 });
     expect(rows[0]!.byTarget).toEqual([{ ok: 998, errors: 2 }]);
     expect(recorder.corrected.totalCount).toBe(998);
   });
@@ -90,6 +92,6 @@ describe('run recorder', () => {
       [2000, 2000, 1990, 0],
     ]);
     expect(figures.phases[1]!.deliveredPercent).toBeCloseTo(99.5, 9);
-    expect(figures.phases.map((phase) => phase.latency?.max)).toEqual([100, 900]);
+    expect(figures.phases.map((phase) => phase.latency?.maxUs)).toEqual([100, 900]);
   });
 });

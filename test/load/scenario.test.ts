@@ -92,7 +92,7 @@ describe('scenario files', () => {
 });
 
 const INPUT: ThresholdInput = {
-  latency: { count: 1000, p50: 400, p90: 900, p99: 4_200, p999: 9_000, max: 12_000, mean: 500 },
+  latency: { count: 1000, p50Us: 400, p90Us: 900, p99Us: 4_200, p999Us: 9_000, maxUs: 12_000, meanUs: 500 },
   expected: 1000,
   sent: 1000,
   ok: 995,
