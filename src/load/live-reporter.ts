@@ -30,7 +30,7 @@ export async function createLoadReporter(isInteractive: boolean, print: (line: s
  * Numbers reach the dashboard as props once per timeline row (about a second) plus a clock
  * tick four times a second for the progress bar; measuring never waits on reporting.
  */
-class LiveLoadReporter implements LoadReporter {
+export class LiveLoadReporter implements LoadReporter {
   private info: LegInfo | undefined;
   /** performance.now() at the measured start (the clock and the progress bar follow measured time), or at the warm-up's start. */
   private startedAt = Infinity;

@@ -1,5 +1,5 @@
 import { formatCount, formatMicros, formatPercent } from '../cli/format.js';
-import { formatBytes, formatRate, formatSeconds, formatSummary } from './format.js';
+import { formatRate, formatSeconds, formatSummary } from './format.js';
 import type { LoadResultFile, LoadVerdict } from './results.js';
 
 /**
@@ -89,7 +89,7 @@ svg{display:block;margin:1em 0}svg text{font:11px system-ui,sans-serif;fill:#444
 </style></head><body>
 <h1>rsb load ${escape(result.scenario)} <span class="verdict">${escape(result.verdict)}</span></h1>
 ${result.description ? `<p>${escape(result.description)}</p>` : ''}
-<p class="meta">${escape(formatStartTime(meta.startedAt))} · rsb ${escape(meta.rsbVersion)} · ${escape(host.hostname)}: ${host.cpus} × ${escape(host.cpuModel)}, ${formatBytes(host.memoryBytes)} memory, Node ${escape(host.node)}, ${escape(host.platform)} ${escape(host.arch)}</p>
+<p class="meta">${escape(formatStartTime(meta.startedAt))} · rsb ${escape(meta.rsbVersion)} · ${escape(host.hostname)}: ${host.cpus} × ${escape(host.cpuModel)}, ${(host.memoryBytes / 2 ** 30).toFixed(1)} GiB memory, Node ${escape(host.node)}, ${escape(host.platform)} ${escape(host.arch)}</p>
 <p class="meta">command <code>${escape(meta.command)}</code>${meta.scenarioFile ? ` · scenario file <code>${escape(meta.scenarioFile)}</code>` : ''}</p>
 ${stops.map((stop) => `<p><strong>${escape(stop)}</strong></p>`).join('\n')}
 <table><tr><th></th><th>expected</th><th>sent</th><th>ok</th><th>errors</th><th>target rate</th><th>achieved</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>

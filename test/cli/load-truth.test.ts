@@ -148,7 +148,8 @@ describe('rsb load tells the truth of a run', () => {
   }, 60_000);
 
   it('labels every figure of --json with its unit, carries run metadata, and prints the full latency spectrum with --latency', async () => {
-    const { code, stdout, stderr } = await runRsb(['load', '--qps', '400', '--duration', '1s', '--latency', '--threshold', 'p99<30s', '--json', ...RELAXED], { timeoutMs: 40_000 });
+    const report = join(dir, 'report.html');
+    const { code, stdout, stderr } = await runRsb(['load', '--qps', '400', '--duration', '1s', '--latency', '--threshold', 'p99<30s', '--report', report, '--json', ...RELAXED], { timeoutMs: 40_000 });
     expect(code, stderr).toBe(0);
     const result = keep('--latency --json', JSON.parse(stdout) as LoadResult);
     expect(findUnitlessFigures(result)).toEqual([]);
@@ -156,13 +157,25 @@ describe('rsb load tells the truth of a run', () => {
     expect(result.thresholds[0]).toMatchObject({ unit: 'us' });
     expect(new Date(result.meta.startedAt).toISOString()).toBe(result.meta.startedAt);
     expect(Date.now() - Date.parse(result.meta.startedAt)).toBeLessThan(60_000);
-    expect(result.meta).toMatchObject({ rsbVersion: expect.stringMatching(/^\d+\.\d+\.\d+/), command: "rsb load --qps 400 --duration 1s --latency --threshold 'p99<30s' --json --max-lag 5s" });
+    expect(result.meta).toMatchObject({ rsbVersion: expect.stringMatching(/^\d+\.\d+\.\d+/), command: `rsb load --qps 400 --duration 1s --latency --threshold 'p99<30s' --report ${report} --json --max-lag 5s` });
     expect(result.meta.host).toMatchObject({ cpus: expect.any(Number), memoryBytes: expect.any(Number), node: process.version });
     const spectrum = result.run.latencySpectrum!;
     expect(spectrum.count).toBe(400);
     expect(spectrum.headline.map((point) => point.percentile)).toEqual([50, 75, 90, 99, 99.9, 99.99, 99.999, 100]);
     expect(spectrum.headline.at(-1)!.valueUs).toBe(result.run.latency.corrected!.maxUs);
     expect(spectrum.detail.at(-1)!.totalCount).toBe(400);
+
+    // The HTML report says when, what and where: date and time, the command, rsb's version and the host; its table has p90 and sent.
+    const html = await readFile(report, 'utf8');
+    expect(html).toContain(`${result.meta.startedAt.slice(0, 10)} ${result.meta.startedAt.slice(11, 19)} UTC · rsb ${result.meta.rsbVersion} · ${result.meta.host.hostname}: ${result.meta.host.cpus} × `);
+    expect(html).toContain(`Node ${process.version}`);
+    expect(html).toContain(`command <code>rsb load --qps 400 --duration 1s --latency --threshold 'p99&lt;30s'`);
+    expect(html).toMatch(/<th>expected<\/th><th>sent<\/th><th>ok<\/th>.*<th>p50<\/th><th>p90<\/th><th>p99<\/th>/);
+    const distribution = html.slice(html.indexOf('Latency by percentile'));
+    expect(distribution.slice(0, distribution.indexOf('</figure>'))).toMatch(/<text [^>]*>p50<\/text>/);
+    // The target is drawn after (so above) the achieved rate it usually hides behind.
+    const rates = html.slice(html.indexOf('Requests per second'));
+    expect(rates.indexOf('<title>target</title>')).toBeGreaterThan(rates.indexOf('<title>achieved (answers)</title>'));
 
     const plain = await runRsb(['load', '--qps', '400', '--duration', '1s', '--latency', ...RELAXED], { timeoutMs: 40_000 });
     expect(plain.code, plain.stderr).toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IntervalSnapshot } from '../../src/load/generator.js';
-import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, readPercentiles, recordMillis } from '../../src/load/histograms.js';
+import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, readCumulativeCounts, readPercentiles, readSpectrum, recordMillis } from '../../src/load/histograms.js';
 import { OUTCOME, OUTCOME_COUNT } from '../../src/protocol/index.js';
 import { compileProfile, PROFILE_KIND } from '../../src/load/profile.js';
 import { RunRecorder, type TimelineRow } from '../../src/load/run-recorder.js';
@@ -62,6 +62,41 @@ describe('histograms', () => {
 
   it('has no percentiles when nothing was recorded', () => {
     expect(readPercentiles(createHistogram())).toBeUndefined();
+    expect(readSpectrum(createHistogram())).toBeUndefined();
+  });
+
+  it('names the unit of every percentile: microseconds', () => {
+    const histogram = createHistogram();
+    for (let us = 1; us <= 1000; us++) histogram.recordValue(us);
+    expect(readPercentiles(histogram)).toEqual({ count: 1000, p50Us: 500, p90Us: 900, p99Us: 990, p999Us: 999, maxUs: 1000, meanUs: 501 });
+  });
+
+  it('reads the percentile spectrum as HdrHistogram prints it: headline percentiles, then every step up to the last value', () => {
+    const histogram = createHistogram();
+    for (let us = 1; us <= 1000; us++) histogram.recordValue(us);
+    const spectrum = readSpectrum(histogram)!;
+    expect(spectrum.headline).toEqual([
+      { percentile: 50, valueUs: 500 },
+      { percentile: 75, valueUs: 750 },
+      { percentile: 90, valueUs: 900 },
+      { percentile: 99, valueUs: 990 },
+      { percentile: 99.9, valueUs: 999 },
+      { percentile: 99.99, valueUs: 1000 },
+      { percentile: 99.999, valueUs: 1000 },
+      { percentile: 100, valueUs: 1000 },
+    ]);
+    expect(spectrum.detail[0]).toEqual({ percentile: 0, valueUs: 1, totalCount: 1 });
+    expect(spectrum.detail.at(-1)).toEqual({ percentile: 100, valueUs: 1000, totalCount: 1000 });
+    for (let i = 1; i < spectrum.detail.length; i++) expect(spectrum.detail[i]!.percentile).toBeGreaterThanOrEqual(spectrum.detail[i - 1]!.percentile);
+    expect(spectrum).toMatchObject({ count: 1000, maxUs: 1000, meanUs: 500.5 });
+  });
+
+  it('counts values at or below each bound, for Prometheus buckets', () => {
+    const histogram = createHistogram();
+    for (const us of [10, 20, 20, 300, 5_000]) histogram.recordValue(us);
+    const { counts, sumUs } = readCumulativeCounts(histogram, [5, 20, 1_000, 10_000]);
+    expect(counts).toEqual([0, 3, 4, 5]);
+    expect(sumUs).toBeCloseTo(5_350, -1);
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLoadReporter } from '../../src/load/index.js';
+import { LiveLoadReporter } from '../../src/load/live-reporter.js';
+import { createLiveView } from '../../src/ui/index.js';
 import { compileProfile, PROFILE_KIND } from '../../src/load/profile.js';
 import type { LoadReporter } from '../../src/load/reporter.js';
 import type { LoadResult } from '../../src/load/results.js';
@@ -148,5 +150,39 @@ describe('plain reporter', () => {
     expect(summary).toContain('first REJECTED: no instance of svc');
     expect(summary).toContain('FAIL  p99<1ms        measured 2.00 ms');
     expect(lines.at(-1)).toBe('verdict: thresholds-failed (exit 3)');
+  });
+});
+
+describe('the dashboard reporter', () => {
+  async function dashboard(): Promise<LiveLoadReporter> {
+    const view = await createLiveView({ isInteractive: false, print: () => {}, view: 'LoadDashboard', props: () => ({}) as never });
+    const reporter = new LiveLoadReporter(view, () => {});
+    reporter.startLeg({ label: 'through the broker', scenario: 'steps-test', schedule, targets, workers: 1, connectionsPerTarget: 1, legIndex: 0, legCount: 1, maxLagMs: 10 });
+    return reporter;
+  }
+  const WARMUP = { durationMs: 1_000, sent: 500, ok: 500, errors: 0, outcomes: { OK: 500 } };
+
+  it('labels the warm-up and keeps the progress bar at 0 until the measured run starts, then follows the measured clock', async () => {
+    const reporter = await dashboard();
+    reporter.warmingUp(1_000);
+    expect(reporter.dashboardProps()).toMatchObject({ stage: 'warm-up', warmupMs: 1_000, progress: 0 });
+    reporter.measuring(performance.timeOrigin + performance.now() + 60_000, WARMUP);
+    expect(reporter.dashboardProps()).toMatchObject({ stage: 'run', progress: 0, elapsedMs: 0 });
+    // The measured run of 4 s began 1 s ago: a quarter done, whatever the warm-up took.
+    reporter.measuring(performance.timeOrigin + performance.now() - 1_000, WARMUP);
+    const props = reporter.dashboardProps();
+    expect(props.elapsedMs).toBeGreaterThanOrEqual(1_000);
+    expect(props.progress).toBeGreaterThanOrEqual(0.25);
+    expect(props.progress).toBeLessThan(0.5);
+  });
+
+  it('adds up the requests sent and answered, and says the run is invalid once the schedule lag of the run passes --max-lag', async () => {
+    const reporter = await dashboard();
+    reporter.measuring(performance.timeOrigin + performance.now(), WARMUP);
+    reporter.row(ROW);
+    reporter.row({ ...ROW, sent: 1_000, answered: 990, runLagP99Us: 12_300 });
+    const props = reporter.dashboardProps();
+    expect(props.requests).toEqual({ sent: 3_000, answered: 2_990, expected: 6_000 });
+    expect(props.invalid).toBe('schedule lag p99 12.30 ms is above --max-lag 10.00 ms');
   });
 });
