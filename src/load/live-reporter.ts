@@ -75,7 +75,7 @@ export class LiveLoadReporter implements LoadReporter {
       latencyRun: undefined,
       errors: [],
       brokers: info.targets.map((target) => ({ name: target.name, address: `${target.host}:${target.port}`, rate: 0, errors: 0, isUp: true })),
-      health: { lagP99Us: 0, maxTickLateMs: 0, eventLoopDelayMaxMs: 0, inFlight: 0, rssBytes: process.memoryUsage.rss(), workers: info.workers, isKeepingSchedule: true },
+      health: { lagP99Us: 0, maxTickLateMs: 0, eventLoopDelayMaxMs: 0, rssBytes: process.memoryUsage.rss(), workers: info.workers, isKeepingSchedule: true },
       ...(info.pacing ? { pacing: info.pacing } : {}),
     };
     const schedule = info.schedule;
@@ -84,7 +84,9 @@ export class LiveLoadReporter implements LoadReporter {
       `${info.legCount > 1 ? `[${info.legIndex + 1}/${info.legCount}] ` : ''}${info.scenario} ${info.label}: ${schedule.kind} profile, ${formatCount(schedule.totalRequests)} requests ` +
       `over ${formatSeconds(schedule.durationMs)} (peak ${formatRate(peak)}${schedule.phases.length > 1 ? `, ${schedule.phases.length} phases` : ''}) to ${describeTargets(info.targets)}`;
     this.view.start();
-    this.view.refresh(info.pacing ? [headline, `pacing: ${info.pacing}`] : [headline]);
+    // Events, not figures: they stay above the dashboard too.
+    this.view.event(headline);
+    if (info.pacing) this.view.event(`pacing: ${info.pacing}`);
   }
 
   warmingUp(durationMs: number): void {
@@ -145,7 +147,6 @@ export class LiveLoadReporter implements LoadReporter {
         lagP99Us: row.lagP99Us,
         maxTickLateMs: row.maxTickLateMs,
         eventLoopDelayMaxMs: row.eventLoopDelayMaxMs,
-        inFlight: row.inFlight,
         rssBytes: row.rssBytes,
         workers: this.info.workers,
         isKeepingSchedule: this.isKeepingSchedule,
@@ -180,7 +181,8 @@ export class LiveLoadReporter implements LoadReporter {
   dashboardProps(): Omit<LoadDashboardProps, 'events'> {
     const props = this.props!;
     const now = performance.now();
-    if (props.stage === 'warm-up' || props.stage === 'starting') return { ...props, elapsedMs: now - this.warmupStartedAt, progress: 0 };
+    // Connecting comes before the ramp: the warm-up's clock stops at its length.
+    if (props.stage === 'warm-up' || props.stage === 'starting') return { ...props, elapsedMs: Math.min(now - this.warmupStartedAt, props.warmupMs), progress: 0 };
     const elapsedMs = Math.max(0, now - this.startedAt);
     const durationMs = props.durationMs;
     return { ...props, elapsedMs: Math.min(elapsedMs, durationMs), progress: durationMs > 0 ? Math.min(1, elapsedMs / durationMs) : 1 };

@@ -47,7 +47,7 @@ export interface LoadDashboardProps {
   latencyRun: DashboardLatency | undefined;
   errors: readonly { kind: string; count: number }[];
   brokers: readonly DashboardBroker[];
-  health: { lagP99Us: number; maxTickLateMs: number; eventLoopDelayMaxMs: number; inFlight: number; rssBytes: number; workers: number; isKeepingSchedule: boolean };
+  health: { lagP99Us: number; maxTickLateMs: number; eventLoopDelayMaxMs: number; rssBytes: number; workers: number; isKeepingSchedule: boolean };
   /** Set for closed-loop runs (HTTP, autocannon): shown instead of the schedule figures, which they do not have. */
   pacing?: string;
   /** Finished lines (phases done, faults, connection events), kept above the live panel. */
@@ -162,7 +162,7 @@ export function LoadDashboard(props: LoadDashboardProps): React.JSX.Element {
             </Text>
           )}
           <Text dimColor>
-            event-loop delay max {health.eventLoopDelayMaxMs.toFixed(1)} ms · in flight {formatCount(health.inFlight)} · rss {Math.round(health.rssBytes / 1048576)} MB
+            event-loop delay max {health.eventLoopDelayMaxMs.toFixed(1)} ms · rss {Math.round(health.rssBytes / 1048576)} MB
           </Text>
         </Box>
       </Box>

@@ -23,7 +23,7 @@ const PROPS: LoadDashboardProps = {
     { name: 'broker-1', address: '127.0.0.1:9999', rate: 30_970, errors: 0, isUp: true },
     { name: 'broker-2', address: '127.0.0.1:10000', rate: 30_970, errors: 3, isUp: false },
   ],
-  health: { lagP99Us: 45, maxTickLateMs: 1.2, eventLoopDelayMaxMs: 3.4, inFlight: 120, rssBytes: 90 * 1048576, workers: 2, isKeepingSchedule: true },
+  health: { lagP99Us: 45, maxTickLateMs: 1.2, eventLoopDelayMaxMs: 3.4, rssBytes: 90 * 1048576, workers: 2, isKeepingSchedule: true },
   events: [{ key: 0, text: 'started broker-1 on 127.0.0.1:9999' }],
 };
 
