@@ -13,7 +13,7 @@ export type WorkerMessage =
 
 /** What drives load: the lean RSocket generators here; an HTTP engine (autocannon) can sit behind the same face. */
 export interface LoadEngine {
-  /** Connects and warms up, unmeasured; resolves with what the warm-up sent. A stop() meanwhile cuts the warm-up short. */
+  /** Connects and warms up, unmeasured; resolves with what the warm-up sent. A stop() meanwhile cuts the warm-up short. Call close() afterwards, also when it fails. */
   prepare(): Promise<WarmupCounts>;
   /** Runs the schedule from `startAtEpochMs` (performance.timeOrigin + performance.now()); resolves when everything sent has ended. */
   run(startAtEpochMs: number): Promise<void>;
@@ -55,16 +55,12 @@ export function startGenerators(plans: GeneratorPlan[], sink: GeneratorSink, isI
 /** Several generators as one engine: prepared together (their warm-ups added up), run, stopped and closed together. */
 function combine(engines: LoadEngine[]): LoadEngine {
   return {
+    // On a failure the caller closes the engine, as after any run.
     prepare: async () => {
-      try {
-        const counts = await Promise.all(engines.map((engine) => engine.prepare()));
-        const total = createWarmupCounts();
-        for (const count of counts) addWarmupCounts(total, count);
-        return total;
-      } catch (error) {
-        await Promise.allSettled(engines.map((engine) => engine.close()));
-        throw error;
-      }
+      const counts = await Promise.all(engines.map((engine) => engine.prepare()));
+      const total = createWarmupCounts();
+      for (const count of counts) addWarmupCounts(total, count);
+      return total;
     },
     run: async (startAtEpochMs) => {
       await Promise.all(engines.map((engine) => engine.run(startAtEpochMs)));

@@ -213,6 +213,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private isStopping = false;
   private isFinished = false;
   private hasStarted = false;
+  private isClosed = false;
   /** Schedule time at which stop() cut the schedule short; -1 while it has not. */
   private stoppedAt = -1;
   private resolveDone!: () => void;
@@ -299,7 +300,10 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     }
   }
 
+  /** Closes the connections and frees the histograms; a second call does nothing. */
   async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
     this.eventLoopDelay.disable();
     await this.pool.close();
     // The WebAssembly histograms' memory is not the garbage collector's: give it back.
