@@ -42,6 +42,12 @@ export function classifyHttpStatus(status: number): Outcome {
   return OUTCOME.OTHER_ERROR;
 }
 
+/** What is done as autocannon's clients send a request and as it ends (answered, timed out, connection lost). */
+interface RequestCounter {
+  onSend(): void;
+  onEnd(outcome: Outcome, message: string, responseTimeMs?: number): void;
+}
+
 /** Time a phase may overrun its end before its unsent requests are given up: a server that cannot keep the rate shows as a shortfall. */
 const PHASE_GRACE_MS = 1_000;
 /** How often autocannon checks whether it should stop (its default of a second would hold a finished phase that long). */
@@ -77,6 +83,18 @@ export class HttpLoadEngine implements LoadEngine {
   private wake: (() => void) | undefined;
 
   private launch!: typeof autocannon;
+  /** How the measured run counts a request: sent in its phase, ended with its latency. */
+  private readonly runCounter: RequestCounter = {
+    onSend: () => {
+      this.sent++;
+      this.inFlight++;
+      this.phaseSent[this.phase]!++;
+    },
+    onEnd: (outcome, message, responseTimeMs) => {
+      if (responseTimeMs !== undefined) recordMillis(this.latency, responseTimeMs);
+      this.count(outcome, message);
+    },
+  };
 
   constructor(
     private readonly plan: HttpLoadPlan,
@@ -103,9 +121,9 @@ export class HttpLoadEngine implements LoadEngine {
   }
 
   async run(startAtEpochMs: number): Promise<void> {
-    await sleep(startAtEpochMs - (performance.timeOrigin + performance.now()));
-    this.origin = performance.now();
+    this.origin = startAtEpochMs - performance.timeOrigin;
     this.isRunning = true;
+    await sleep(startAtEpochMs - (performance.timeOrigin + performance.now()));
     this.eventLoopDelay.enable();
     this.intervalTimer = setInterval(() => this.closeInterval(false), this.plan.intervalMs);
     try {
@@ -160,7 +178,7 @@ export class HttpLoadEngine implements LoadEngine {
     return new Promise((resolve, reject) => {
       let overrun: NodeJS.Timeout | undefined;
       let isEnded = false;
-      const instance = this.launch(this.options({ amount, overallRate: rate, connections, setupClient: (client) => this.watch(client) }), (error) => {
+      const instance = this.launch(this.options({ amount, overallRate: rate, connections, setupClient: (client) => this.watch(client, this.runCounter) }), (error) => {
         isEnded = true;
         clearTimeout(overrun);
         this.current = undefined;
@@ -182,20 +200,22 @@ export class HttpLoadEngine implements LoadEngine {
     if (this.plan.warmupMs <= 0 || !first) return;
     const rate = Math.max(1, Math.round((first.fromRate + first.toRate) / 2));
     const seconds = Math.max(1, Math.round(this.plan.warmupMs / 1000));
-    const result = await new Promise<autocannon.Result | undefined>((resolve) => {
-      this.current = this.launch(this.options({ duration: seconds, overallRate: rate, connections: Math.min(this.plan.connections, rate) }), (_error, done) => resolve(done));
+    let sent = 0;
+    let ended = 0;
+    const counter: RequestCounter = {
+      onSend: () => sent++,
+      onEnd: (outcome) => {
+        ended++;
+        counts.outcomes[outcome]!++;
+      },
+    };
+    await new Promise<void>((resolve) => {
+      this.current = this.launch(this.options({ duration: seconds, overallRate: rate, connections: Math.min(this.plan.connections, rate), setupClient: (client) => this.watch(client, counter) }), () => resolve());
     });
     this.current = undefined;
-    if (!result) return;
-    let answered = 0;
-    for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
-      counts.outcomes[classifyHttpStatus(Number(status))]! += stats.count ?? 0;
-      answered += stats.count ?? 0;
-    }
-    counts.outcomes[OUTCOME.TIMEOUT]! += result.timeouts;
+    counts.sent += sent;
     // What autocannon dropped when the warm-up's time was up.
-    counts.outcomes[OUTCOME.CANCELED]! += Math.max(0, result.requests.sent - answered - result.timeouts);
-    counts.sent += result.requests.sent;
+    counts.outcomes[OUTCOME.CANCELED]! += sent - ended;
   }
 
   private options(extra: Partial<autocannon.Options>): autocannon.Options {
@@ -212,31 +232,28 @@ export class HttpLoadEngine implements LoadEngine {
   }
 
   /** Counts on each client's own events: autocannon's pipelining is 1, so a client has at most one request in flight. */
-  private watch(client: autocannon.Client): void {
+  private watch(client: autocannon.Client, counter: RequestCounter): void {
     // 'request', 'timeout' and 'connError' are events autocannon's client emits but its types leave out.
     const events = client as unknown as EventEmitter;
     let isBusy = false;
     events.on('request', () => {
       isBusy = true;
-      this.sent++;
-      this.inFlight++;
-      this.phaseSent[this.phase]!++;
+      counter.onSend();
     });
     events.on('response', (status: number, _bytes: number, responseTime: number) => {
       if (!isBusy) return;
       isBusy = false;
-      recordMillis(this.latency, responseTime);
-      this.count(classifyHttpStatus(status), `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim());
+      counter.onEnd(classifyHttpStatus(status), `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim(), responseTime);
     });
     events.on('timeout', () => {
       if (!isBusy) return;
       isBusy = false;
-      this.count(OUTCOME.TIMEOUT, `no answer within ${this.plan.timeoutMs} ms (autocannon times out in whole seconds)`);
+      counter.onEnd(OUTCOME.TIMEOUT, `no answer within ${this.plan.timeoutMs} ms (autocannon times out in whole seconds)`);
     });
     events.on('connError', (error: unknown) => {
       if (!isBusy) return;
       isBusy = false;
-      this.count(OUTCOME.CONNECTION_LOST, error instanceof Error ? error.message : String(error));
+      counter.onEnd(OUTCOME.CONNECTION_LOST, error instanceof Error ? error.message : String(error));
     });
   }
 
@@ -247,10 +264,15 @@ export class HttpLoadEngine implements LoadEngine {
     if (outcome !== OUTCOME.OK) this.errors.note(outcome, message, performance.now() - this.origin);
   }
 
-  /** Requests the schedule called for up to a stop at `stoppedAt` (request k is due when k requests were expected), or all of them. */
+  /**
+   * Requests the schedule called for up to a stop at `stoppedAt`, or all of them. autocannon
+   * spends each second's quota at the second's start, so by the stop it may have sent
+   * requests of the schedule intended a little later: they count as expected too, being sent.
+   */
   private expectedBy(stoppedAt: number): number {
     if (stoppedAt < 0) return this.schedule.totalRequests;
-    return stoppedAt === 0 ? 0 : Math.min(this.schedule.totalRequests, Math.floor(this.schedule.expectedBy(stoppedAt)) + 1);
+    const sent = this.phaseSent.reduce((sum, count) => sum + count, 0);
+    return stoppedAt === 0 ? sent : Math.max(sent, this.schedule.dueBy(stoppedAt));
   }
 
   /** Sends the interval's figures in the RSocket generators' shape: one target, one mix entry. */
