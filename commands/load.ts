@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BROKER_TARGET_FLAGS, EXIT_CODE, isInteractiveTerminal, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { UsageError } from '../src/errors.js';
-import { buildHttpRequest, createLoadReporter, formatCommandLine, loadScenarioFile, resolveScenario, runLoad, SILENT_REPORTER, watchInterruptions, type LoadResult } from '../src/load/index.js';
+import { buildHttpRequest, createEventReporter, createLoadReporter, formatCommandLine, loadScenarioFile, resolveScenario, runLoad, watchInterruptions, type LoadResult } from '../src/load/index.js';
 
 export default class Load extends RsbCommand {
   static override summary = 'Run an open-loop load scenario and judge it with thresholds.';
@@ -92,7 +92,8 @@ export default class Load extends RsbCommand {
     });
     const http = flags.http ? buildHttpRequest({ url: flags.http, method: flags.method, body: flags.body, headers: flags.header }, scenario) : undefined;
     const isJson = this.jsonEnabled();
-    const reporter = isJson ? SILENT_REPORTER : await createLoadReporter(isInteractiveTerminal(), (line) => this.log(line));
+    // Under --json stdout holds the result: what happens meanwhile (the metrics URL, a stop) goes to stderr.
+    const reporter = isJson ? createEventReporter((line) => process.stderr.write(`${line}\n`)) : await createLoadReporter(isInteractiveTerminal(), (line) => this.log(line));
     const interruptions = watchInterruptions();
     try {
       const result = await runLoad({

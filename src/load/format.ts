@@ -37,6 +37,11 @@ export function formatOutcomes(counts: OutcomeCounts, isOkShown = true): string 
   return parts.length ? parts.join(', ') : 'none';
 }
 
+/** `! broker-2: connection lost (read ECONNRESET)`, `+ broker-2: connection restored`. */
+export function formatConnectionEvent(name: string, isUp: boolean, message: string): string {
+  return isUp ? `+ ${name}: connection restored` : `! ${name}: connection lost (${message})`;
+}
+
 /** One plain line per timeline row: what CI logs show every second. */
 /** One timeline row; `isClosedLoop` (HTTP runs) leaves out the schedule lag, which closed loop does not have. */
 export function formatRowLine(row: TimelineRow, phaseName: string, isClosedLoop = false): string {

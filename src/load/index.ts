@@ -10,7 +10,7 @@ export { startGenerators, type LoadEngine } from './generator-host.js';
 export { HdrIntervalLog } from './hdr-log.js';
 export { LoadMetricsServer } from './live-metrics.js';
 export { RunRecorder, type TimelineRow, type PhaseResult } from './run-recorder.js';
-export { SILENT_REPORTER, type LoadReporter, type LegInfo } from './reporter.js';
+export { createEventReporter, SILENT_REPORTER, type LoadReporter, type LegInfo } from './reporter.js';
 export { formatSummary, formatRowLine, formatPhaseLine } from './format.js';
 export { renderHtmlReport } from './report-html.js';
 export { findExistingBrokers, startTopology, useExistingBrokers, type ExistingBrokers, type Topology } from './topology.js';

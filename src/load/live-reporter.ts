@@ -1,7 +1,7 @@
 import { formatCount, formatMicros } from '../cli/format.js';
 import { createLiveView, type DashboardLatency, type LiveView, type LoadDashboardProps } from '../ui/index.js';
 import { describeTargets } from './connection-pool.js';
-import { formatOutcomes, formatPhaseLine, formatRate, formatRowLine, formatSeconds, formatSummary } from './format.js';
+import { formatConnectionEvent, formatOutcomes, formatPhaseLine, formatRate, formatRowLine, formatSeconds, formatSummary } from './format.js';
 import type { Percentiles } from './histograms.js';
 import { OUTCOME_NAMES } from '../protocol/index.js';
 import type { LegInfo, LoadReporter } from './reporter.js';
@@ -166,7 +166,7 @@ export class LiveLoadReporter implements LoadReporter {
   connection(target: number, isUp: boolean, message: string): void {
     this.isUp[target] = isUp;
     const name = this.info?.targets[target]?.name ?? `target ${target + 1}`;
-    this.event(isUp ? `+ ${name}: connection restored` : `! ${name}: connection lost (${message})`);
+    this.event(formatConnectionEvent(name, isUp, message));
   }
 
   endLeg(): void {}

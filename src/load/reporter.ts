@@ -1,4 +1,5 @@
 import type { LoadTarget } from './connection-pool.js';
+import { formatConnectionEvent } from './format.js';
 import type { Schedule } from './profile.js';
 import type { LegResult, LoadResult, WarmupResult } from './results.js';
 import type { PhaseResult, TimelineRow } from './run-recorder.js';
@@ -51,3 +52,17 @@ export const SILENT_REPORTER: LoadReporter = {
   endLeg() {},
   finish() {},
 };
+
+/**
+ * Only the events — the topology started, faults, connections lost, a stop, the metrics
+ * URL — as lines: for `--json`, where stdout holds the result and these go to stderr.
+ */
+export function createEventReporter(print: (line: string) => void): LoadReporter {
+  let targets: readonly LoadTarget[] = [];
+  return {
+    ...SILENT_REPORTER,
+    startLeg: (info) => (targets = info.targets),
+    event: print,
+    connection: (target, isUp, message) => print(formatConnectionEvent(targets[target]?.name ?? `target ${target + 1}`, isUp, message)),
+  };
+}

@@ -151,6 +151,8 @@ describe('rsb load tells the truth of a run', () => {
     const report = join(dir, 'report.html');
     const { code, stdout, stderr } = await runRsb(['load', '--qps', '400', '--duration', '1s', '--latency', '--threshold', 'p99<30s', '--report', report, '--json', ...RELAXED], { timeoutMs: 40_000 });
     expect(code, stderr).toBe(0);
+    // Under --json, stdout is the result alone; what happened meanwhile goes to stderr.
+    expect(stderr).toContain('starting 1 broker and 1 mock instance');
     const result = keep('--latency --json', JSON.parse(stdout) as LoadResult);
     expect(findUnitlessFigures(result)).toEqual([]);
     expect(result.run.latency.corrected).toMatchObject({ count: 400, p50Us: expect.any(Number), p99Us: expect.any(Number), maxUs: expect.any(Number) });
