@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BROKER_TARGET_FLAGS, EXIT_CODE, isInteractiveTerminal, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { UsageError } from '../src/errors.js';
-import { buildHttpRequest, createLoadReporter, loadScenarioFile, resolveScenario, runLoad, SILENT_REPORTER, watchInterruptions, type LoadResult } from '../src/load/index.js';
+import { buildHttpRequest, createEventReporter, createLoadReporter, formatCommandLine, loadScenarioFile, resolveScenario, runLoad, watchInterruptions, type LoadResult } from '../src/load/index.js';
 
 export default class Load extends RsbCommand {
   static override summary = 'Run an open-loop load scenario and judge it with thresholds.';
@@ -10,8 +10,9 @@ export default class Load extends RsbCommand {
     "request's intended send time into HDR histograms, and judges the run with thresholds. Without --broker or --cluster it starts the topology " +
     'itself (one broker and one svc echo mock, or the topology of --scenario), runs, and stops it again, also on Ctrl-C. ' +
     'On a terminal it shows a live dashboard; otherwise a plain line a second and a summary.\n\n' +
-    'Exit codes: 0 the run passed its thresholds; 3 a threshold failed; 4 invalid run: the generator could not keep its schedule ' +
-    '(a slow generator is never reported as a slow broker); 2 a bad flag or scenario; 7 no connection.\n\n' +
+    'Exit codes: 0 the run passed its thresholds; 3 a threshold failed (or aborted the run); 4 invalid run: the generator could not keep its schedule ' +
+    '(a slow generator is never reported as a slow broker); 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (never a pass, whatever the thresholds say); ' +
+    '2 a bad flag or scenario; 7 no connection.\n\n' +
     'With --http URL it drives HTTP load instead (for example at `rsb gateway`) with autocannon: the same profile, summary, JSON and ' +
     'thresholds, but autocannon paces per second and per connection (closed loop), and its latency runs from the actual send.';
   static override examples = [
@@ -22,6 +23,8 @@ export default class Load extends RsbCommand {
     '<%= config.bin %> load --broker 127.0.0.1:9999 --route calc.add --mode request-response --payload 16-1024 --qps 2000',
     '<%= config.bin %> load --cluster default --qps 20000 --duration 1m   # every broker of `rsb cluster up`',
     "<%= config.bin %> load --http http://127.0.0.1:8080/svc/echo --qps 10000 --duration 20s --threshold 'p99<20ms'",
+    "<%= config.bin %> load --qps 20000 --duration 10m --threshold 'p99<10ms' --abort-on-fail --abort-grace 30s --metrics-port 9464",
+    '<%= config.bin %> load --qps 5000 --duration 1m --latency --hdr-log run.hlog',
   ];
   static override enableJsonFlag = true;
 
@@ -48,6 +51,11 @@ export default class Load extends RsbCommand {
     baseline: Flags.boolean({ description: 'First run the same profile straight at the mock (no broker), then through the broker; report the overhead.', default: false }),
     out: Flags.string({ char: 'o', description: 'Write the full results (timeline, HdrHistograms) as JSON to this file.' }),
     report: Flags.string({ description: 'Write a self-contained HTML report with charts to this file.' }),
+    'hdr-log': Flags.string({ description: 'Write the corrected latency as interval histograms (one a second) in the HdrHistogram log format to this file.' }),
+    latency: Flags.boolean({ description: 'Print the full percentile spectrum of the corrected latency (p50 … p99.999, counts), as wrk2 does.', default: false }),
+    'metrics-port': Flags.integer({ description: "Serve the run's own Prometheus metrics on 127.0.0.1:PORT/metrics while it runs (0: any free port).", min: 0, max: 65535 }),
+    'abort-on-fail': Flags.boolean({ description: 'Every threshold aborts the run (exit 3) as soon as it fails on the figures so far.', default: false }),
+    'abort-grace': Flags.string({ description: 'With abort-on-fail thresholds: judge them only from this far into the run (e.g. 10s). Default 0.' }),
     token: TOKEN_FLAG,
     http: Flags.string({ description: 'HTTP load at this URL (e.g. rsb gateway\'s http://127.0.0.1:8080/svc/echo) with autocannon, instead of RSocket load.' }),
     method: Flags.string({ description: 'HTTP method with --http. Default POST.', dependsOn: ['http'] }),
@@ -79,10 +87,13 @@ export default class Load extends RsbCommand {
       threshold: flags.threshold,
       maxLag: flags['max-lag'],
       warmup: flags.warmup,
+      abortOnFail: flags['abort-on-fail'],
+      abortGrace: flags['abort-grace'],
     });
     const http = flags.http ? buildHttpRequest({ url: flags.http, method: flags.method, body: flags.body, headers: flags.header }, scenario) : undefined;
     const isJson = this.jsonEnabled();
-    const reporter = isJson ? SILENT_REPORTER : await createLoadReporter(isInteractiveTerminal(), (line) => this.log(line));
+    // Under --json stdout holds the result: what happens meanwhile (the metrics URL, a stop) goes to stderr.
+    const reporter = isJson ? createEventReporter((line) => process.stderr.write(`${line}\n`)) : await createLoadReporter(isInteractiveTerminal(), (line) => this.log(line));
     const interruptions = watchInterruptions();
     try {
       const result = await runLoad({
@@ -93,6 +104,11 @@ export default class Load extends RsbCommand {
         reporter,
         outFile: flags.out,
         reportFile: flags.report,
+        hdrLogFile: flags['hdr-log'],
+        isSpectrumShown: flags.latency,
+        metricsPort: flags['metrics-port'],
+        command: formatCommandLine(['rsb', 'load', ...this.argv]),
+        scenarioFile: flags.scenario,
         interrupted: interruptions.first,
         http,
       });
@@ -103,3 +119,4 @@ export default class Load extends RsbCommand {
     }
   }
 }
+

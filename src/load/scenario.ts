@@ -5,7 +5,8 @@ import { parseDuration } from '../cli/parse.js';
 import { UsageError } from '../errors.js';
 import { parseMockSpec } from '../mock/index.js';
 import { INTERACTION, type Interaction } from '../transport/index.js';
-import { DEFAULT_DAILY_WEIGHTS, PROFILE_KIND, type ProfileSpec } from './profile.js';
+import { formatCount } from '../cli/format.js';
+import { compileProfile, DEFAULT_DAILY_WEIGHTS, PROFILE_KIND, type ProfileSpec } from './profile.js';
 import type { MixEntry, PayloadSpec } from './request-mix.js';
 import { parseThreshold, type Threshold } from './thresholds.js';
 
@@ -90,6 +91,18 @@ const faultSchema = z.strictObject({
   target: z.string().regex(targetPattern, 'must be broker-N or mock-N (numbered from 1)'),
 });
 
+/** A threshold: `p99<5ms`, or with abort-on-fail: `{ threshold: p99<5ms, abortOnFail: true, abortGrace: 10s }`. */
+const thresholdSchema = z.union([
+  z.string(),
+  z.strictObject({
+    threshold: z.string(),
+    /** Stop the run as soon as the threshold fails on the figures so far (k6's abortOnFail). */
+    abortOnFail: z.boolean().default(false),
+    /** Not judged for abort before this much of the run has passed (k6's delayAbortEval). */
+    abortGrace: z.union([z.literal(0), duration]).default(0),
+  }),
+]);
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -104,7 +117,7 @@ export const scenarioSchema = z.strictObject({
   timeout: duration.default(10_000),
   connections: z.number().int().positive().max(256).default(1),
   workers: z.number().int().positive().max(64).default(1),
-  thresholds: z.array(z.string()).default([]),
+  thresholds: z.array(thresholdSchema).default([]),
   faults: z.array(faultSchema).default([]),
   /** p99 of the schedule lag above which the run is invalid: the generator, not the broker, was the limit. */
   maxLag: duration.default(10),
@@ -194,9 +207,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
-  const thresholds = file.thresholds.map((text, i) => {
+  const thresholds = file.thresholds.map((entry, i) => {
     try {
-      return parseThreshold(text);
+      if (typeof entry === 'string') return parseThreshold(entry);
+      return { ...parseThreshold(entry.threshold), abortOnFail: entry.abortOnFail, abortGraceMs: entry.abortGrace };
     } catch (error) {
       throw new UsageError(`scenario ${source} is invalid: thresholds.${i}: ${(error as Error).message}`, (error as UsageError).hint);
     }
@@ -272,6 +286,10 @@ export interface LoadFlags {
   threshold?: string[];
   maxLag?: string;
   warmup?: string;
+  /** Every threshold aborts the run as soon as it fails on the figures so far. */
+  abortOnFail?: boolean;
+  /** How long into the run before an abort-on-fail threshold is judged. */
+  abortGrace?: string;
 }
 
 export const DEFAULT_SCENARIO: LoadScenario = {
@@ -311,6 +329,10 @@ export function resolveScenario(base: LoadScenario | undefined, flags: LoadFlags
     if (!(flags.scale > 0 && flags.scale <= 1)) throw new UsageError(`--scale ${flags.scale} must be above 0 and at most 1`);
     scenario.profile.scale = flags.scale;
   }
+  // The file's description tells of its own profile (its total, its rate): once flags change the profile, it would tell of a run that did not happen.
+  if (scenario.description !== undefined && (flags.qps !== undefined || flags.duration !== undefined || flags.scale !== undefined)) {
+    scenario.description = describeChangedProfile(scenario.profile, flags);
+  }
   if (flags.route !== undefined || flags.mode !== undefined || flags.payload !== undefined) {
     const first = scenario.mix[0]!;
     const mode = flags.mode === undefined ? first.mode : parseMode(flags.mode);
@@ -324,7 +346,31 @@ export function resolveScenario(base: LoadScenario | undefined, flags: LoadFlags
   if (flags.threshold !== undefined && flags.threshold.length > 0) scenario.thresholds = flags.threshold.map(parseThreshold);
   if (flags.maxLag !== undefined) scenario.maxLagMs = parseDuration(flags.maxLag, '--max-lag');
   if (flags.warmup !== undefined) scenario.warmupMs = parseDuration(flags.warmup, '--warmup');
+  if (flags.abortOnFail) scenario.thresholds = scenario.thresholds.map((threshold) => ({ ...threshold, abortOnFail: true }));
+  if (flags.abortGrace !== undefined) {
+    const graceMs = parseDuration(flags.abortGrace, '--abort-grace');
+    if (!scenario.thresholds.some((threshold) => threshold.abortOnFail)) {
+      throw new UsageError('--abort-grace applies to thresholds that abort the run, and none does', "Add --abort-on-fail, or abortOnFail: true to a scenario's threshold.");
+    }
+    scenario.thresholds = scenario.thresholds.map((threshold) => (threshold.abortOnFail ? { ...threshold, abortGraceMs: graceMs } : threshold));
+  }
+  if (scenario.thresholds.some((threshold) => threshold.abortOnFail) && scenario.profile.kind === PROFILE_KIND.STEPS && scenario.profile.isStoppedAtFailure) {
+    throw new UsageError('abort-on-fail does not apply to a stopAtFailure profile: its thresholds judge each step, and the first step that breaks already ends the run');
+  }
   return scenario;
+}
+
+/** `daily profile with --scale 0.02: 540,000 requests over 15 s, peak 62,000/s`: what runs once flags changed a scenario's profile. */
+function describeChangedProfile(profile: ProfileSpec, flags: LoadFlags): string {
+  const schedule = compileProfile(profile);
+  const given = [
+    flags.qps !== undefined ? `--qps ${flags.qps}` : '',
+    flags.duration !== undefined ? `--duration ${flags.duration}` : '',
+    flags.scale !== undefined ? `--scale ${flags.scale}` : '',
+  ].filter(Boolean);
+  const peak = Math.max(...schedule.phases.map((phase) => Math.max(phase.fromRate, phase.toRate)));
+  const seconds = schedule.durationMs >= 10_000 ? `${Math.round(schedule.durationMs / 1000)} s` : `${(schedule.durationMs / 1000).toFixed(1)} s`;
+  return `${schedule.kind} profile with ${given.join(' ')}: ${formatCount(schedule.totalRequests)} requests over ${seconds}, peak ${formatCount(peak)}/s`;
 }
 
 function profileDuration(profile: ProfileSpec): number {
