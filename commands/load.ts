@@ -87,7 +87,7 @@ export default class Load extends RsbCommand {
     try {
       const result = await runLoad({
         scenario,
-        existing: flags.broker || flags.cluster ? { brokers: flags.broker, cluster: flags.cluster, stateDir: flags['state-dir'], token: flags.token } : undefined,
+        existing: flags.broker || flags.cluster ? { brokers: flags.broker, cluster: flags.cluster, stateDir: flags['state-dir'], dnsServer: flags['dns-server'], token: flags.token } : undefined,
         token: flags.token,
         isBaseline: flags.baseline,
         reporter,

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RSB_BIN } from '../cli/paths.js';
-import { queryBroker, resolveBrokers, type BrokerAddress, type ClusterBrokerRecord } from '../client/index.js';
+import { isBrokerName, queryBroker, resolveBrokerName, resolveBrokerSources, type BrokerAddress, type ClusterBrokerRecord } from '../client/index.js';
 import { startCluster, stopCluster } from '../cluster/index.js';
 import { ProcessStartError, RsbError, TopologyError, UsageError } from '../errors.js';
 import { killIfThisProcessExits, killProcess, launchProcess, LIFETIME, type LaunchedProcess, type MockReady } from '../process/index.js';
@@ -39,16 +39,19 @@ export interface ExistingBrokers {
   stateDir?: string;
   /** Bearer token for brokers started with --auth jwt (their cluster list is asked with it). */
   token?: string | undefined;
+  /** Resolver of `dns:` brokers (`--dns-server`). */
+  dnsServer?: string | undefined;
 }
 
 /**
  * The brokers of `--cluster`, or those given with `--broker` and the rest of their
  * cluster: each given broker is asked its cluster's list (`rsb.broker.cluster`, the list it
- * also pushes), so one address is enough. The list is read once, before the run; a broker
- * the cluster adds during the run is not loaded.
+ * also pushes), so one address is enough; a `dns:` name is every broker behind it. The
+ * list is read once, before the run; a broker the cluster adds during the run is not loaded.
  */
 export async function findExistingBrokers(existing: ExistingBrokers): Promise<LoadTarget[]> {
-  const addresses = resolveBrokers({ cluster: existing.cluster, brokers: existing.brokers, stateDir: existing.stateDir });
+  const sources = resolveBrokerSources({ cluster: existing.cluster, brokers: existing.brokers, stateDir: existing.stateDir, dnsServer: existing.dnsServer });
+  const addresses = (await Promise.all(sources.map((source) => (isBrokerName(source) ? resolveBrokerName(source) : [source])))).flat();
   const found: LoadTarget[] = [];
   const named = new Set<LoadTarget>();
   const add = (address: BrokerAddress): void => {

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
 import { ResponderServer } from '../transport/index.js';
 import { announceReady, type MockReady } from '../process/index.js';
-import { ClusterResponder, FAST_RECONNECT_POLICY, LINK_EVENT, type BrokerAddress, type LinkEvent, type ReconnectPolicy } from '../client/index.js';
+import { ClusterResponder, FAST_RECONNECT_POLICY, LINK_EVENT, type BrokerSource, type LinkEvent, type ReconnectPolicy } from '../client/index.js';
 import { createLiveView, type MockMethodRow } from '../ui/index.js';
 import { MockHandler, type MethodCounters } from './mock-handler.js';
 import { describeBehaviour, type MockSpec } from './spec.js';
@@ -14,7 +14,7 @@ import { describeBehaviour, type MockSpec } from './spec.js';
 export interface RunMockOptions {
   spec: MockSpec;
   /** Where to register: every broker of a cluster, or any of them (the others are learned from the list they push). */
-  brokers: BrokerAddress[];
+  brokers: BrokerSource[];
   /** Join the brokers the pushed lists name (default true); false keeps to `brokers`. */
   followBrokerList?: boolean | undefined;
   /** Separate connections to each broker, each a registered instance. */
