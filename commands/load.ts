@@ -44,6 +44,9 @@ export default class Load extends RsbCommand {
     timeout: Flags.string({ description: 'Per-request timeout; a request still unanswered then is cancelled and counted as TIMEOUT. Default 10s.' }),
     threshold: Flags.string({ char: 't', description: "Pass/fail threshold: 'p99<5ms', 'errors<0.1%', 'rate>=99%' (repeatable).", multiple: true }),
     warmup: Flags.string({ description: 'Unmeasured ramp up to the first rate before measuring (0 for none). Default 1s.' }),
+    'keepalive-lifetime': Flags.string({
+      description: 'A broker silent this long is taken for gone (its connections closed, requests sent elsewhere): keepalives go every quarter of it. Also given to the mocks rsb starts. Default: 90s.',
+    }),
     'max-lag': Flags.string({ description: 'Schedule lag p99 above which the run is invalid (exit 4). Default 10ms.' }),
     baseline: Flags.boolean({ description: 'First run the same profile straight at the mock (no broker), then through the broker; report the overhead.', default: false }),
     out: Flags.string({ char: 'o', description: 'Write the full results (timeline, HdrHistograms) as JSON to this file.' }),
@@ -78,6 +81,7 @@ export default class Load extends RsbCommand {
       workers: flags.workers,
       threshold: flags.threshold,
       maxLag: flags['max-lag'],
+      keepaliveLifetime: flags['keepalive-lifetime'],
       warmup: flags.warmup,
     });
     const http = flags.http ? buildHttpRequest({ url: flags.http, method: flags.method, body: flags.body, headers: flags.header }, scenario) : undefined;

@@ -57,6 +57,6 @@ export {
   type LinkEvent,
   type LinkState,
 } from './broker-pool.js';
-export { createLeanDialer, createLeanPool, type LeanDialOptions, type LeanHandler, type LeanPoolOptions } from './lean-dialer.js';
+export { createLeanDialer, createLeanPool, keepAliveForLifetime, type LeanDialOptions, type LeanHandler, type LeanPoolOptions } from './lean-dialer.js';
 export { BrokerQueryClient, queryBroker, type BrokerQueryOptions } from './broker-query.js';
 export { ClusterResponder } from './cluster-responder.js';

@@ -38,3 +38,16 @@ export function createLeanPool<H extends LeanHandler>(options: LeanPoolOptions, 
   const { brokers, followBrokerList, connectionsPerBroker, reconnect, onEvent, ...dial } = options;
   return new BrokerPool({ brokers, followBrokerList, connectionsPerBroker, reconnect, onEvent }, createLeanDialer(dial, create), hooks);
 }
+
+/** The shortest keepalive interval a lifetime leads to: a connection is not worth more than ten keepalives a second. */
+const MIN_KEEPALIVE_MS = 100;
+
+/**
+ * The keepalive timing of a client told to find a silent broker within `lifetimeMs`
+ * (`--keepalive-lifetime`): a KEEPALIVE every quarter of it, so that a few late ones
+ * do not end a live connection, and a dead one is found by the keepalive, not by TCP's
+ * own timeouts (minutes, when packets go nowhere). Dialing gives up within it too.
+ */
+export function keepAliveForLifetime(lifetimeMs: number): { keepAliveMs: number; lifetimeMs: number; connectTimeoutMs: number } {
+  return { keepAliveMs: Math.max(MIN_KEEPALIVE_MS, Math.round(lifetimeMs / 4)), lifetimeMs, connectTimeoutMs: Math.max(500, lifetimeMs) };
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LabRecord } from '../client/index.js';
 import { LabError } from '../errors.js';
-import { killProcess } from '../process/index.js';
+import { killProcess, runCommand } from '../process/index.js';
 import { readDnsServerPid, startDnsServer, stopDnsServer } from './dns-server.js';
 import { ip, listIpv4Addresses, listLinks, listNamespacePids, listNamespaces } from './lab-commands.js';
 import { lockCluster } from './state.js';
@@ -126,6 +126,8 @@ async function chooseSubnet(): Promise<number> {
  * this side, the bridge, and its dnsmasq. Nothing there is fine; it can run twice.
  */
 export async function destroyLab(tag: string, dnsPidFile: string): Promise<void> {
+  // The DNS server first: one left running keeps its address and port, and a lab built later on the same /24 could not bind them.
+  await stopDnsServer(dnsPidFile);
   const prefix = `rsb-${tag}`;
   const namespaces = (await listNamespaces()).filter((name) => isLabName(name, prefix));
   for (const netns of namespaces) {
@@ -133,15 +135,26 @@ export async function destroyLab(tag: string, dnsPidFile: string): Promise<void>
     await ip('netns', 'del', netns);
   }
   for (const link of (await listLinks()).filter((name) => isLabName(name, prefix))) {
-    // A veth goes with its peer's namespace: it may be gone by now.
-    const links = await listLinks();
-    if (links.includes(link)) await ip('link', 'del', link);
+    // A veth goes with its peer's namespace, which the kernel tears down in the background: it may be gone by now.
+    const result = await runCommand('ip', ['link', 'del', link]);
+    if (result.code !== 0 && !/Cannot find device/.test(result.stderr)) throw new LabError(`\`ip link del ${link}\` failed: ${result.stderr.trim()}`);
   }
-  await stopDnsServer(dnsPidFile);
 }
 
 /** What is left of the lab `tag` on this machine: namespaces, links and a running dnsmasq, by name. Empty once it is down. */
 export async function findLabLeftovers(tag: string, dnsPidFile: string): Promise<string[]> {
+  // A namespace's links go once the kernel has finished tearing it down, in the background: give it a moment.
+  const deadline = Date.now() + LEFTOVER_WAIT_MS;
+  for (;;) {
+    const left = await listLeftovers(tag, dnsPidFile);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const LEFTOVER_WAIT_MS = 3_000;
+
+async function listLeftovers(tag: string, dnsPidFile: string): Promise<string[]> {
   const prefix = `rsb-${tag}`;
   const left = [
     ...(await listNamespaces()).filter((name) => isLabName(name, prefix)).map((name) => `namespace ${name}`),

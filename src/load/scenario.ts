@@ -85,9 +85,14 @@ const DEFAULT_MOCK = { service: 'svc', methods: ['echo'], instances: 1 };
 const targetPattern = /^(broker|mock)-(\d+)$/;
 const faultSchema = z.strictObject({
   at: duration,
-  action: z.enum(['kill', 'restart']),
+  /** partition and bandwidth: a broker's host link in a lab of hosts (`topology.hosts`). */
+  action: z.enum(['kill', 'restart', 'partition', 'bandwidth']),
   /** `broker-2` or `mock-1`: the second broker, the first mock instance (numbered from 1). */
   target: z.string().regex(targetPattern, 'must be broker-N or mock-N (numbered from 1)'),
+  /** partition: how long the host is cut off; bandwidth: how long the cap holds (to the end of the run without). */
+  for: duration.optional(),
+  /** bandwidth: the cap, `1mbit`, `500kbit`. */
+  rate: z.string().optional(),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -97,8 +102,10 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       brokers: z.number().int().positive().max(16).default(1),
       mocks: z.array(mockSchema).default([DEFAULT_MOCK]),
+      /** Each broker on a host of its own (`rsb cluster up --hosts`: Linux, root), the mocks registered through the lab's DNS name. */
+      hosts: z.boolean().default(false),
     })
-    .default({ brokers: 1, mocks: [DEFAULT_MOCK] }),
+    .default({ brokers: 1, mocks: [DEFAULT_MOCK], hosts: false }),
   profile: profileSchema,
   mix: z.array(mixSchema).min(1).default([{ route: 'svc.echo', mode: INTERACTION.REQUEST_RESPONSE, weight: 1, payload: 32, items: 1 }]),
   timeout: duration.default(10_000),
@@ -106,6 +113,8 @@ export const scenarioSchema = z.strictObject({
   workers: z.number().int().positive().max(64).default(1),
   thresholds: z.array(z.string()).default([]),
   faults: z.array(faultSchema).default([]),
+  /** A broker silent this long is taken for gone by the generators and mocks (their keepalive lifetime). */
+  keepaliveLifetime: duration.optional(),
   /** p99 of the schedule lag above which the run is invalid: the generator, not the broker, was the limit. */
   maxLag: duration.default(10),
   /** Unmeasured ramp up to the first rate before each run, so that cold code does not count. */
@@ -126,15 +135,23 @@ export interface TopologyMock {
 export interface TopologySpec {
   brokers: number;
   mocks: TopologyMock[];
+  /** A lab of hosts: each broker in a network namespace of its own (Linux, root). */
+  hosts?: boolean;
+  /** The mocks' keepalive lifetime (`--keepalive-lifetime`); their default otherwise. */
+  keepaliveLifetimeMs?: number;
 }
 
 export interface FaultSpec {
   atMs: number;
-  action: 'kill' | 'restart';
+  action: 'kill' | 'restart' | 'partition' | 'bandwidth';
   kind: 'broker' | 'mock';
   /** 0-based among the brokers, or among all mock instances in the order the topology lists them. */
   index: number;
   target: string;
+  /** partition: how long the host is cut off; bandwidth: how long the cap holds. */
+  durationMs?: number;
+  /** bandwidth: the cap (`1mbit`). */
+  rate?: string;
 }
 
 /** A scenario after the file and the flags have been put together: what a run needs. */
@@ -151,6 +168,8 @@ export interface LoadScenario {
   faults: FaultSpec[];
   maxLagMs: number;
   warmupMs: number;
+  /** A broker silent this long is taken for gone (`--keepalive-lifetime`, the scenario's `keepaliveLifetime`). */
+  keepaliveLifetimeMs?: number;
 }
 
 /** Reads and checks a scenario file (YAML, or JSON, which YAML reads too). */
@@ -216,7 +235,23 @@ function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
     if (index < 0 || index >= count) {
       throw new UsageError(`scenario ${source} is invalid: faults.${i}.target: ${fault.target} does not exist (the topology has ${count} ${kind === 'broker' ? 'broker' : 'mock instance'}${count === 1 ? '' : 's'})`);
     }
-    return { atMs: fault.at, action: fault.action, kind: kind as 'broker' | 'mock', index, target: fault.target };
+    const where = `scenario ${source} is invalid: faults.${i}`;
+    if (fault.action === 'partition' || fault.action === 'bandwidth') {
+      if (kind !== 'broker' || !file.topology.hosts) throw new UsageError(`${where}: ${fault.action} takes a broker of a lab of hosts`, 'Set topology.hosts: true and target broker-N.');
+      if (fault.action === 'partition' && fault.for === undefined) throw new UsageError(`${where}: a partition needs "for", how long the host is cut off`);
+      if (fault.action === 'bandwidth' && fault.rate === undefined) throw new UsageError(`${where}: a bandwidth fault needs "rate", e.g. 1mbit`);
+    } else if (fault.for !== undefined || fault.rate !== undefined) {
+      throw new UsageError(`${where}: "for" and "rate" belong to partition and bandwidth faults`);
+    }
+    return {
+      atMs: fault.at,
+      action: fault.action,
+      kind: kind as 'broker' | 'mock',
+      index,
+      target: fault.target,
+      ...(fault.for !== undefined ? { durationMs: fault.for } : {}),
+      ...(fault.rate !== undefined ? { rate: fault.rate } : {}),
+    };
   });
   return {
     name: file.name,
@@ -231,6 +266,7 @@ function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
     faults,
     maxLagMs: file.maxLag,
     warmupMs: file.warmup,
+    ...(file.keepaliveLifetime !== undefined ? { keepaliveLifetimeMs: file.keepaliveLifetime } : {}),
   };
 }
 
@@ -272,6 +308,7 @@ export interface LoadFlags {
   threshold?: string[];
   maxLag?: string;
   warmup?: string;
+  keepaliveLifetime?: string;
 }
 
 export const DEFAULT_SCENARIO: LoadScenario = {
@@ -324,6 +361,7 @@ export function resolveScenario(base: LoadScenario | undefined, flags: LoadFlags
   if (flags.threshold !== undefined && flags.threshold.length > 0) scenario.thresholds = flags.threshold.map(parseThreshold);
   if (flags.maxLag !== undefined) scenario.maxLagMs = parseDuration(flags.maxLag, '--max-lag');
   if (flags.warmup !== undefined) scenario.warmupMs = parseDuration(flags.warmup, '--warmup');
+  if (flags.keepaliveLifetime !== undefined) scenario.keepaliveLifetimeMs = parseDuration(flags.keepaliveLifetime, '--keepalive-lifetime');
   return scenario;
 }
 

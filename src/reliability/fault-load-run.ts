@@ -20,6 +20,8 @@ export interface FaultLoadOptions {
   durationMs: number;
   /** Generators on this thread (tests running from the TypeScript sources have no compiled worker script). */
   isInThread?: boolean;
+  /** The generators' and mocks' keepalive lifetime: how soon a broker cut off is found gone. */
+  keepaliveLifetimeMs?: number;
 }
 
 export interface FaultLoadRun {
@@ -39,9 +41,9 @@ const MEMORY_SAMPLE_MS = 250;
 const UNJUDGED_LAG_MS = 60_000;
 
 /** `broker-2` → the second broker: the fault as `rsb load`'s scenario files give it. */
-export function describeFault(atMs: number, action: FaultSpec['action'], target: `${'broker' | 'mock'}-${number}`): FaultSpec {
+export function describeFault(atMs: number, action: FaultSpec['action'], target: `${'broker' | 'mock'}-${number}`, durationMs?: number): FaultSpec {
   const [kind, number] = target.split('-') as ['broker' | 'mock', string];
-  return { atMs, action, kind, index: Number(number) - 1, target };
+  return { atMs, action, kind, index: Number(number) - 1, target, ...(durationMs !== undefined ? { durationMs } : {}) };
 }
 
 /**
@@ -60,6 +62,7 @@ export async function runFaultLoad(name: string, topology: TopologySpec, faults:
     faults,
     maxLagMs: UNJUDGED_LAG_MS,
     warmupMs: 500,
+    ...(options.keepaliveLifetimeMs !== undefined ? { keepaliveLifetimeMs: options.keepaliveLifetimeMs } : {}),
   };
   const timeline: TimelineRow[] = [];
   const peaks = new Map<number, number>();
