@@ -20,6 +20,8 @@ export interface Topology {
   /** Mock instances' direct listeners (no broker in between): the baseline's targets. */
   readonly direct: readonly LoadTarget[];
   readonly isSelfStarted: boolean;
+  /** The lab of hosts its brokers run on (`topology.hosts`). */
+  readonly lab?: LabRecord | undefined;
   /** Pids of the brokers it started, in broker order, as they are now (a restart changes one); empty for existing brokers. */
   brokerPids(): number[];
   /** SIGKILL a broker or a mock instance (faults: `kill`). */
@@ -296,6 +298,7 @@ export async function startTopology(spec: TopologySpec, options: StartTopologyOp
     brokers: cluster.brokers.map((broker, i) => ({ name: brokerName(i), host: broker.host, port: broker.port })),
     direct: mocks.filter((mock) => mock.directPort !== 0).map((mock) => ({ name: `${mock.name} (direct)`, host: HOST, port: mock.directPort })),
     isSelfStarted: true,
+    lab: cluster.lab,
     brokerPids: () => cluster.brokers.map((broker) => broker.pid),
     kill: async (kind, index) => {
       check(kind, index);

@@ -33,6 +33,8 @@ export interface FaultLoadRun {
   figures: { sent: number; answered: number; errored: number; unanswered: number };
   /** Highest peak resident memory (VmHWM) of any broker process of the run, restarted ones included. */
   peakBrokerRssBytes: number;
+  /** The lab of hosts the run's brokers ran on, when it had one. */
+  lab: { bridge: string; subnet: string; tag: string } | undefined;
 }
 
 /** How often the brokers' peak memory is read; VmHWM only grows, so a sample loses only a killed broker's last moments. */
@@ -96,6 +98,7 @@ export async function runFaultLoad(name: string, topology: TopologySpec, faults:
       timeline,
       figures: { sent, answered: ok, errored: errors - timedOut, unanswered: timedOut + (sent - ok - errors) },
       peakBrokerRssBytes: Math.max(0, ...peaks.values()),
+      lab: watched?.lab ? { bridge: watched.lab.bridge, subnet: watched.lab.subnet, tag: watched.lab.tag } : undefined,
     };
   } finally {
     clearInterval(sampler);

@@ -69,6 +69,7 @@ export async function runPartitionCase(options: FaultLoadOptions): Promise<CaseR
     notes: [
       `cut at ${fault.firedAtMs === undefined ? 'never' : seconds(fault.firedAtMs)}: requests left broker-2 after ${lostAfterMs === undefined ? 'NEVER' : `${lostAfterMs.toFixed(0)} ms`}, ${describeWindow(fault)}`,
       `healed at ${fault.doneAtMs === undefined ? 'never' : seconds(fault.doneAtMs)}: ${partition?.healErrorWindow ? `${partition.healErrorWindow.errors.toLocaleString('en-US')} errors until the mocks had registered again` : 'no errors'}, back in rotation after ${backAfterMs === undefined ? 'NEVER' : `${backAfterMs.toFixed(0)} ms`} (errors: ${describeErrors(run.leg)})`,
+      `on lab ${run.lab?.bridge ?? '?'} (${run.lab?.subnet ?? '?'}), keepalive lifetime ${PARTITION_KEEPALIVE_LIFETIME_MS} ms`,
       ...failures,
     ],
   };
