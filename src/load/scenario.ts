@@ -103,9 +103,9 @@ export const scenarioSchema = z.strictObject({
       brokers: z.number().int().positive().max(16).default(1),
       mocks: z.array(mockSchema).default([DEFAULT_MOCK]),
       /** Each broker on a host of its own (`rsb cluster up --hosts`: Linux, root), the mocks registered through the lab's DNS name. */
-      hosts: z.boolean().default(false),
+      hosts: z.boolean().optional(),
     })
-    .default({ brokers: 1, mocks: [DEFAULT_MOCK], hosts: false }),
+    .default({ brokers: 1, mocks: [DEFAULT_MOCK] }),
   profile: profileSchema,
   mix: z.array(mixSchema).min(1).default([{ route: 'svc.echo', mode: INTERACTION.REQUEST_RESPONSE, weight: 1, payload: 32, items: 1 }]),
   timeout: duration.default(10_000),
