@@ -50,13 +50,14 @@ mnt=$(podman image mount "$image")
 mount --bind /proc "$mnt/proc"
 mount --bind /dev "$mnt/dev"
 # A clean environment, as a container would have: nothing of this machine's but what the image sets.
-in_image() { env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp CI=1 chroot --userspec=1000:1000 "$mnt" /usr/local/bin/node /app/bin/run.js "$@"; }
+chroot_bin=$(command -v chroot)
+in_image() { env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp CI=1 "$chroot_bin" --userspec=1000:1000 "$mnt" /usr/local/bin/node /app/bin/run.js "$@"; }
 echo "\$ rsb --version"
 in_image --version
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 echo "\$ rsb start --port $port --no-admin --id image-broker"
 # Not through the function: env execs chroot, which execs node, so $! is the broker itself.
-env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp CI=1 chroot --userspec=1000:1000 "$mnt" /usr/local/bin/node /app/bin/run.js start --port "$port" --no-admin --id image-broker > "$work/broker.log" 2>&1 &
+env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp CI=1 "$chroot_bin" --userspec=1000:1000 "$mnt" /usr/local/bin/node /app/bin/run.js start --port "$port" --no-admin --id image-broker > "$work/broker.log" 2>&1 &
 broker=$!
 for _ in $(seq 1 100); do grep -q 'listening on' "$work/broker.log" && break; sleep 0.1; done
 cat "$work/broker.log"

@@ -1,4 +1,5 @@
 import { readProcessMemory } from '../process/index.js';
+import type { CaseResult } from './case-result.js';
 import {
   DEFAULT_SCENARIO,
   PROFILE_KIND,
@@ -103,6 +104,11 @@ export async function runFaultLoad(name: string, topology: TopologySpec, faults:
   } finally {
     clearInterval(sampler);
   }
+}
+
+/** A fault run's figures as a reliability row counts them. */
+export function countRunFigures(run: FaultLoadRun): Pick<CaseResult, 'requestsSent' | 'answered' | 'errored' | 'unanswered' | 'peakBrokerRssBytes'> {
+  return { requestsSent: run.figures.sent, answered: run.figures.answered, errored: run.figures.errored, unanswered: run.figures.unanswered, peakBrokerRssBytes: run.peakBrokerRssBytes };
 }
 
 /** Errors by outcome, `CONNECTION_LOST 12, REJECTED 300`, or `none`. */

@@ -1,7 +1,7 @@
 import { checkLabTools } from '../cluster/index.js';
 import { LabUnavailableError } from '../errors.js';
 import type { CaseResult } from './case-result.js';
-import { describeErrors, describeFault, describeWindow, runFaultLoad, seconds, type FaultLoadOptions } from './fault-load-run.js';
+import { countRunFigures, describeErrors, describeFault, describeWindow, runFaultLoad, seconds, type FaultLoadOptions } from './fault-load-run.js';
 
 /** Requests sent after the cut must stop going to the broker cut off within this long: found by keepalive, not TCP. */
 export const PARTITION_DETECTION_BOUND_MS = 2_000;
@@ -59,12 +59,8 @@ export async function runPartitionCase(options: FaultLoadOptions): Promise<CaseR
     name: 'network partition',
     claim,
     connections: BROKERS * (1 + INSTANCES),
-    requestsSent: run.figures.sent,
-    answered: run.figures.answered,
-    errored: run.figures.errored,
-    unanswered: run.figures.unanswered,
+    ...countRunFigures(run),
     brokerRestarts: 0,
-    peakBrokerRssBytes: run.peakBrokerRssBytes,
     isPassed: failures.length === 0 && run.figures.unanswered === 0,
     notes: [
       `cut at ${fault.firedAtMs === undefined ? 'never' : seconds(fault.firedAtMs)}: requests left broker-2 after ${lostAfterMs === undefined ? 'NEVER' : `${lostAfterMs.toFixed(0)} ms`}, ${describeWindow(fault)}`,

@@ -86,6 +86,26 @@ describe('brokers that find each other', () => {
     expect(answer.code, answer.stderr).toBe(0);
   });
 
+  it('lets a one-off client given a name succeed while any broker behind it answers, and fail with exit 7 when the name does not resolve', async () => {
+    const port = await findFreePort();
+    // 127.0.0.4 has no broker: one of the two addresses behind the name is dead.
+    const dns = await startTestDns({ 'brokers.test': ['127.0.0.1', '127.0.0.4'] });
+    cleanups.push(() => dns.stop());
+    const broker = startBroker(['--port', String(port), '--id', 'only']);
+    await broker.waitForOutput(/listening on/);
+    const name = `dns:brokers.test:${port}`;
+    const health = await runRsb(['call', 'rsb.broker.health', '--broker', name, '--dns-server', dns.server]);
+    expect(health.code, health.stderr).toBe(0);
+    expect(JSON.parse(health.stdout)).toMatchObject({ status: 'up', id: 'only' });
+    const services = await runRsb(['services', '--broker', name, '--dns-server', dns.server]);
+    expect(services.code, services.stderr).toBe(0);
+    expect(services.stdout).toContain(`broker only at 127.0.0.1:${port}: 0 services, 0 instances`);
+    expect(services.stdout).toContain(`broker at 127.0.0.4:${port}: not connected`);
+    const unknown = await runRsb(['call', 'rsb.broker.health', '--broker', `dns:nobody.test:${port}`, '--dns-server', dns.server]);
+    expect(unknown.code).toBe(7);
+    expect(unknown.stderr).toContain(`nobody.test did not resolve through DNS server ${dns.server} (ENOTFOUND)`);
+  }, 60_000);
+
   it('drains on SIGTERM with --drain: /readyz answers 503 at once, clients are sent elsewhere, and it exits once they have gone', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rsb-drain-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
