@@ -79,10 +79,11 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
   announceReady({ id: broker.id, host, port, adminPort: admin?.port ?? null } satisfies BrokerReady);
   view.start();
   const signal = await waitForShutdownSignal();
+  // Discovery first: it would put this broker back in the list the drain pushes without it.
+  discovery?.stop();
   if (signal === 'SIGTERM' && network.drainMs > 0) await drainBroker(broker, network.drainMs, print);
   view.stop();
   print(`rsb broker ${broker.id} stopping on ${signal}`);
-  discovery?.stop();
   await broker.stop();
   await admin?.stop();
   const final = broker.snapshot();
