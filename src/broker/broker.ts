@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ListenError } from '../errors.js';
-import { BROKER_ROUTES, DEFAULT_BROKER_PORT, encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH, type BrokerListEntry } from '../protocol/index.js';
+import { BROKER_ROUTES, DEFAULT_BROKER_PORT, describeBrokerUri, encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH, type BrokerListEntry } from '../protocol/index.js';
 import { JwtAuthenticator, type JwtKeyOptions } from './auth.js';
 import { CIRCUIT_STATE } from './circuit-breaker.js';
 import { BrokerClock } from './clock.js';
@@ -152,9 +152,14 @@ export class Broker implements AdminSource {
     return { id: this.id, ...(this.advertised ?? { host: this.host, port: this.port }) };
   }
 
-  /** Sets the addresses clients are told (once it listens: a port asked as 0 is known then). */
+  /**
+   * Sets the addresses clients are told (once it listens: a port asked as 0 is known then).
+   * URIs that say no more than `tcp://host:port` are left out of the list entry.
+   */
   advertiseAs(address: Pick<BrokerListEntry, 'host' | 'port' | 'uris'>): void {
-    this.advertised = { host: address.host, port: address.port, ...(address.uris?.length ? { uris: [...address.uris] } : {}) };
+    const uris = address.uris ?? [];
+    const isPlainTcp = uris.length === 1 && uris[0] === describeBrokerUri({ id: this.id, host: address.host, port: address.port });
+    this.advertised = { host: address.host, port: address.port, ...(uris.length > 0 && !isPlainTcp ? { uris: [...uris] } : {}) };
   }
 
   /**

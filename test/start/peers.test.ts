@@ -64,7 +64,7 @@ describe('brokers that find each other', () => {
     expect(lists.at(-1)).toEqual({
       cluster: 'east',
       broker: 'b1',
-      brokers: [1, 2, 3].map((n) => ({ id: `b${n}`, host: `127.0.0.${n}`, port, uris: [`tcp://127.0.0.${n}:${port}`] })),
+      brokers: [1, 2, 3].map((n) => ({ id: `b${n}`, host: `127.0.0.${n}`, port })),
     });
 
     dns.set({ 'brokers.test': ['127.0.0.1', '127.0.0.2'] });
