@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { CALL_MODE, formatFrameDump, loadCallData, parseHeaderFlags, runCall, type CallMode, type CallResult } from '../src/call/index.js';
 import { BROKER_TARGET_FLAGS, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/client/index.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerSources } from '../src/client/index.js';
 import { FRAME_DIRECTION } from '../src/sdk/index.js';
 
 export default class Call extends RsbCommand {
@@ -52,7 +52,7 @@ export default class Call extends RsbCommand {
       route: args.route,
       mode: flags.mode as CallMode,
       data: await loadCallData(flags.data),
-      brokers: resolveBrokerAddresses(flags.broker),
+      brokers: resolveBrokerSources({ brokers: flags.broker, dnsServer: flags['dns-server'] }),
       cluster: flags.cluster,
       stateDir: flags['state-dir'],
       token: flags.token,

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BROKER_TARGET_FLAGS, isInteractiveTerminal, parseByteSize, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { DEFAULT_GATEWAY_PORT, runGateway, type GatewayReport } from '../src/gateway/index.js';
-import { resolveBrokerAddresses } from '../src/client/index.js';
+import { resolveBrokerSources } from '../src/client/index.js';
 
 export default class Gateway extends RsbCommand {
   static override summary = 'Serve HTTP/1.1 and turn each request into an RSocket request through the brokers.';
@@ -33,7 +33,7 @@ export default class Gateway extends RsbCommand {
     return runGateway({
       host: flags.host,
       port: flags.port,
-      brokers: resolveBrokerAddresses(flags.broker),
+      brokers: resolveBrokerSources({ brokers: flags.broker, dnsServer: flags['dns-server'] }),
       cluster: flags.cluster,
       stateDir: flags['state-dir'],
       token: flags.token,

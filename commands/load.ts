@@ -47,6 +47,9 @@ export default class Load extends RsbCommand {
     timeout: Flags.string({ description: 'Per-request timeout; a request still unanswered then is cancelled and counted as TIMEOUT. Default 10s.' }),
     threshold: Flags.string({ char: 't', description: "Pass/fail threshold: 'p99<5ms', 'errors<0.1%', 'rate>=99%' (repeatable).", multiple: true }),
     warmup: Flags.string({ description: 'Unmeasured ramp up to the first rate before measuring (0 for none). Default 1s.' }),
+    'keepalive-lifetime': Flags.string({
+      description: 'A broker silent this long is taken for gone (its connections closed, requests sent elsewhere): keepalives go every quarter of it. Also given to the mocks rsb starts. Default: 90s.',
+    }),
     'max-lag': Flags.string({ description: 'Schedule lag p99 above which the run is invalid (exit 4). Default 10ms.' }),
     baseline: Flags.boolean({ description: 'First run the same profile straight at the mock (no broker), then through the broker; report the overhead.', default: false }),
     out: Flags.string({ char: 'o', description: 'Write the full results (timeline, HdrHistograms) as JSON to this file.' }),
@@ -86,6 +89,7 @@ export default class Load extends RsbCommand {
       workers: flags.workers,
       threshold: flags.threshold,
       maxLag: flags['max-lag'],
+      keepaliveLifetime: flags['keepalive-lifetime'],
       warmup: flags.warmup,
       abortOnFail: flags['abort-on-fail'],
       abortGrace: flags['abort-grace'],
@@ -98,7 +102,7 @@ export default class Load extends RsbCommand {
     try {
       const result = await runLoad({
         scenario,
-        existing: flags.broker || flags.cluster ? { brokers: flags.broker, cluster: flags.cluster, stateDir: flags['state-dir'], token: flags.token } : undefined,
+        existing: flags.broker || flags.cluster ? { brokers: flags.broker, cluster: flags.cluster, stateDir: flags['state-dir'], dnsServer: flags['dns-server'], token: flags.token } : undefined,
         token: flags.token,
         isBaseline: flags.baseline,
         reporter,

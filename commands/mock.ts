@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { BROKER_TARGET_FLAGS, isInteractiveTerminal, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { BROKER_TARGET_FLAGS, isInteractiveTerminal, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { parseMockSpec, runMock, SLOW_METHOD_LATENCY_MS, type MockReport } from '../src/mock/index.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokers } from '../src/client/index.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerSources } from '../src/client/index.js';
 
 export default class Mock extends RsbCommand {
   static override summary = 'Register a mock service with the brokers and answer its methods.';
@@ -47,6 +47,9 @@ export default class Mock extends RsbCommand {
     error: Flags.string({ description: 'METHOD=RATE[:CODE[:MESSAGE]]: RATE 0..1 or a percentage; CODE a name (REJECTED) or number (0x301); default APPLICATION_ERROR.', multiple: true }),
     stream: Flags.string({ description: 'METHOD=COUNT[@INTERVAL]: items a request-stream gets, and the pause between them (default 10, no pause).', multiple: true }),
     token: TOKEN_FLAG,
+    'keepalive-lifetime': Flags.string({
+      description: 'A broker silent this long is taken for gone and redialled (a partition is found by this, not by TCP timeouts): keepalives go every quarter of it. Default: 60s.',
+    }),
   };
 
   async run(): Promise<MockReport> {
@@ -62,9 +65,10 @@ export default class Mock extends RsbCommand {
     const isJson = this.jsonEnabled();
     return runMock({
       spec,
-      brokers: resolveBrokers({ cluster: flags.cluster, brokers: flags.broker, stateDir: flags['state-dir'] }),
+      brokers: resolveBrokerSources({ cluster: flags.cluster, brokers: flags.broker, stateDir: flags['state-dir'], dnsServer: flags['dns-server'] }),
       instances: flags.instances,
       token: flags.token,
+      ...(flags['keepalive-lifetime'] !== undefined ? { keepaliveLifetimeMs: parseDuration(flags['keepalive-lifetime'], '--keepalive-lifetime') } : {}),
       listen: flags.listen === undefined ? undefined : { host: flags.host, port: flags.listen },
       isInteractive: isInteractiveTerminal() && !isJson,
       // Under --json, stdout holds the final report only (and oclif silences logToStderr too).

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BROKER_TARGET_FLAGS, isInteractiveTerminal, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { runProxy, type ProxyReport } from '../src/gateway/index.js';
-import { resolveBrokerAddresses } from '../src/client/index.js';
+import { resolveBrokerSources } from '../src/client/index.js';
 
 export default class Proxy extends RsbCommand {
   static override summary = 'Stand in front of an HTTP backend: register a service on the brokers and answer it over HTTP.';
@@ -28,7 +28,7 @@ export default class Proxy extends RsbCommand {
     return runProxy({
       service: flags.service,
       target: flags.target,
-      brokers: resolveBrokerAddresses(flags.broker),
+      brokers: resolveBrokerSources({ brokers: flags.broker, dnsServer: flags['dns-server'] }),
       cluster: flags.cluster,
       stateDir: flags['state-dir'],
       token: flags.token,

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { formatServicesReport, listServices, type ServicesReport } from '../src/call/index.js';
 import { BROKER_TARGET_FLAGS, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { ConnectError } from '../src/errors.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/client/index.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerSources } from '../src/client/index.js';
 
 export default class Services extends RsbCommand {
   static override summary = 'List the services registered on the brokers and their instances.';
@@ -26,7 +26,7 @@ export default class Services extends RsbCommand {
   async run(): Promise<ServicesReport> {
     const { flags } = await this.parse(Services);
     const report = await listServices({
-      brokers: resolveBrokerAddresses(flags.broker),
+      brokers: resolveBrokerSources({ brokers: flags.broker, dnsServer: flags['dns-server'] }),
       cluster: flags.cluster,
       stateDir: flags['state-dir'],
       timeoutMs: parseDuration(flags.timeout, '--timeout'),

@@ -23,6 +23,7 @@ export default class Start extends RsbCommand {
     'RSB_JWT_SECRET=... <%= config.bin %> start --auth jwt',
     '<%= config.bin %> start --config broker.yaml --port 10000',
     '<%= config.bin %> start --port 9999 --id b1 --cluster-file brokers.json   # push the list in brokers.json to every client',
+    '<%= config.bin %> start --host 0.0.0.0 --id b1 --advertise tcp://10.0.0.5:9999 --peers dns:brokers.example:9999 --drain 20s',
   ];
 
   static override flags = {
@@ -59,6 +60,24 @@ export default class Start extends RsbCommand {
         'JSON file {"name", "brokers": [{"id", "host", "port"}]} listing the cluster this broker belongs to: pushed to every client ' +
         '(METADATA_PUSH, a com.rsb.broker.list CloudEvent), and again whenever the file changes. `rsb cluster up` passes its state file.',
     }),
+    advertise: Flags.string({
+      description:
+        'Address clients are told, in the pushed broker list and rsb.broker.cluster: one URI per listener, in their order (tcp://10.0.0.5:9999). ' +
+        '[default: the address listened on; with 0.0.0.0, the first non-loopback address of this host]',
+      multiple: true,
+    }),
+    peers: Flags.string({
+      description:
+        'The other brokers of its cluster (repeatable, or comma-separated): host:port, or dns:NAME:PORT for every A/AAAA record of NAME, resolved again every --dns-interval. ' +
+        'Each is asked its id and advertised address; the list is pushed to every client.',
+      multiple: true,
+    }),
+    'dns-server': Flags.string({ description: 'Resolver of the dns: peers, IP[:PORT]. [default: the system resolver]' }),
+    'dns-interval': Flags.string({ description: 'How often dns: peers are resolved again. [default: 5s]' }),
+    'cluster-name': Flags.string({ description: 'Name of the cluster the peers form, in the pushed list. [default: the DNS name of the first dns: peer, else "peers"]' }),
+    drain: Flags.string({
+      description: 'On SIGTERM, drain first for up to this long: /readyz answers 503, new connections are refused, clients are pushed the list without this broker; then stop. [default: 0s, stop at once]',
+    }),
   };
 
   async run(): Promise<void> {
@@ -82,10 +101,17 @@ export default class Start extends RsbCommand {
       maxFrameSize: flags['max-frame-size'],
       setupTimeout: flags['setup-timeout'],
       ...(flags['cluster-file'] ? { clusterFile: path.resolve(flags['cluster-file']) } : {}),
+      advertise: flags.advertise,
+      peers: flags.peers,
+      dnsServer: flags['dns-server'],
+      dnsInterval: flags['dns-interval'],
+      clusterName: flags['cluster-name'],
+      drain: flags.drain,
     });
     await runBrokerNode({
       broker: settings.broker,
       admin: settings.admin,
+      network: settings.network,
       isInteractive: isInteractiveTerminal(),
       print: (line) => this.log(line),
     });

@@ -16,6 +16,7 @@ export default class ClusterUp extends RsbCommand {
     '<%= config.bin %> cluster up -n 3 --base-port 0 --name ci   # free ports, a second cluster beside the first',
     '<%= config.bin %> cluster up -n 4                      # grow the running default cluster to four brokers',
     '<%= config.bin %> cluster up -n 2 --foreground         # live view; Ctrl-C stops them all',
+    '<%= config.bin %> cluster up -n 3 --hosts --name lab    # as root: each broker on a host of its own (a network namespace), found through DNS',
   ];
   static override enableJsonFlag = true;
 
@@ -29,7 +30,13 @@ export default class ClusterUp extends RsbCommand {
     }),
     host: Flags.string({ description: 'Address the brokers listen on (default 127.0.0.1).' }),
     ...CLUSTER_FLAGS,
-    foreground: Flags.boolean({ description: 'Stay attached with a live view of the brokers; Ctrl-C stops them all.', default: false }),
+    foreground: Flags.boolean({ description: 'Stay attached with a live view of the brokers; Ctrl-C stops them all.', default: false, exclusive: ['hosts'] }),
+    hosts: Flags.boolean({
+      description:
+        'A lab of hosts (Linux, root, iproute2, dnsmasq): each broker in a network namespace of its own on a bridge with a 10.213.N.0/24, ' +
+        'port 9999 of its own address, found by the others through dnsmasq on the bridge (dns:brokers.NAME.lab:9999).',
+      default: false,
+    }),
     timeout: Flags.string({ description: 'How long each broker may take to start.', default: '15s' }),
   };
 
@@ -41,6 +48,7 @@ export default class ClusterUp extends RsbCommand {
       ...(flags['base-port'] !== undefined ? { basePort: flags['base-port'] } : {}),
       ...(flags.host !== undefined ? { host: flags.host } : {}),
       ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
+      ...(flags.hosts ? { hosts: true } : {}),
       startTimeoutMs: parseDuration(flags.timeout, '--timeout'),
     };
     try {

@@ -1,7 +1,7 @@
 import type { ServiceSummary } from '../broker/registry.js';
 import { formatCount, formatCountOf, formatElapsed } from '../cli/format.js';
 import { formatTable } from '../cli/table.js';
-import type { BrokerAddress } from '../client/index.js';
+import type { BrokerSource } from '../client/index.js';
 import { BROKER_ROUTES } from '../protocol/index.js';
 import { connect } from '../sdk/index.js';
 
@@ -24,7 +24,7 @@ export interface ServicesReport {
  * (any RSocket client can) for its registry. Throws ConnectError when no broker answers.
  */
 export async function listServices(options: {
-  brokers: BrokerAddress[];
+  brokers: BrokerSource[];
   /** Instead of `brokers`: every broker of this cluster (`rsb cluster up`), from its state file in `stateDir`. */
   cluster?: string | undefined;
   stateDir?: string | undefined;

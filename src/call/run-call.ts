@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { BrokerAddress } from '../client/index.js';
+import type { BrokerSource } from '../client/index.js';
 import { connect, type FrameListener, type Message, type RsbClient } from '../sdk/index.js';
 import { splitChannelItems } from './call-data.js';
 
@@ -15,7 +15,7 @@ export interface CallRequest {
   route: string;
   mode: CallMode;
   data: Buffer;
-  brokers: BrokerAddress[];
+  brokers: BrokerSource[];
   /** Instead of `brokers`: every broker of this cluster (`rsb cluster up`), from its state file in `stateDir`. */
   cluster?: string | undefined;
   stateDir?: string | undefined;

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { ClusterNotFoundError, ConnectError, NoBrokerError, RsbError, RSocketRequestError, SetupRejectedError, TimeoutError, UsageError } from '../errors.js';
+import { ClusterNotFoundError, ConnectError, LabUnavailableError, NoBrokerError, ResolveError, RsbError, RSocketRequestError, SetupRejectedError, TimeoutError, UsageError } from '../errors.js';
 import { announceFailure } from '../process/index.js';
 import { ProtocolError } from '../protocol/index.js';
 import { EXIT_CODE, type ExitCode } from './exit-codes.js';
@@ -32,9 +32,9 @@ export abstract class RsbCommand extends Command {
 }
 
 export function exitCodeFor(error: Error): ExitCode {
-  if (error instanceof UsageError || error instanceof ClusterNotFoundError) return EXIT_CODE.USAGE;
+  if (error instanceof UsageError || error instanceof ClusterNotFoundError || error instanceof LabUnavailableError) return EXIT_CODE.USAGE;
   if (error instanceof RSocketRequestError) return EXIT_CODE.RSOCKET_ERROR;
   if (error instanceof TimeoutError) return EXIT_CODE.TIMEOUT;
-  if (error instanceof ConnectError || error instanceof SetupRejectedError || error instanceof NoBrokerError) return EXIT_CODE.NO_CONNECTION;
+  if (error instanceof ConnectError || error instanceof SetupRejectedError || error instanceof NoBrokerError || error instanceof ResolveError) return EXIT_CODE.NO_CONNECTION;
   return EXIT_CODE.ERROR;
 }

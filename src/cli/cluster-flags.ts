@@ -16,9 +16,12 @@ export const CLUSTER_FLAGS = {
  */
 export const BROKER_TARGET_FLAGS = {
   broker: Flags.string({
-    description: 'Broker address HOST:PORT (repeatable). The other brokers of its cluster are learned from the list it pushes.',
+    description:
+      'Broker address HOST:PORT (repeatable). The other brokers of its cluster are learned from the list it pushes. ' +
+      'dns:NAME:PORT stands for every A/AAAA record of NAME, followed as the answer changes.',
     multiple: true,
   }),
   cluster: Flags.string({ description: 'Use every broker of this cluster (see `rsb cluster up`).', exclusive: ['broker'] }),
   'state-dir': CLUSTER_FLAGS['state-dir'],
+  'dns-server': Flags.string({ description: 'Resolver of the dns: brokers, IP[:PORT] (default: the system resolver).', env: 'RSB_DNS_SERVER' }),
 };

@@ -2,7 +2,7 @@ import { formatCount, formatMicros, formatPercent } from '../cli/format.js';
 import { formatTable } from '../cli/table.js';
 import type { LatencySpectrum, Percentiles } from './histograms.js';
 import { countErrors, type OutcomeCounts } from './outcomes.js';
-import type { LegResult, LoadResult } from './results.js';
+import type { FaultResult, LegResult, LoadResult } from './results.js';
 import type { PhaseResult, TimelineRow } from './run-recorder.js';
 import type { ThresholdResult } from './thresholds.js';
 
@@ -157,6 +157,7 @@ export function formatSummary(result: LoadResult): string[] {
         : 'no errors followed';
       const upAgain = fault.action === 'restart' && fault.doneAtMs !== undefined ? `, up again at ${formatInstant(fault.doneAtMs)}` : '';
       lines.push(`  fault ${fault.action} ${fault.target} at ${formatSeconds(fault.atMs)}${upAgain}: ${fault.firedAtMs === undefined ? 'never fired' : window}${fault.error ? ` (failed: ${fault.error})` : ''}`);
+      if (fault.partition && fault.doneAtMs !== undefined) lines.push(`    ${describePartition(fault.partition, fault.doneAtMs)}`);
     }
   }
   if (result.baseline && result.overhead) {
@@ -211,4 +212,12 @@ export function formatSpectrum(spectrum: LatencySpectrum): string[] {
 
 function formatSigned(us: number): string {
   return `${us < 0 ? '−' : '+'}${formatMicros(Math.abs(us))}`;
+}
+
+/** `found cut off after 1.21 s (keepalive); healed at 10.00 s: 12 errors until the mocks had registered, back after 1.80 s` */
+function describePartition(partition: NonNullable<FaultResult['partition']>, healedAtMs: number): string {
+  const found = partition.lostAfterMs === undefined ? 'never found cut off' : `found cut off after ${formatMicros(partition.lostAfterMs * 1000)} (keepalive)`;
+  const errors = partition.healErrorWindow ? `${formatCount(partition.healErrorWindow.errors)} errors until the mocks had registered again` : 'no errors';
+  const back = partition.backAfterHealMs === undefined ? 'NOT back' : `back in rotation after ${formatMicros(partition.backAfterHealMs * 1000)}`;
+  return `${found}; healed at ${formatInstant(healedAtMs)}: ${errors}, ${back}`;
 }

@@ -21,6 +21,8 @@ export interface GeneratorPlan {
   appName: string;
   /** Bearer token sent in SETUP (brokers started with --auth jwt). */
   token?: string;
+  /** A broker silent this long is taken for gone (`--keepalive-lifetime`); the connections' default otherwise. */
+  keepaliveLifetimeMs?: number;
   seed: number;
   /** Unmeasured ramp before the schedule (its own connections, results dropped): JIT and connections warm in generator, broker and mock. */
   warmupMs: number;
@@ -250,7 +252,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.pattern = buildRequestPattern(plan.mix, plan.seed);
     this.isFireAndForget = Uint8Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.FIRE_AND_FORGET ? 1 : 0));
     this.itemsWanted = Int32Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.REQUEST_STREAM ? entry.items : 0));
-    this.pool = new ConnectionPool(plan.targets, plan.connectionsPerTarget, this, plan.appName, (event) => this.sink.onPoolEvent?.(event), plan.token);
+    this.pool = new ConnectionPool(plan.targets, plan.connectionsPerTarget, this, plan.appName, (event) => this.sink.onPoolEvent?.(event), plan.token, plan.keepaliveLifetimeMs);
     this.stride = plan.workers;
     this.nextIndex = plan.worker;
     this.nextAt = this.cursor.timeOf(this.nextIndex);

@@ -3,6 +3,7 @@ import type { ProfileKind } from './profile.js';
 import type { BreakdownRow, PhaseResult, RunHistograms, TimelineRow } from './run-recorder.js';
 import type { OutcomeName } from '../protocol/index.js';
 import type { OutcomeCounts } from './outcomes.js';
+import type { FaultSpec } from './scenario.js';
 import type { ThresholdResult } from './thresholds.js';
 
 export const LOAD_VERDICT = {
@@ -62,9 +63,17 @@ export interface WarmupResult {
 }
 
 /** What a fault did: when it fired, and how long errors lasted after it. */
+/** A generator connection to a target lost or restored, on the leg's clock. */
+export interface ConnectionEvent {
+  atMs: number;
+  /** The target's index among the leg's targets. */
+  target: number;
+  isRestored: boolean;
+}
+
 export interface FaultResult {
   target: string;
-  action: 'kill' | 'restart';
+  action: FaultSpec['action'];
   atMs: number;
   firedAtMs: number | undefined;
   /** When the action had finished (run clock): the process gone, or a restarted one listening (registered, for a mock) again. */
@@ -74,6 +83,15 @@ export interface FaultResult {
   /** From the fault to its last error (0 when it caused none); undefined when errors never stopped. */
   recoveredAfterMs: number | undefined;
   error?: string;
+  /** A partition (doneAtMs is the heal): how it was found, and how the broker came back. */
+  partition?: {
+    /** From the cut to the first generator connection to the broker found dead (its keepalive lifetime): no request goes there after. */
+    lostAfterMs: number | undefined;
+    /** Errors after the heal: requests routed there before the mocks had registered again. */
+    healErrorWindow: { fromMs: number; toMs: number; errors: number } | undefined;
+    /** From the heal until the broker answered its share again: reconnected, and the errors after the heal over. */
+    backAfterHealMs: number | undefined;
+  };
 }
 
 /** One run of the profile against one set of targets (through the brokers, or straight at the mocks). */
@@ -109,6 +127,7 @@ export interface LegResult {
   /** How requests were paced, when not open loop (HTTP runs: autocannon). */
   pacing?: string;
   faults: FaultResult[];
+  /** The generators' connections lost and restored, in order: when a broker was found gone, and when it was back. */
 }
 
 /** The highest step that held, for profiles that step up until something breaks (bench-scenarios/max.yaml). */

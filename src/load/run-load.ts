@@ -19,6 +19,7 @@ import {
   LOAD_VERDICT,
   RUN_MOMENT,
   STOP_CAUSE,
+  type ConnectionEvent,
   type EarlyStop,
   type FaultResult,
   type LegResult,
@@ -103,7 +104,10 @@ export async function runLoad(given: RunLoadOptions): Promise<LoadResult> {
       ? useExistingBrokers([httpTarget(options.http.url)])
       : options.existing
         ? useExistingBrokers(await findExistingBrokers(options.existing))
-        : await startTopology(scenario.topology, { isDirectNeeded: options.isBaseline, log: (line) => reporter.event(line) });
+        : await startTopology(
+            { ...scenario.topology, ...(scenario.keepaliveLifetimeMs !== undefined ? { keepaliveLifetimeMs: scenario.keepaliveLifetimeMs } : {}) },
+            { isDirectNeeded: options.isBaseline, log: (line) => reporter.event(line) },
+          );
   } catch (error) {
     await metrics?.close();
     throw error;
@@ -364,12 +368,17 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     intervalMs: INTERVAL_MS,
     appName: 'rsb-load',
     ...(options.token ? { token: options.token } : {}),
+    ...(scenario.keepaliveLifetimeMs !== undefined ? { keepaliveLifetimeMs: scenario.keepaliveLifetimeMs } : {}),
     seed: 1 + worker,
     warmupMs: scenario.warmupMs,
   }));
+  const connectionEvents: ConnectionEvent[] = [];
   const sink = {
     onInterval: (snapshot: IntervalSnapshot) => recorder.add(snapshot),
-    onPoolEvent: (event: PoolEvent) => reporter.connection(event.target, event.kind === 'connection-restored', event.message),
+    onPoolEvent: (event: PoolEvent) => {
+      connectionEvents.push({ atMs: performance.timeOrigin + performance.now() - startAt, target: event.target, isRestored: event.kind === 'connection-restored' });
+      reporter.connection(event.target, event.kind === 'connection-restored', event.message);
+    },
   };
   // Interrupted before this leg began (while the topology started, or in the baseline before it): nothing is started, nothing sent.
   if (options.interruption.signal !== undefined) stopRequest = { cause: STOP_CAUSE.INTERRUPTED, signal: options.interruption.signal, during: RUN_MOMENT.STARTING };
@@ -461,7 +470,7 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     health: figures.health,
     validity: { isValid: reasons.length === 0, reasons },
     ...(options.http ? { pacing: HTTP_PACING_NOTE } : {}),
-    faults: (faults?.results ?? []).map((fault) => measureFault(fault, options.faults, recorder.timeline)),
+    faults: (faults?.results ?? []).map((fault) => measureFault(fault, options.faults, recorder.timeline, connectionEvents)),
   };
   reporter.endLeg(result);
   return { result, timeline: recorder.timeline, histograms: recorder.histograms(), max: schedule.isStoppedAtFailure ? steps.summarize() : undefined };
@@ -563,7 +572,27 @@ interface ScheduledFaults {
   settle(): Promise<void>;
 }
 
-/** Fires each fault at its time on the leg's clock (kill or restart a broker or mock instance). */
+/** What a fault does to the topology, and what is said once it is done. */
+function applyFault(spec: FaultSpec, topology: Topology): { action: Promise<void>; done: string } {
+  switch (spec.action) {
+    case 'kill':
+      return { action: topology.kill(spec.kind, spec.index), done: `${spec.target} killed` };
+    case 'restart':
+      return { action: topology.restart(spec.kind, spec.index), done: `${spec.target} restarted` };
+    case 'partition':
+      return { action: topology.partition(spec.index, spec.durationMs ?? 0), done: `${spec.target} healed: its link is up again` };
+    case 'bandwidth':
+      return { action: topology.capBandwidth(spec.index, spec.rate ?? '', spec.durationMs), done: `${spec.target} ${spec.durationMs === undefined ? `capped at ${spec.rate}` : 'no longer capped'}` };
+  }
+}
+
+/** `partition broker-2 for 5.0 s`: a fault as the report names it. */
+function describeFaultAction(spec: FaultSpec): string {
+  const extra = spec.action === 'bandwidth' ? ` at ${spec.rate}` : '';
+  return `${spec.action} ${spec.target}${extra}${spec.durationMs !== undefined ? ` for ${(spec.durationMs / 1000).toFixed(1)} s` : ''}`;
+}
+
+/** Fires each fault at its time on the leg's clock (kill or restart a broker or mock instance, partition or slow a broker's host). */
 function scheduleFaults(faults: FaultSpec[], topology: Topology, startAtEpochMs: number, reporter: LoadReporter): ScheduledFaults {
   const results: ScheduledFaults['results'] = faults.map((spec) => ({ spec, firedAtMs: undefined, doneAtMs: undefined }));
   const underWay: Promise<void>[] = [];
@@ -571,12 +600,12 @@ function scheduleFaults(faults: FaultSpec[], topology: Topology, startAtEpochMs:
     setTimeout(
       () => {
         entry.firedAtMs = performance.timeOrigin + performance.now() - startAtEpochMs;
-        reporter.event(`fault at ${(entry.spec.atMs / 1000).toFixed(1)} s: ${entry.spec.action} ${entry.spec.target}`);
-        const action = entry.spec.action === 'kill' ? topology.kill(entry.spec.kind, entry.spec.index) : topology.restart(entry.spec.kind, entry.spec.index);
+        reporter.event(`fault at ${(entry.spec.atMs / 1000).toFixed(1)} s: ${describeFaultAction(entry.spec)}`);
+        const { action, done } = applyFault(entry.spec, topology);
         const settled = action.then(
           () => {
             entry.doneAtMs = performance.timeOrigin + performance.now() - startAtEpochMs;
-            reporter.event(`${entry.spec.target} ${entry.spec.action === 'kill' ? 'killed' : 'restarted'}`);
+            reporter.event(done);
           },
           (error: unknown) => {
             entry.error = error instanceof Error ? error.message : String(error);
@@ -606,7 +635,7 @@ const QUIET_MS = 1_000;
  * error the generators saw in each row. Recovered once QUIET_MS passed without an error
  * (or the next fault came first); not recovered if errors ran on to the end of the run.
  */
-function measureFault(entry: ScheduledFaults['results'][number], faults: FaultSpec[], timeline: TimelineRow[]): FaultResult {
+function measureFault(entry: ScheduledFaults['results'][number], faults: FaultSpec[], timeline: TimelineRow[], connections: readonly ConnectionEvent[]): FaultResult {
   const { spec, firedAtMs, doneAtMs } = entry;
   const base = {
     target: spec.target,
@@ -618,6 +647,25 @@ function measureFault(entry: ScheduledFaults['results'][number], faults: FaultSp
   };
   if (firedAtMs === undefined) return { ...base, errorWindow: undefined, recoveredAfterMs: undefined };
   const nextFaultAt = Math.min(...faults.filter((other) => other.atMs > spec.atMs).map((other) => other.atMs), Infinity);
+  if (spec.action !== 'partition' || doneAtMs === undefined) return { ...base, ...measureErrorWindow(firedAtMs, nextFaultAt, timeline) };
+  // A partition is two events: the cut (its connections found dead by keepalive) and the heal (reconnected, the mocks registered again).
+  const lost = connections.find((event) => event.target === spec.index && !event.isRestored && event.atMs >= firedAtMs);
+  const restored = connections.find((event) => event.target === spec.index && event.isRestored && event.atMs >= doneAtMs);
+  const heal = measureErrorWindow(doneAtMs, nextFaultAt, timeline);
+  return {
+    ...base,
+    ...measureErrorWindow(firedAtMs, Math.min(doneAtMs, nextFaultAt), timeline),
+    partition: {
+      lostAfterMs: lost === undefined ? undefined : roundTo(lost.atMs - firedAtMs, 3),
+      healErrorWindow: heal.errorWindow,
+      // Back in rotation once the generator reconnected and the errors after the heal (no instance registered yet) were over.
+      backAfterHealMs: restored === undefined || heal.recoveredAfterMs === undefined ? undefined : roundTo(Math.max(restored.atMs - doneAtMs, heal.recoveredAfterMs), 3),
+    },
+  };
+}
+
+/** The burst of errors from `fromMs` on, before `untilMs`; see measureFault. */
+function measureErrorWindow(firedAtMs: number, nextFaultAt: number, timeline: TimelineRow[]): Pick<FaultResult, 'errorWindow' | 'recoveredAfterMs'> {
   let fromMs: number | undefined;
   let toMs = 0;
   let errors = 0;
@@ -629,10 +677,10 @@ function measureFault(entry: ScheduledFaults['results'][number], faults: FaultSp
     toMs = row.lastErrorAtMs;
     errors += Object.values(row.errors).reduce((sum, count) => sum + (count ?? 0), 0);
   }
-  if (fromMs === undefined) return { ...base, errorWindow: undefined, recoveredAfterMs: 0 };
+  if (fromMs === undefined) return { errorWindow: undefined, recoveredAfterMs: 0 };
   const runEnd = timeline.at(-1)?.atMs ?? toMs;
   const isRecovered = toMs + QUIET_MS <= runEnd || nextFaultAt <= runEnd;
-  return { ...base, errorWindow: { fromMs: roundTo(fromMs, 3), toMs: roundTo(toMs, 3), errors }, recoveredAfterMs: isRecovered ? roundTo(toMs - firedAtMs, 3) : undefined };
+  return { errorWindow: { fromMs: roundTo(fromMs, 3), toMs: roundTo(toMs, 3), errors }, recoveredAfterMs: isRecovered ? roundTo(toMs - firedAtMs, 3) : undefined };
 }
 
 /** The one target of an HTTP run, named for the report. */

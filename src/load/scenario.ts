@@ -86,9 +86,14 @@ const DEFAULT_MOCK = { service: 'svc', methods: ['echo'], instances: 1 };
 const targetPattern = /^(broker|mock)-(\d+)$/;
 const faultSchema = z.strictObject({
   at: duration,
-  action: z.enum(['kill', 'restart']),
+  /** partition and bandwidth: a broker's host link in a lab of hosts (`topology.hosts`). */
+  action: z.enum(['kill', 'restart', 'partition', 'bandwidth']),
   /** `broker-2` or `mock-1`: the second broker, the first mock instance (numbered from 1). */
   target: z.string().regex(targetPattern, 'must be broker-N or mock-N (numbered from 1)'),
+  /** partition: how long the host is cut off; bandwidth: how long the cap holds (to the end of the run without). */
+  for: duration.optional(),
+  /** bandwidth: the cap, `1mbit`, `500kbit`. */
+  rate: z.string().optional(),
 });
 
 /** A threshold: `p99<5ms`, or with abort-on-fail: `{ threshold: p99<5ms, abortOnFail: true, abortGrace: 10s }`. */
@@ -110,6 +115,8 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       brokers: z.number().int().positive().max(16).default(1),
       mocks: z.array(mockSchema).default([DEFAULT_MOCK]),
+      /** Each broker on a host of its own (`rsb cluster up --hosts`: Linux, root), the mocks registered through the lab's DNS name. */
+      hosts: z.boolean().optional(),
     })
     .default({ brokers: 1, mocks: [DEFAULT_MOCK] }),
   profile: profileSchema,
@@ -119,6 +126,8 @@ export const scenarioSchema = z.strictObject({
   workers: z.number().int().positive().max(64).default(1),
   thresholds: z.array(thresholdSchema).default([]),
   faults: z.array(faultSchema).default([]),
+  /** A broker silent this long is taken for gone by the generators and mocks (their keepalive lifetime). */
+  keepaliveLifetime: duration.optional(),
   /** p99 of the schedule lag above which the run is invalid: the generator, not the broker, was the limit. */
   maxLag: duration.default(10),
   /** Unmeasured ramp up to the first rate before each run, so that cold code does not count. */
@@ -139,15 +148,23 @@ export interface TopologyMock {
 export interface TopologySpec {
   brokers: number;
   mocks: TopologyMock[];
+  /** A lab of hosts: each broker in a network namespace of its own (Linux, root). */
+  hosts?: boolean;
+  /** The mocks' keepalive lifetime (`--keepalive-lifetime`); their default otherwise. */
+  keepaliveLifetimeMs?: number;
 }
 
 export interface FaultSpec {
   atMs: number;
-  action: 'kill' | 'restart';
+  action: 'kill' | 'restart' | 'partition' | 'bandwidth';
   kind: 'broker' | 'mock';
   /** 0-based among the brokers, or among all mock instances in the order the topology lists them. */
   index: number;
   target: string;
+  /** partition: how long the host is cut off; bandwidth: how long the cap holds. */
+  durationMs?: number;
+  /** bandwidth: the cap (`1mbit`). */
+  rate?: string;
 }
 
 /** A scenario after the file and the flags have been put together: what a run needs. */
@@ -164,6 +181,8 @@ export interface LoadScenario {
   faults: FaultSpec[];
   maxLagMs: number;
   warmupMs: number;
+  /** A broker silent this long is taken for gone (`--keepalive-lifetime`, the scenario's `keepaliveLifetime`). */
+  keepaliveLifetimeMs?: number;
 }
 
 /** Reads and checks a scenario file (YAML, or JSON, which YAML reads too). */
@@ -230,7 +249,23 @@ function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
     if (index < 0 || index >= count) {
       throw new UsageError(`scenario ${source} is invalid: faults.${i}.target: ${fault.target} does not exist (the topology has ${count} ${kind === 'broker' ? 'broker' : 'mock instance'}${count === 1 ? '' : 's'})`);
     }
-    return { atMs: fault.at, action: fault.action, kind: kind as 'broker' | 'mock', index, target: fault.target };
+    const where = `scenario ${source} is invalid: faults.${i}`;
+    if (fault.action === 'partition' || fault.action === 'bandwidth') {
+      if (kind !== 'broker' || !file.topology.hosts) throw new UsageError(`${where}: ${fault.action} takes a broker of a lab of hosts`, 'Set topology.hosts: true and target broker-N.');
+      if (fault.action === 'partition' && fault.for === undefined) throw new UsageError(`${where}: a partition needs "for", how long the host is cut off`);
+      if (fault.action === 'bandwidth' && fault.rate === undefined) throw new UsageError(`${where}: a bandwidth fault needs "rate", e.g. 1mbit`);
+    } else if (fault.for !== undefined || fault.rate !== undefined) {
+      throw new UsageError(`${where}: "for" and "rate" belong to partition and bandwidth faults`);
+    }
+    return {
+      atMs: fault.at,
+      action: fault.action,
+      kind: kind as 'broker' | 'mock',
+      index,
+      target: fault.target,
+      ...(fault.for !== undefined ? { durationMs: fault.for } : {}),
+      ...(fault.rate !== undefined ? { rate: fault.rate } : {}),
+    };
   });
   return {
     name: file.name,
@@ -245,6 +280,7 @@ function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
     faults,
     maxLagMs: file.maxLag,
     warmupMs: file.warmup,
+    ...(file.keepaliveLifetime !== undefined ? { keepaliveLifetimeMs: file.keepaliveLifetime } : {}),
   };
 }
 
@@ -290,6 +326,7 @@ export interface LoadFlags {
   abortOnFail?: boolean;
   /** How long into the run before an abort-on-fail threshold is judged. */
   abortGrace?: string;
+  keepaliveLifetime?: string;
 }
 
 export const DEFAULT_SCENARIO: LoadScenario = {
@@ -357,6 +394,7 @@ export function resolveScenario(base: LoadScenario | undefined, flags: LoadFlags
   if (scenario.thresholds.some((threshold) => threshold.abortOnFail) && scenario.profile.kind === PROFILE_KIND.STEPS && scenario.profile.isStoppedAtFailure) {
     throw new UsageError('abort-on-fail does not apply to a stopAtFailure profile: its thresholds judge each step, and the first step that breaks already ends the run');
   }
+  if (flags.keepaliveLifetime !== undefined) scenario.keepaliveLifetimeMs = parseDuration(flags.keepaliveLifetime, '--keepalive-lifetime');
   return scenario;
 }
 

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
 import { ResponderServer } from '../transport/index.js';
 import { announceReady, type MockReady } from '../process/index.js';
-import { ClusterResponder, FAST_RECONNECT_POLICY, LINK_EVENT, type BrokerAddress, type LinkEvent, type ReconnectPolicy } from '../client/index.js';
+import { ClusterResponder, FAST_RECONNECT_POLICY, keepAliveForLifetime, LINK_EVENT, type BrokerSource, type LinkEvent, type ReconnectPolicy } from '../client/index.js';
 import { createLiveView, type MockMethodRow } from '../ui/index.js';
 import { MockHandler, type MethodCounters } from './mock-handler.js';
 import { describeBehaviour, type MockSpec } from './spec.js';
@@ -14,7 +14,7 @@ import { describeBehaviour, type MockSpec } from './spec.js';
 export interface RunMockOptions {
   spec: MockSpec;
   /** Where to register: every broker of a cluster, or any of them (the others are learned from the list they push). */
-  brokers: BrokerAddress[];
+  brokers: BrokerSource[];
   /** Join the brokers the pushed lists name (default true); false keeps to `brokers`. */
   followBrokerList?: boolean | undefined;
   /** Separate connections to each broker, each a registered instance. */
@@ -26,6 +26,8 @@ export interface RunMockOptions {
   /** App name in SETUP; default `rsb-mock-<service>`. */
   appName?: string | undefined;
   reconnect?: Partial<ReconnectPolicy> | undefined;
+  /** A broker silent this long is taken for gone (`--keepalive-lifetime`); the lean default otherwise. */
+  keepaliveLifetimeMs?: number | undefined;
   /** Live Ink view (a terminal) or plain lines. */
   isInteractive: boolean;
   print: (line: string) => void;
@@ -115,7 +117,10 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
         const line = describePoolEvent(instance, event);
         if (line !== undefined) view.event(line);
       };
-      instances.push(new ClusterResponder({ ...setup, brokers: options.brokers, followBrokerList: options.followBrokerList, reconnect: { ...MOCK_RECONNECT_POLICY, ...options.reconnect }, onEvent }, handler));
+      const timing = options.keepaliveLifetimeMs === undefined ? {} : keepAliveForLifetime(options.keepaliveLifetimeMs);
+      instances.push(
+        new ClusterResponder({ ...setup, ...timing, brokers: options.brokers, followBrokerList: options.followBrokerList, reconnect: { ...MOCK_RECONNECT_POLICY, ...options.reconnect }, onEvent }, handler),
+      );
     }
     // Resolves once each instance is registered on every broker it could reach (at least one); the others keep being tried.
     await Promise.all(instances.map((instance) => instance.start()));
@@ -180,6 +185,8 @@ function describePoolEvent(instance: number, event: LinkEvent): string | undefin
       return `- instance ${instance} leaves ${event.broker}, no longer in the cluster's broker list`;
     case LINK_EVENT.BAD_EVENT:
       return `! instance ${instance} ignored an event from ${event.from}: ${event.message}`;
+    case LINK_EVENT.NAME_PROBLEM:
+      return event.message === undefined ? `  instance ${instance}: ${event.name} resolves again` : `! instance ${instance}: ${event.message}; trying again in ${event.retryInMs} ms`;
     case LINK_EVENT.BROKER_LIST:
     case LINK_EVENT.ROTATED:
       return undefined;

@@ -177,13 +177,13 @@ describe('thresholds', () => {
 });
 
 describe('bench-scenarios/', () => {
-  it('holds the six shipped scenarios, every one valid against the schema', async () => {
+  it('holds the seven shipped scenarios, every one valid against the schema', async () => {
     const { readdir } = await import('node:fs/promises');
     const { loadScenarioFile } = await import('../../src/load/scenario.js');
     const { compileProfile } = await import('../../src/load/profile.js');
     const folder = new URL('../../bench-scenarios/', import.meta.url);
     const files = (await readdir(folder)).filter((file) => file.endsWith('.yaml')).sort();
-    expect(files).toEqual(['daily-27m-ci.yaml', 'daily-27m.yaml', 'failover.yaml', 'max.yaml', 'peak-62k.yaml', 'smoke.yaml']);
+    expect(files).toEqual(['daily-27m-ci.yaml', 'daily-27m.yaml', 'failover.yaml', 'max.yaml', 'partition.yaml', 'peak-62k.yaml', 'smoke.yaml']);
     const scenarios = Object.fromEntries(await Promise.all(files.map(async (file) => [file, await loadScenarioFile(new URL(file, folder).pathname)] as const)));
     expect(compileProfile(scenarios['daily-27m.yaml']!.profile).totalRequests).toBe(27_000_000);
     expect(compileProfile(scenarios['daily-27m-ci.yaml']!.profile).totalRequests).toBe(2_700_000);
@@ -191,5 +191,19 @@ describe('bench-scenarios/', () => {
     expect(scenarios['failover.yaml']!.topology.brokers).toBe(3);
     expect(scenarios['failover.yaml']!.faults.map((fault) => `${fault.action} ${fault.target}`)).toEqual(['kill broker-2', 'restart broker-2']);
     expect(scenarios['max.yaml']!.profile).toMatchObject({ kind: 'steps', isStoppedAtFailure: true });
+    expect(scenarios['partition.yaml']!.topology.hosts).toBe(true);
+    expect(scenarios['partition.yaml']!.keepaliveLifetimeMs).toBe(1_000);
+    expect(scenarios['partition.yaml']!.faults).toEqual([{ atMs: 6_000, action: 'partition', kind: 'broker', index: 1, target: 'broker-2', durationMs: 5_000 }]);
+  });
+
+  it('refuses a network fault outside a lab of hosts, and a partition without its duration, in one sentence', async () => {
+    const { parseScenario } = await import('../../src/load/scenario.js');
+    const base = { name: 'n', profile: { type: 'constant', rate: 10, duration: '1s' } };
+    expect(() => parseScenario(JSON.stringify({ ...base, topology: { brokers: 2 }, faults: [{ at: '1s', action: 'partition', target: 'broker-2', for: '1s' }] }), 'x.yaml')).toThrowError(
+      'scenario x.yaml is invalid: faults.0: partition takes a broker of a lab of hosts',
+    );
+    expect(() => parseScenario(JSON.stringify({ ...base, topology: { brokers: 2, hosts: true }, faults: [{ at: '1s', action: 'partition', target: 'broker-2' }] }), 'x.yaml')).toThrowError(
+      'scenario x.yaml is invalid: faults.0: a partition needs "for", how long the host is cut off',
+    );
   });
 });
