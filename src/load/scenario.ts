@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../cli/parse.js';
+import { parseDuration, parseMode } from '../cli/parse.js';
 import { UsageError } from '../errors.js';
 import { parseMockSpec } from '../mock/index.js';
 import { INTERACTION, type Interaction } from '../transport/index.js';
@@ -335,23 +335,6 @@ function profileDuration(profile: ProfileSpec): number {
     default:
       return 10_000;
   }
-}
-
-const MODE_ALIASES: Record<string, Interaction> = {
-  'request-response': INTERACTION.REQUEST_RESPONSE,
-  rr: INTERACTION.REQUEST_RESPONSE,
-  'fire-and-forget': INTERACTION.FIRE_AND_FORGET,
-  fnf: INTERACTION.FIRE_AND_FORGET,
-  'request-stream': INTERACTION.REQUEST_STREAM,
-  stream: INTERACTION.REQUEST_STREAM,
-  'request-channel': INTERACTION.REQUEST_CHANNEL,
-  channel: INTERACTION.REQUEST_CHANNEL,
-};
-
-export function parseMode(text: string): Interaction {
-  const mode = MODE_ALIASES[text.trim().toLowerCase()];
-  if (!mode) throw new UsageError(`--mode ${JSON.stringify(text)} is not an interaction model`, 'Choose request-response, fire-and-forget, request-stream or request-channel.');
-  return mode;
 }
 
 /** `32` (bytes), or `16-1024` (uniform). */

@@ -35,8 +35,8 @@ export interface ExistingBrokers {
   /** `--cluster NAME`: every broker in that cluster's state file. */
   cluster?: string;
   /** `--broker HOST:PORT` (repeatable): these, and the other brokers of their cluster. */
-  brokers?: string[];
-  stateDir?: string;
+  brokers?: readonly (string | BrokerAddress)[] | undefined;
+  stateDir?: string | undefined;
   /** Bearer token for brokers started with --auth jwt (their cluster list is asked with it). */
   token?: string | undefined;
 }
