@@ -30,6 +30,8 @@ export abstract class RsbCommand extends Command {
     }
     printError(reportable, process.argv.includes('--debug'));
     process.exitCode = exitCodeFor(reportable);
+    // A failed parse is a parse: oclif would otherwise warn (outside production) that the command never parsed its flags.
+    this.parsed = true;
     return undefined;
   }
 

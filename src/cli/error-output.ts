@@ -150,7 +150,8 @@ function describeFlagConstraints(reasons: string[], command: CommandFacts | unde
   const missing = reasons.map((reason) => /^Missing required flag (\S+)$/.exec(reason)?.[1]).filter((name): name is string => name !== undefined);
   if (missing.length > 0) return new UsageError(`${commandName(command)} needs ${missing.map((name) => `--${name}`).join(' and ')}`, exampleHint(command), { cause });
   const [first = ''] = reasons;
-  const clash = /^--([^=\s]+)(?:=\S*)? cannot also be provided when using --(\S+)$/.exec(first);
+  // oclif shows a flag's defaultHelp as its value here, which may have spaces.
+  const clash = /^--([^=\s]+)(?:=.*?)? cannot also be provided when using --(\S+)$/.exec(first);
   if (clash) return new UsageError(`give --${clash[2]} or --${clash[1]}, not both`, generalHint(command), { cause });
   const needs = /^All of the following must be provided when using --(\S+): (.+)$/.exec(first);
   if (needs) return new UsageError(`--${needs[1]} needs ${needs[2]}`, generalHint(command), { cause });
