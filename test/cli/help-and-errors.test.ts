@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CODE } from '../../src/cli/exit-codes.js';
-import { RSB_BIN, runRsb } from '../support/processes.js';
+import { RSB_BIN, runRsb, startBrokerProcess } from '../support/processes.js';
 
 const ROOT = path.resolve(path.dirname(RSB_BIN), '..');
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> };
@@ -156,5 +156,17 @@ describe('in a terminal', { timeout: 60_000 }, () => {
     const { code, transcript } = await runInTerminal(`node ${RSB_BIN} contxt ls`, 'n\r', /Did you mean context ls\?/, env);
     expect(code).toBe(EXIT_CODE.USAGE);
     expect(transcript).toContain('rsb: "contxt ls" is not an rsb command\r\n  hint: Did you mean `rsb context ls`?');
+  });
+
+  it('ends the live view on a line of its own after Ctrl-C, so that the next line does not run into ^C', async () => {
+    const { broker, port } = await startBrokerProcess();
+    try {
+      const { code, transcript } = await runInTerminal(`node ${RSB_BIN} mock svc --broker 127.0.0.1:${port}`, '\u0003', /● mock svc +1 instance on /);
+      expect(code).toBe(EXIT_CODE.OK);
+      expect(transcript).toMatch(/\^C\r?\n(\r?\n)*rsb mock svc stopping on SIGINT\r?\n/);
+      expect(transcript).not.toMatch(/\^C[^\n]*rsb mock/);
+    } finally {
+      await broker.stop();
+    }
   });
 });

@@ -165,7 +165,7 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
     const callerToken = (await createToken({ sub: 'cli', services: [], routes: ['svc.*'], secret: 'cli-secret' })).token;
     const mock = new RsbProcess(['mock', 'svc', '--broker', address, '--token', serviceToken]);
     try {
-      await mock.waitForOutput(/rsb mock svc ready: 1 instance\(s\)/, 20_000);
+      await mock.waitForOutput(/rsb mock svc ready: 1 instance on/, 20_000);
       expect(await runRsb(['call', 'svc.echo', '-d', 'hi', '--broker', address, '--token', callerToken])).toMatchObject({ code: 0, stdout: 'hi\n' });
       expect(await runRsb(['call', 'svc.echo', '-d', 'env', '--broker', address], { env: { RSB_TOKEN: callerToken } })).toMatchObject({ code: 0, stdout: 'env\n' });
       const refused = await runRsb(['call', 'svc.echo', '-d', 'hi', '--broker', address], { env: { RSB_TOKEN: '' } });
