@@ -31,9 +31,9 @@ export default class Call extends RsbCommand {
   };
 
   static override flags = {
-    data: Flags.string({ char: 'd', description: 'Request data: text, @FILE for a file, - for standard input.', defaultHelp: defaultShown('none (empty)') }),
+    data: Flags.string({ char: 'd', description: 'Request data: text, @FILE for a file, - for standard input.', defaultHelp: defaultShown('empty') }),
     mode: MODE_FLAG({ default: INTERACTION.REQUEST_RESPONSE }),
-    take: Flags.integer({ description: 'Streams and channels: cancel after this many items.', min: 1, defaultHelp: defaultShown('all of them') }),
+    take: Flags.integer({ description: 'Streams and channels: cancel after this many items.', min: 1, defaultHelp: defaultShown('all') }),
     metadata: Flags.string({ description: 'key=value sent with the request (repeatable).', multiple: true }),
     'data-mime': Flags.string({ description: 'MIME type of the data.' }),
     timeout: Flags.string({ description: 'Time to wait for the answer (streams and channels: for each next item); 0 waits forever.', default: '10s' }),

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { formatServicesReport, listServices, type ServicesReport } from '../src/call/index.js';
 import { BROKER_TARGET_FLAGS, brokerFlag, parseDuration, RsbCommand } from '../src/cli/index.js';
 import { resolveBrokerTarget } from '../src/context/index.js';
+import { DEFAULT_BROKER_PORT } from '../src/protocol/index.js';
 import { ConnectError } from '../src/errors.js';
 
 export default class Services extends RsbCommand {
@@ -18,7 +19,7 @@ export default class Services extends RsbCommand {
 
   static override flags = {
     ...BROKER_TARGET_FLAGS,
-    broker: brokerFlag('Broker address HOST:PORT to ask (repeatable); only the brokers given are asked.'),
+    broker: brokerFlag('Broker address HOST:PORT to ask (repeatable); only the brokers given are asked.', `the context's, else 127.0.0.1:${DEFAULT_BROKER_PORT}`),
     timeout: Flags.string({ description: 'Time to wait for each broker.', default: '5s' }),
   };
 

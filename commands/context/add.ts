@@ -20,7 +20,7 @@ export default class ContextAdd extends RsbCommand {
   };
 
   static override flags = {
-    broker: brokerFlag('Broker address HOST:PORT (repeatable); the other brokers of its cluster are learned from the list it pushes.', 'none'),
+    broker: brokerFlag('Broker address HOST:PORT (repeatable); the other brokers of its cluster are learned from the list it pushes.'),
     cluster: Flags.string({ description: 'A cluster of `rsb cluster up`, by name, instead of broker addresses.', exclusive: ['broker'] }),
     'state-dir': STATE_DIR_FLAG,
     admin: Flags.string({ description: 'Admin API address HOST:PORT of a broker, for `rsb status` (repeatable).', multiple: true }),

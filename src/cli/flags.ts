@@ -47,7 +47,7 @@ export const TOKEN_FLAG = Flags.string({
  * context, or the broker on 127.0.0.1:9999 (src/context, `resolveBrokerTarget`).
  */
 export const BROKER_TARGET_FLAGS = {
-  broker: brokerFlag(),
+  broker: brokerFlag(undefined, `the context's, else 127.0.0.1:${DEFAULT_BROKER_PORT}`),
   cluster: Flags.string({ description: 'Every broker of this cluster (see `rsb cluster up`).', exclusive: ['broker', 'context'] }),
   context: contextFlag(['broker', 'cluster']),
   'state-dir': STATE_DIR_FLAG,
@@ -62,9 +62,9 @@ export function contextFlag(exclusive: string[]) {
 /** `--broker`, with the description a command needs when its brokers are used differently (`rsb services` asks only those given). */
 export function brokerFlag(
   description = 'Broker address HOST:PORT (repeatable). The other brokers of its cluster are learned from the list it pushes.',
-  shownDefault = `the context's, else 127.0.0.1:${DEFAULT_BROKER_PORT}`,
+  shownDefault?: string,
 ) {
-  return Flags.string({ char: 'b', description, multiple: true, exclusive: ['cluster', 'context'], defaultHelp: defaultShown(shownDefault) });
+  return Flags.string({ char: 'b', description, multiple: true, exclusive: ['cluster', 'context'], ...(shownDefault ? { defaultHelp: defaultShown(shownDefault) } : {}) });
 }
 
 /**

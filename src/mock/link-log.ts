@@ -86,10 +86,13 @@ export class LinkLog {
     }
   }
 
-  /** `  still unreachable, retrying: default-1 (127.0.0.1:9999) for 12s, ...`; undefined when no broker is away. */
-  summarize(): string | undefined {
+  /**
+   * `  still unreachable, retrying: default-1 (127.0.0.1:9999) for 12s, ...`: the brokers away
+   * for `minAwayMs` or more (one just lost was said already); undefined when there are none.
+   */
+  summarize(minAwayMs = LINK_SUMMARY_INTERVAL_MS): string | undefined {
     const now = this.now();
-    const away = [...this.brokers.values()].filter((broker) => broker.awaySince !== undefined);
+    const away = [...this.brokers.values()].filter((broker) => broker.awaySince !== undefined && now - broker.awaySince >= minAwayMs);
     if (away.length === 0) return undefined;
     return `  still unreachable, retrying: ${away.map((broker) => `${broker.label} for ${formatElapsed(now - broker.awaySince!)}`).join(', ')}`;
   }

@@ -54,15 +54,18 @@ describe('the log of a mock\'s broker connections', () => {
     expect(lines.at(-1)).toBe(`- lost ${B1}: closed by the broker; reconnecting`);
   });
 
-  it('sums up the brokers still away, and has nothing to say while all are up', () => {
+  it('sums up the brokers away for a while, and has nothing to say while all are up', () => {
     const { log, advance } = makeLog(1);
     log.record(1, connected(B1, false));
     expect(log.summarize()).toBeUndefined();
     log.record(1, lost(B1));
     advance(5_000);
+    expect(log.summarize(), 'lost 5 s ago, and said so').toBeUndefined();
     log.record(1, refused(B2));
     advance(7_000);
-    expect(log.summarize()).toBe(`  still unreachable, retrying: ${B1} for 12s, ${B2} for 7s`);
+    expect(log.summarize()).toBe(`  still unreachable, retrying: ${B1} for 12s`);
+    advance(10_000);
+    expect(log.summarize()).toBe(`  still unreachable, retrying: ${B1} for 22s, ${B2} for 17s`);
     log.record(1, connected(B1));
     log.record(1, connected(B2, false));
     expect(log.summarize()).toBeUndefined();
