@@ -20,7 +20,7 @@ export default class Proxy extends RsbCommand {
     target: Flags.string({ description: 'Base URL of the HTTP backend.', required: true }),
     ...BROKER_TARGET_FLAGS,
     timeout: Flags.string({ description: 'Time the backend may take to answer.', default: '30s' }),
-    connections: Flags.integer({ description: 'Keep-alive connections to the backend.', default: 64, min: 1 }),
+    connections: Flags.integer({ char: 'c', description: 'Keep-alive connections to the backend.', default: 64, min: 1 }),
   };
 
   async run(): Promise<ProxyReport> {
