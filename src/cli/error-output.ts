@@ -36,7 +36,7 @@ interface OclifError extends Error {
 /** oclif wraps what a flag's own parser threw: `Parsing --qps \n\t<message>\nSee more help with --help`. */
 const FLAG_PARSE_WRAPPER = /^Parsing --(\S+) \n\t([\s\S]*?)(?:\nSee more help with --help)?$/;
 const HELP_TAIL = /\s*See more help with --help\s*$/;
-// eslint-disable-next-line no-control-regex -- oclif colours parts of its messages
+/** oclif colours parts of its messages (the reasons of a failed flag check). */
 const ANSI_ESCAPE = /\u001b\[[0-9;]*m/g;
 
 /**

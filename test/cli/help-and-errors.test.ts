@@ -46,7 +46,7 @@ function runInTerminal(command: string, keys: string, after: RegExp, env: NodeJS
 }
 
 function stripEscapes(text: string): string {
-  // eslint-disable-next-line no-control-regex -- terminal control sequences
+  // Colours, cursor moves and mode switches: CSI sequences.
   return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }
 
