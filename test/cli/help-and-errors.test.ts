@@ -50,7 +50,7 @@ function stripEscapes(text: string): string {
   return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }
 
-describe('help', { timeout: 60_000 }, () => {
+describe('help', { timeout: 180_000 }, () => {
   it('rsb help lists the commands and topics, and rsb help load shows load with its flags', async () => {
     const all = await runRsb(['help']);
     expect(all.code).toBe(EXIT_CODE.OK);
