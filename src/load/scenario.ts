@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../cli/parse.js';
+import { parseDuration, parseMode } from '../cli/parse.js';
+import { findClosest } from '../cli/suggest.js';
 import { UsageError } from '../errors.js';
 import { parseMockSpec } from '../mock/index.js';
 import { INTERACTION, type Interaction } from '../transport/index.js';
@@ -205,8 +206,9 @@ export function parseScenario(text: string, source = 'scenario'): LoadScenario {
   }
   const result = scenarioSchema.safeParse(data);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new UsageError(`scenario ${source} is invalid: ${describeIssue(issue)}`, 'See bench-scenarios/ for examples of every field.');
+    // A misspelt key explains the field it left unset (`duraton:` leaves `duration` missing): it is told first.
+    const issue = result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? result.error.issues[0]!;
+    throw new UsageError(`scenario ${source} is invalid: ${describeIssue(issue)}`, suggestKey(issue) ?? 'See bench-scenarios/ for examples of every field.');
   }
   return normalizeScenario(result.data, source);
 }
@@ -222,6 +224,37 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `${path}: ${issue.message}`;
     default:
       return `${path}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  }
+}
+
+/** For an unknown key, the known one it was probably meant to be: `Did you mean "duration"?`. */
+function suggestKey(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'unrecognized_keys') return undefined;
+  const known = keysAt(scenarioSchema, issue.path);
+  const suggestions = issue.keys.map((key) => findClosest(key, known)).filter((key): key is string => key !== undefined);
+  return suggestions.length ? `Did you mean ${suggestions.map((key) => JSON.stringify(key)).join(', ')}? See bench-scenarios/ for examples of every field.` : undefined;
+}
+
+/** The keys an object of the schema takes at `path` (every option's, under a union). */
+function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const def = schema._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; innerType?: z.core.$ZodType; in?: z.core.$ZodType; options?: z.core.$ZodType[] };
+  const [first, ...rest] = path;
+  switch (def.type) {
+    case 'object':
+      if (first === undefined) return Object.keys(def.shape!);
+      return def.shape![String(first)] ? keysAt(def.shape![String(first)]!, rest) : [];
+    case 'array':
+      return first === undefined ? [] : keysAt(def.element!, rest);
+    case 'optional':
+    case 'default':
+    case 'nullable':
+      return keysAt(def.innerType!, path);
+    case 'pipe':
+      return keysAt(def.in!, path);
+    case 'union':
+      return [...new Set(def.options!.flatMap((option) => keysAt(option, path)))];
+    default:
+      return [];
   }
 }
 
@@ -419,23 +452,6 @@ function profileDuration(profile: ProfileSpec): number {
     default:
       return 10_000;
   }
-}
-
-const MODE_ALIASES: Record<string, Interaction> = {
-  'request-response': INTERACTION.REQUEST_RESPONSE,
-  rr: INTERACTION.REQUEST_RESPONSE,
-  'fire-and-forget': INTERACTION.FIRE_AND_FORGET,
-  fnf: INTERACTION.FIRE_AND_FORGET,
-  'request-stream': INTERACTION.REQUEST_STREAM,
-  stream: INTERACTION.REQUEST_STREAM,
-  'request-channel': INTERACTION.REQUEST_CHANNEL,
-  channel: INTERACTION.REQUEST_CHANNEL,
-};
-
-export function parseMode(text: string): Interaction {
-  const mode = MODE_ALIASES[text.trim().toLowerCase()];
-  if (!mode) throw new UsageError(`--mode ${JSON.stringify(text)} is not an interaction model`, 'Choose request-response, fire-and-forget, request-stream or request-channel.');
-  return mode;
 }
 
 /** `32` (bytes), or `16-1024` (uniform). */

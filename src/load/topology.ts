@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RSB_BIN } from '../cli/paths.js';
-import { isBrokerName, queryBroker, resolveBrokerName, resolveBrokerSources, type BrokerAddress, type ClusterBrokerRecord, type LabRecord } from '../client/index.js';
+import { isBrokerName, queryBroker, resolveBrokerName, resolveBrokerSources, type BrokerAddress, type BrokerSource, type ClusterBrokerRecord, type LabRecord } from '../client/index.js';
 import { capLink, checkLabTools, cutLink, parseRate, restoreLink, startCluster, stopCluster, uncapLink, type HostLink } from '../cluster/index.js';
 import { ProcessStartError, RsbError, TopologyError, UsageError } from '../errors.js';
 import { killIfThisProcessExits, killProcess, launchProcess, LIFETIME, type LaunchedProcess, type MockReady } from '../process/index.js';
@@ -41,8 +41,8 @@ export interface ExistingBrokers {
   /** `--cluster NAME`: every broker in that cluster's state file. */
   cluster?: string;
   /** `--broker HOST:PORT` (repeatable): these, and the other brokers of their cluster. */
-  brokers?: string[];
-  stateDir?: string;
+  brokers?: readonly (string | BrokerSource)[] | undefined;
+  stateDir?: string | undefined;
   /** Bearer token for brokers started with --auth jwt (their cluster list is asked with it). */
   token?: string | undefined;
   /** Resolver of `dns:` brokers (`--dns-server`). */

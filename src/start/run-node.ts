@@ -1,5 +1,5 @@
 import { waitForShutdownSignal } from '../cli/output.js';
-import { formatCount } from '../cli/format.js';
+import { formatCount, formatCountOf } from '../cli/format.js';
 import { announceReady, type BrokerReady } from '../process/index.js';
 import { BROKER_ROUTES, nameErrorCode } from '../protocol/index.js';
 import { AdminServer, Broker, createToken, type AdminServerOptions, type BrokerEvent, type BrokerOptions, type BrokerSnapshot } from '../broker/index.js';
@@ -35,7 +35,7 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
       if (snapshot.requestsRouted === lastRouted) return undefined;
       lastRouted = snapshot.requestsRouted;
       return (
-        `connections ${snapshot.connections}, services ${snapshot.services} (${snapshot.instances} instances), ` +
+        `${formatCountOf(snapshot.connections, 'connection')}, ${formatCountOf(snapshot.services, 'service')} (${formatCountOf(snapshot.instances, 'instance')}), ` +
         `${formatCount(rate)} requests/s, ${formatCount(snapshot.requestsRouted)} routed, ${formatCount(snapshot.requestsRejected)} rejected`
       );
     },
