@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BENCH_SETUP, formatBenchReport, runBench, type BenchReport, type BenchSetup } from '../src/bench/index.js';
-import { parseDuration, parseIntegerList, RsbCommand } from '../src/cli/index.js';
+import { defaultShown, parseDuration, parseIntegerList, RsbCommand } from '../src/cli/index.js';
+import { DEFAULT_PACING_MS } from '../src/load/index.js';
 
 /** What `--rate` compares when no set-up is named: rsb's broker and nats-server. */
 const RATE_SETUPS: string[] = [BENCH_SETUP.RSB, BENCH_SETUP.NATS];
@@ -29,7 +30,10 @@ export default class Bench extends RsbCommand {
       description: `Comma-separated set-ups: ${Object.values(BENCH_SETUP).join(', ')} (default: all; with --rate: ${RATE_SETUPS.join(',')}).`,
     }),
     payload: Flags.integer({ description: 'Payload size in bytes.', default: 32, min: 0 }),
-    pacing: Flags.string({ description: "With --rate: the generator's pacing window, as rsb load's --pacing (0: each request at its own time). Default 1ms." }),
+    pacing: Flags.string({
+      description: "With --rate: the generator's pacing window, as rsb load's --pacing (0: each request at its own time).",
+      defaultHelp: defaultShown(`${DEFAULT_PACING_MS}ms`),
+    }),
     rate: Flags.integer({ description: 'Requests per second: measure open loop at this rate through rsb load\'s generator, with the broker\'s and the generator\'s CPU per request.', min: 1 }),
   };
 

@@ -1,5 +1,4 @@
-import { compileProfile, labelMix, OpenLoopGenerator, PROFILE_KIND, RunRecorder, warmUp, type GeneratorPlan } from '../load/index.js';
-import { readProcessCpuMicros } from '../process/index.js';
+import { compileProfile, labelMix, OpenLoopGenerator, PROFILE_KIND, RunRecorder, WarmUp, watchLegCpu, type GeneratorPlan } from '../load/index.js';
 import { INTERACTION } from '../transport/index.js';
 import { WIRE_PROTOCOL, type WireProtocol } from './closed-loop.js';
 import { connectNatsLoad } from './nats-load.js';
@@ -64,13 +63,12 @@ export async function measureOpenLoop(options: OpenLoopOptions): Promise<OpenLoo
   const generator = new OpenLoopGenerator(plan, { onInterval: (snapshot) => recorder.add(snapshot) }, connect);
   await generator.connect();
   try {
-    await warmUp(plan, connect);
-    const ownBefore = process.cpuUsage();
-    const brokerBefore = readBrokerCpu(options.brokerPid);
+    await new WarmUp(plan, connect).run();
+    const cpuWatch = watchLegCpu([{ name: 'broker', pid: options.brokerPid, isFaulted: false }], []);
     await generator.run(performance.timeOrigin + performance.now());
-    const own = process.cpuUsage(ownBefore);
-    const brokerAfter = readBrokerCpu(options.brokerPid);
+    cpuWatch.stop();
     const figures = recorder.figures();
+    const cpu = cpuWatch.price({ sent: figures.sent, brokers: [figures.sent], mocks: [] });
     const seconds = options.durationMs / 1000;
     const corrected = figures.latency.corrected;
     return {
@@ -80,18 +78,15 @@ export async function measureOpenLoop(options: OpenLoopOptions): Promise<OpenLoo
       ok: figures.ok,
       errors: figures.errors,
       achievedRate: figures.ok / seconds,
-      p50Us: corrected?.p50 ?? 0,
-      p99Us: corrected?.p99 ?? 0,
-      p999Us: corrected?.p999 ?? 0,
-      lagP99Us: figures.latency.scheduleLag?.p99 ?? 0,
-      brokerCpuUsPerRequest: brokerBefore === undefined || brokerAfter === undefined ? undefined : (brokerAfter - brokerBefore) / Math.max(1, figures.sent),
-      generatorCpuUsPerRequest: (own.user + own.system) / Math.max(1, figures.sent),
+      p50Us: corrected?.p50Us ?? 0,
+      p99Us: corrected?.p99Us ?? 0,
+      p999Us: corrected?.p999Us ?? 0,
+      lagP99Us: figures.latency.scheduleLag?.p99Us ?? 0,
+      brokerCpuUsPerRequest: cpu.brokers[0]?.cpuUsPerRequest,
+      generatorCpuUsPerRequest: cpu.load.cpuUsPerRequest ?? 0,
     };
   } finally {
     await generator.close();
   }
 }
 
-function readBrokerCpu(pid: number | undefined): number | undefined {
-  return pid === undefined ? undefined : readProcessCpuMicros(pid);
-}

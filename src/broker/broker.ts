@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ListenError } from '../errors.js';
-import { BROKER_ROUTES, DEFAULT_BROKER_PORT, encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH } from '../protocol/index.js';
+import { BROKER_ROUTES, DEFAULT_BROKER_PORT, describeBrokerUri, encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH, type BrokerListEntry } from '../protocol/index.js';
 import { JwtAuthenticator, type JwtKeyOptions } from './auth.js';
 import { CIRCUIT_STATE } from './circuit-breaker.js';
 import { BrokerClock } from './clock.js';
@@ -80,6 +80,9 @@ export class Broker implements AdminSource {
   private sweepTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private isStopping = false;
+  private isDraining = false;
+  /** What clients are told of this broker (`rsb start --advertise`); where it listens until set. */
+  private advertised: Pick<BrokerListEntry, 'host' | 'port' | 'uris'> | undefined;
   private sessionCounter = 0;
   private boundPort = 0;
 
@@ -96,7 +99,7 @@ export class Broker implements AdminSource {
     this.authenticator = this.options.auth ? new JwtAuthenticator(this.options.auth) : null;
     this.appLimits = new AppRateLimits(listAppRateLimits(this.options));
     this.membership = new ClusterMembership({
-      describeSelf: () => ({ id: this.id, host: this.host, port: this.port }),
+      describeSelf: () => this.describeSelf(),
       startedAt: this.startedAt,
       readyClients: () => [...this.sessions].filter((session) => session.isReady),
       emit,
@@ -144,6 +147,39 @@ export class Broker implements AdminSource {
     return this.clock.startedAt;
   }
 
+  /** This broker as its cluster's list names it: its id and the addresses it advertises. */
+  describeSelf(): BrokerListEntry {
+    return { id: this.id, ...(this.advertised ?? { host: this.host, port: this.port }) };
+  }
+
+  /**
+   * Sets the addresses clients are told (once it listens: a port asked as 0 is known then).
+   * URIs that say no more than `tcp://host:port` are left out of the list entry.
+   */
+  advertiseAs(address: Pick<BrokerListEntry, 'host' | 'port' | 'uris'>): void {
+    const uris = address.uris ?? [];
+    const isPlainTcp = uris.length === 1 && uris[0] === describeBrokerUri({ id: this.id, host: address.host, port: address.port });
+    this.advertised = { host: address.host, port: address.port, ...(uris.length > 0 && !isPlainTcp ? { uris: [...uris] } : {}) };
+  }
+
+  /**
+   * Begins a graceful leave (SIGTERM under an orchestrator): `isReady` turns false (the
+   * admin `/readyz` answers 503), new connections are refused with REJECTED_SETUP, and
+   * the clients of a cluster are pushed the list without this broker, so that they go to
+   * the others. Connections in use stay until they close or the broker stops.
+   */
+  drain(): void {
+    if (this.isDraining) return;
+    this.isDraining = true;
+    const cluster = this.membership.cluster;
+    if (cluster) this.membership.update({ name: cluster.name, brokers: cluster.brokers.filter((entry) => entry.id !== this.id) });
+  }
+
+  /** Connections open now, past SETUP or not: a drain waits for them to reach 0. */
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
   async start(): Promise<{ host: string; port: number }> {
     // A malformed cluster file fails the start before anything listens.
     if (this.options.cluster) this.membership.update(this.options.cluster);
@@ -179,8 +215,12 @@ export class Broker implements AdminSource {
   }
 
   private accept(socket: Socket): void {
+    if (this.isDraining) {
+      this.refuse(socket, `broker ${this.id} is draining: connect to another broker of its cluster`);
+      return;
+    }
     if (this.sessions.size >= this.options.maxConnections) {
-      this.refuse(socket);
+      this.refuse(socket, `broker ${this.id} is at its limit of ${this.options.maxConnections} connections: try another broker or later`);
       return;
     }
     this.stats.connectionsAccepted++;
@@ -191,17 +231,16 @@ export class Broker implements AdminSource {
    * Turns a connection away at the limit without waiting for its SETUP: the ERROR frame on
    * stream 0 tells a client why (Protocol.md, REJECTED_SETUP: "the server rejected the setup").
    */
-  private refuse(socket: Socket): void {
+  private refuse(socket: Socket, message: string): void {
     this.stats.connectionsRefused++;
     socket.on('error', () => {});
-    const message = `broker ${this.id} is at its limit of ${this.options.maxConnections} connections: try another broker or later`;
     socket.end(encodeFrame({ type: FRAME_TYPE.ERROR, streamId: 0, flags: 0, code: ERROR_CODE.REJECTED_SETUP, message }));
     setTimeout(() => socket.destroy(), 2_000).unref();
   }
 
-  /** Listening, and not shutting down. */
+  /** Listening, and neither draining nor shutting down. */
   get isReady(): boolean {
-    return this.boundPort !== 0 && !this.isStopping;
+    return this.boundPort !== 0 && !this.isStopping && !this.isDraining;
   }
 
   private onSessionReady(session: Session): void {
@@ -294,7 +333,7 @@ export class Broker implements AdminSource {
   private buildLocalRoutes(): Map<string, LocalRoute> {
     return new Map<string, LocalRoute>([
       [BROKER_ROUTES.SERVICES, () => ({ broker: this.id, services: this.registry.list() })],
-      [BROKER_ROUTES.HEALTH, () => ({ status: this.isReady ? 'up' : 'stopping', ...this.snapshot() })],
+      [BROKER_ROUTES.HEALTH, () => ({ status: this.isReady ? 'up' : this.isDraining && !this.isStopping ? 'draining' : 'stopping', ...this.snapshot() })],
       [BROKER_ROUTES.CLUSTER, () => this.membership.describe()],
     ]);
   }

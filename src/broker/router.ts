@@ -1,4 +1,4 @@
-import { decodeRoutingTag, ERROR_CODE, FLAG, FRAME_TYPE, METADATA_FORMAT, OUTCOME, parseRoute, ProtocolError, type FrameHeader, type ServiceId } from '../protocol/index.js';
+import { decodeRouteSpan, ERROR_CODE, FLAG, FRAME_TYPE, METADATA_FORMAT, OUTCOME, parseRoute, ProtocolError, type FrameHeader, type ServiceId } from '../protocol/index.js';
 import type { Grant } from './auth.js';
 import type { BrokerClock } from './clock.js';
 import type { TokenBucket } from './rate-limiter.js';
@@ -59,18 +59,15 @@ export class Router {
 
   /** Routes the request in `header` by the route in its metadata. Throws ProtocolError when the metadata is malformed; the session ends the connection. */
   route(requester: Requester, header: FrameHeader): void {
-    const tag = header.locateRouteTag(METADATA_FORMAT.COMPOSITE);
-    if (tag < 0) {
+    if (!header.locateRoute(METADATA_FORMAT.COMPOSITE)) {
       this.rejectUnrouted(requester, header.type, header.streamId);
       return;
     }
-    const buf = header.buf;
-    const routeStart = tag + 1;
-    const routeEnd = routeStart + buf[tag]!;
-    let target = this.cacheByBytes.get(buf, routeStart, routeEnd);
+    const { buf, route } = header;
+    let target = this.cacheByBytes.get(buf, route.start, route.end);
     if (target === undefined) {
-      target = this.targetOf(decodeRoutingTag(buf, tag)!);
-      this.cacheByBytes.set(buf, routeStart, routeEnd, target);
+      target = this.targetOf(decodeRouteSpan(buf, route));
+      this.cacheByBytes.set(buf, route.start, route.end, target);
     }
     this.forward(requester, target, header);
   }

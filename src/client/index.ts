@@ -16,7 +16,18 @@ export {
   type BrokerAddress,
   type Transport,
 } from './broker-address.js';
-export { resolveBrokers, type BrokerSelection } from './broker-selection.js';
+export { resolveBrokers, resolveBrokerSources, type BrokerSelection } from './broker-selection.js';
+export {
+  DEFAULT_DNS_INTERVAL_MS,
+  formatBrokerName,
+  isBrokerName,
+  isBrokerNameText,
+  parseBrokerName,
+  parseDnsServer,
+  type BrokerName,
+  type BrokerSource,
+} from './broker-name.js';
+export { NameWatch, resolveBrokerName, type NameWatchHandlers } from './name-watch.js';
 export {
   DEFAULT_CLUSTER_NAME,
   DEFAULT_STATE_DIR_NAME,
@@ -30,6 +41,7 @@ export {
   stateFilePath,
   type ClusterBrokerRecord,
   type ClusterState,
+  type LabRecord,
 } from './cluster-state.js';
 export { computeBackoffDelay, DEFAULT_RECONNECT_POLICY, FAST_RECONNECT_POLICY, type ReconnectPolicy } from './reconnect-policy.js';
 export { diffBrokerList, readBrokerListPush, type BrokerListChanges } from './broker-list.js';
@@ -45,6 +57,6 @@ export {
   type LinkEvent,
   type LinkState,
 } from './broker-pool.js';
-export { createLeanDialer, createLeanPool, type LeanDialOptions, type LeanHandler, type LeanPoolOptions } from './lean-dialer.js';
+export { createLeanDialer, createLeanPool, keepAliveForLifetime, type LeanDialOptions, type LeanHandler, type LeanPoolOptions } from './lean-dialer.js';
 export { BrokerQueryClient, queryBroker, type BrokerQueryOptions } from './broker-query.js';
 export { ClusterResponder } from './cluster-responder.js';

@@ -1,17 +1,30 @@
+import type { LabRecord } from '../client/index.js';
 import { ClusterStartError, ClusterStateError, PROCESS_START_FAILURE, ProcessStartError, ProcessStopError } from '../errors.js';
 import { HAS_PROC_FILESYSTEM, isProcessRunning, launchProcess, LIFETIME, readCommandLine, terminateProcess, type BrokerReady, type Termination } from '../process/index.js';
+import { LAB_BROKER_PORT } from './host-lab.js';
 
 /**
  * Whether `pid` still runs the broker `id` of the cluster whose state file is
  * `clusterFile`. A pid that no longer runs, or that now runs something else (pids are
- * reused), is not it: its command line must carry `--cluster-file <clusterFile>` and
- * `--id <id>`, as `launchBroker` wrote them. Without /proc (not Linux) the pid alone decides.
+ * reused), is not it: its command line must carry `--cluster-file <clusterFile>` (a lab
+ * host's: `--peers dns:NAME:PORT` of its lab) and `--id <id>`, as `launchBroker` wrote
+ * them. Without /proc (not Linux) the pid alone decides.
  */
-export function isBrokerProcess(pid: number, id: string, clusterFile: string): boolean {
+export function isBrokerProcess(pid: number, id: string, clusterFile: string, lab?: Pick<LabRecord, 'dnsName'>): boolean {
+  return isProcessWith(pid, id, lab ? ['--peers', labPeers(lab)] : ['--cluster-file', clusterFile]);
+}
+
+/** What a lab's brokers are given as `--peers`: every broker behind the lab's name. */
+export function labPeers(lab: Pick<LabRecord, 'dnsName'>): string {
+  return `dns:${lab.dnsName}:${LAB_BROKER_PORT}`;
+}
+
+/** Whether `pid` still runs broker `id` started with the argument pair `marker`. */
+function isProcessWith(pid: number, id: string, marker: readonly [string, string]): boolean {
   if (!isProcessRunning(pid)) return false;
   if (!HAS_PROC_FILESYSTEM) return true;
   const argv = readCommandLine(pid);
-  return argv !== undefined && hasArgument(argv, '--cluster-file', clusterFile) && hasArgument(argv, '--id', id);
+  return argv !== undefined && hasArgument(argv, marker[0], marker[1]) && hasArgument(argv, '--id', id);
 }
 
 function hasArgument(argv: string[], flag: string, value: string): boolean {
@@ -26,7 +39,10 @@ export interface BrokerLaunch {
   port: number;
   /** Its admin HTTP port (`rsb start --admin-port`; 0: any free port). */
   adminPort: number;
-  clusterFile: string;
+  /** How it knows its cluster: `['--cluster-file', FILE]`, or a lab host's `--peers dns:…` and the rest. */
+  clusterArgs: string[];
+  /** A lab host: it runs in this network namespace, its admin API on every address of it. */
+  netns?: string;
   logFile: string;
   rsbBin: string;
   timeoutMs: number;
@@ -48,7 +64,8 @@ export interface LaunchedBroker {
  * log file, and resolves once it reports ready. Fails with ClusterStartError quoting the log.
  */
 export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> {
-  const args = ['start', '--host', spec.host, '--port', String(spec.port), '--admin-port', String(spec.adminPort), '--id', spec.id, '--cluster-file', spec.clusterFile];
+  const args = ['start', '--host', spec.host, '--port', String(spec.port), '--admin-port', String(spec.adminPort), '--id', spec.id, ...spec.clusterArgs];
+  if (spec.netns !== undefined) args.push('--admin-host', spec.host);
   try {
     const broker = await launchProcess<BrokerReady>({
       name: `broker ${spec.id}`,
@@ -57,8 +74,9 @@ export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> 
       lifetime: LIFETIME.DETACHED,
       readyTimeoutMs: spec.timeoutMs,
       logFile: spec.logFile,
-      logHeader: `--- ${new Date().toISOString()} rsb cluster: starting broker ${spec.id} on ${spec.port ? `${spec.host}:${spec.port}` : `a free port of ${spec.host}`}`,
+      logHeader: `--- ${new Date().toISOString()} rsb cluster: starting broker ${spec.id} on ${spec.port ? `${spec.host}:${spec.port}` : `a free port of ${spec.host}`}${spec.netns ? ` in ${spec.netns}` : ''}`,
       ...(spec.signal ? { signal: spec.signal } : {}),
+      ...(spec.netns !== undefined ? { netns: spec.netns } : {}),
     });
     return { pid: broker.pid, port: broker.ready.port, adminPort: broker.ready.adminPort ?? spec.adminPort, startedAt: new Date().toISOString() };
   } catch (error) {

@@ -9,6 +9,7 @@ import {
   resolveStateDir,
   stateFilePath,
   type ClusterBrokerRecord,
+  type LabRecord,
 } from '../client/index.js';
 import { RsbError } from '../errors.js';
 import { BROKER_ROUTES } from '../protocol/index.js';
@@ -40,11 +41,13 @@ export interface ClusterStatusReport {
   createdAt: string;
   up: number;
   brokers: BrokerStatusReport[];
+  /** The lab of hosts the brokers run on (`--hosts`). */
+  lab?: LabRecord;
 }
 
 /** Asks one broker of a cluster how it is: by pid first, then over RSocket. */
-export async function probeBroker(broker: ClusterBrokerRecord, stateFile: string, timeoutMs = 2_000): Promise<BrokerStatusReport> {
-  if (!isBrokerProcess(broker.pid, broker.id, stateFile)) {
+export async function probeBroker(broker: ClusterBrokerRecord, stateFile: string, timeoutMs = 2_000, lab?: LabRecord): Promise<BrokerStatusReport> {
+  if (!isBrokerProcess(broker.pid, broker.id, stateFile, lab)) {
     return { ...broker, state: BROKER_STATE.DOWN, problem: `pid ${broker.pid} no longer runs this broker` };
   }
   try {
@@ -62,8 +65,15 @@ export async function getClusterStatus(options: { name?: string; stateDir?: stri
   const name = checkClusterName(options.name ?? DEFAULT_CLUSTER_NAME);
   const state = requireClusterState(stateDir, name);
   const stateFile = stateFilePath(stateDir, name);
-  const brokers = await Promise.all(state.brokers.map((broker) => probeBroker(broker, stateFile, options.timeoutMs)));
-  return { name, stateFile, createdAt: state.createdAt, up: brokers.filter((broker) => broker.state === BROKER_STATE.UP).length, brokers };
+  const brokers = await Promise.all(state.brokers.map((broker) => probeBroker(broker, stateFile, options.timeoutMs, state.lab)));
+  return {
+    name,
+    stateFile,
+    createdAt: state.createdAt,
+    up: brokers.filter((broker) => broker.state === BROKER_STATE.UP).length,
+    brokers,
+    ...(state.lab ? { lab: state.lab } : {}),
+  };
 }
 
 export interface ClusterSummary {
@@ -89,7 +99,7 @@ export function listClusters(options: { stateDir?: string } = {}): { stateDir: s
       stateFile,
       createdAt: state.createdAt,
       brokers: state.brokers.length,
-      running: state.brokers.filter((broker) => isBrokerProcess(broker.pid, broker.id, stateFile)).length,
+      running: state.brokers.filter((broker) => isBrokerProcess(broker.pid, broker.id, stateFile, state.lab)).length,
       addresses: state.brokers.map((broker) => `${broker.host}:${broker.port}`),
     });
   }

@@ -15,6 +15,7 @@ import {
 import { ClusterStartError, RsbError, UsageError } from '../errors.js';
 import { BROKER_ROUTES, DEFAULT_BROKER_PORT, ProtocolError, readBrokerList, type BrokerListEntry, type CloudEvent } from '../protocol/index.js';
 import { isBrokerProcess, launchBroker, stopBrokerProcess, type LaunchedBroker } from './broker-processes.js';
+import { bringUpLab } from './lab-cluster.js';
 import { lockCluster, logDirPath, writeClusterState } from './state.js';
 
 export const DEFAULT_CLUSTER_SIZE = 3;
@@ -45,6 +46,8 @@ export interface StartClusterOptions {
    * stopped and it fails, so that nothing runs unrecorded.
    */
   signal?: AbortSignal;
+  /** Each broker on a host of its own: a network namespace on a bridge, found through the lab's DNS (Linux, root). */
+  hosts?: boolean;
 }
 
 export interface StartClusterResult {
@@ -89,6 +92,22 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
   try {
     const stateFile = stateFilePath(stateDir, name);
     const existing = readClusterState(stateDir, name);
+    if (options.hosts || existing?.lab) {
+      if (options.host !== undefined || options.basePort !== undefined) throw new UsageError('a lab of hosts takes no --host or --base-port', 'Each host has its own address; brokers listen on port 9999 of it.');
+      const lab = await bringUpLab({
+        name,
+        stateDir,
+        stateFile,
+        existing,
+        count: options.count,
+        rsbBin: options.rsbBin ?? RSB_BIN,
+        timeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+        signal: options.signal,
+        progress,
+        waitForList,
+      });
+      return { state: lab.state, stateFile, started: lab.started, restarted: [], kept: lab.kept, stopped: [] };
+    }
     checkUnchangedLayout(existing, options);
     const host = existing?.host ?? options.host ?? DEFAULT_BROKER_OPTIONS.host;
     const basePort = existing?.basePort ?? options.basePort ?? DEFAULT_BROKER_PORT;
@@ -204,7 +223,7 @@ async function launchAll(planned: Planned[], context: LaunchContext): Promise<Ma
         host: context.host,
         port: broker.port,
         adminPort: broker.adminPort,
-        clusterFile: context.stateFile,
+        clusterArgs: ['--cluster-file', context.stateFile],
         logFile: brokerLogFile(context.stateDir, context.name, broker.id),
         rsbBin: context.rsbBin,
         timeoutMs: context.timeoutMs,
@@ -228,7 +247,7 @@ async function launchAll(planned: Planned[], context: LaunchContext): Promise<Ma
  * Waits until every broker answers `rsb.broker.cluster` with the list just written: it
  * listens, and it has read the state file. One connection per broker, asked again until then.
  */
-async function waitForList(state: ClusterState, timeoutMs: number): Promise<void> {
+export async function waitForList(state: ClusterState, timeoutMs: number): Promise<void> {
   const expected = formatList(state.brokers);
   await Promise.all(
     state.brokers.map(async (broker) => {
@@ -264,6 +283,10 @@ async function waitForList(state: ClusterState, timeoutMs: number): Promise<void
   );
 }
 
+/** The list as text to compare, in id order: brokers that find each other (`--peers`) each list the cluster alike. */
 function formatList(brokers: readonly BrokerListEntry[]): string {
-  return brokers.map((broker) => `${broker.id}@${broker.host}:${broker.port}`).join(',');
+  return brokers
+    .map((broker) => `${broker.id}@${broker.host}:${broker.port}`)
+    .sort()
+    .join(',');
 }

@@ -1,13 +1,13 @@
 import { waitForShutdownSignal } from '../cli/output.js';
 import { formatCount } from '../cli/format.js';
-import type { BrokerAddress } from '../client/index.js';
+import type { BrokerSource } from '../client/index.js';
 import { connect, type RsbClient } from '../sdk/index.js';
 import { createLiveView, type BridgeStatusProps } from '../ui/index.js';
 import { GatewayServer, type GatewayServerOptions } from './gateway-server.js';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.js';
 
 interface BridgeRunOptions {
-  brokers: BrokerAddress[];
+  brokers: BrokerSource[];
   /** Instead of `brokers`: every broker of this cluster (`rsb cluster up`), from its state file in `stateDir`. */
   cluster?: string | undefined;
   stateDir?: string | undefined;
@@ -91,7 +91,7 @@ export async function runProxy(options: BridgeRunOptions & HttpProxyOptions): Pr
 }
 
 /** A cluster by name, else the brokers given (and, through their pushed list, the rest of their cluster). */
-function brokerTarget(options: BridgeRunOptions): { cluster: string; stateDir?: string | undefined } | { brokers: BrokerAddress[] } {
+function brokerTarget(options: BridgeRunOptions): { cluster: string; stateDir?: string | undefined } | { brokers: BrokerSource[] } {
   return options.cluster !== undefined ? { cluster: options.cluster, stateDir: options.stateDir } : { brokers: options.brokers };
 }
 

@@ -1,4 +1,4 @@
-import { createLeanPool, FAST_RECONNECT_POLICY, formatBrokerAddress, type BrokerAddress, type BrokerLink, type BrokerMember, type BrokerPool } from '../client/index.js';
+import { createLeanPool, FAST_RECONNECT_POLICY, formatBrokerAddress, keepAliveForLifetime, type BrokerAddress, type BrokerLink, type BrokerMember, type BrokerPool } from '../client/index.js';
 import { LeanRequester, type RequestObserver, type RequestTemplate } from '../transport/index.js';
 
 /** Somewhere to send load: a broker, or a mock's direct listener for the baseline, under the name its figures are reported by. */
@@ -38,6 +38,8 @@ export class ConnectionPool<T = number> {
     appName: string,
     private readonly onEvent: (event: PoolEvent) => void = () => {},
     token?: string,
+    /** `--keepalive-lifetime`: a broker silent this long is taken for gone (a partition), and dialing gives up within it. */
+    keepaliveLifetimeMs?: number,
   ) {
     const count = targets.length * perTarget;
     this.targetOf = new Int32Array(count);
@@ -53,6 +55,7 @@ export class ConnectionPool<T = number> {
         followBrokerList: false,
         connectionsPerBroker: perTarget,
         connectTimeoutMs: 3_000,
+        ...(keepaliveLifetimeMs !== undefined ? keepAliveForLifetime(keepaliveLifetimeMs) : {}),
         // A broker restarted mid-run gets its share back within a second of listening.
         reconnect: FAST_RECONNECT_POLICY,
         app: { name: appName, uuid: `${appName}-${process.pid}-${Math.random().toString(36).slice(2, 10)}` },

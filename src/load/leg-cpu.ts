@@ -1,4 +1,5 @@
 import { HAS_PROC_FILESYSTEM, readProcessCpuMicros } from '../process/index.js';
+import { roundTo } from './histograms.js';
 import type { LegCpu, ProcessCpu } from './results.js';
 
 /** A process rsb started whose CPU time a leg reads. */
@@ -22,32 +23,46 @@ export interface LegRequests {
 /** The name this process goes by in the figures. */
 export const LOAD_PROCESS_NAME = 'rsb load';
 
+/** The CPU time of a leg's processes: read as it starts; `stop` reads it again as it ends, `price` divides. */
+export interface LegCpuWatch {
+  /** Reads every process's CPU time again: the end of the leg (a second call changes nothing). */
+  stop(): void;
+  /** What each process spent per request it handled (`stop` first). */
+  price(requests: LegRequests): LegCpu;
+}
+
 /**
  * Reads the CPU time of this process (process.cpuUsage: every thread) and of the brokers
- * and mocks rsb started (/proc, in steps of 10 ms) as a leg starts; `finish` reads them
- * again and divides by what each handled. A process a fault kills or restarts is reported
- * without a figure rather than with a wrong one.
+ * and mocks rsb started (/proc, in steps of 10 ms) as a leg starts. A process a fault kills
+ * or restarts is reported without a figure rather than with a wrong one.
  */
-export function watchLegCpu(brokers: readonly WatchedProcess[], mocks: readonly WatchedProcess[]): { finish(requests: LegRequests): LegCpu } {
-  const ownAtStart = process.cpuUsage();
+export function watchLegCpu(brokers: readonly WatchedProcess[], mocks: readonly WatchedProcess[]): LegCpuWatch {
   const watchedBrokers = HAS_PROC_FILESYSTEM ? brokers : [];
   const watchedMocks = HAS_PROC_FILESYSTEM ? mocks : [];
   const brokersAtStart = watchedBrokers.map(readCpuMicros);
   const mocksAtStart = watchedMocks.map(readCpuMicros);
+  const ownAtStart = process.cpuUsage();
+  let spent: { ownUs: number; brokersUs: (number | undefined)[]; mocksUs: (number | undefined)[] } | undefined;
+  const spentSince = (atStart: (number | undefined)[]) => (watched: WatchedProcess, i: number): number | undefined => {
+    const before = atStart[i];
+    const after = readCpuMicros(watched);
+    return watched.isFaulted || before === undefined || after === undefined ? undefined : after - before;
+  };
+  const stop = (): void => {
+    if (spent) return;
+    const own = process.cpuUsage(ownAtStart);
+    spent = { ownUs: own.user + own.system, brokersUs: watchedBrokers.map(spentSince(brokersAtStart)), mocksUs: watchedMocks.map(spentSince(mocksAtStart)) };
+  };
+  const priceEach = (watched: readonly WatchedProcess[], spentUs: (number | undefined)[], handled: number[]): ProcessCpu[] =>
+    watched.flatMap((process, i) => (process.pid === undefined ? [] : [priceProcess(process.name, process.pid, spentUs[i], handled[i] ?? 0)]));
   return {
-    finish(requests) {
-      const own = process.cpuUsage(ownAtStart);
-      const measure = (handled: number[], atStart: (number | undefined)[]) => (watched: WatchedProcess, i: number): ProcessCpu[] => {
-        if (watched.pid === undefined) return [];
-        const atEnd = readCpuMicros(watched);
-        const before = atStart[i];
-        const cpuUs = watched.isFaulted || before === undefined || atEnd === undefined ? undefined : atEnd - before;
-        return [priceProcess(watched.name, watched.pid, cpuUs, handled[i] ?? 0)];
-      };
+    stop,
+    price(requests) {
+      stop();
       return {
-        load: priceProcess(LOAD_PROCESS_NAME, process.pid, own.user + own.system, requests.sent),
-        brokers: watchedBrokers.flatMap(measure(requests.brokers, brokersAtStart)),
-        mocks: watchedMocks.flatMap(measure(requests.mocks, mocksAtStart)),
+        load: priceProcess(LOAD_PROCESS_NAME, process.pid, spent!.ownUs, requests.sent),
+        brokers: priceEach(watchedBrokers, spent!.brokersUs, requests.brokers),
+        mocks: priceEach(watchedMocks, spent!.mocksUs, requests.mocks),
       };
     },
   };
@@ -63,7 +78,7 @@ function priceProcess(name: string, pid: number, cpuUs: number | undefined, requ
     name,
     pid,
     requests: requestCount,
-    ...(cpuUs === undefined ? {} : { cpuMs: cpuUs / 1000 }),
-    ...(cpuUs === undefined || requestCount === 0 ? {} : { cpuUsPerRequest: cpuUs / requestCount }),
+    ...(cpuUs === undefined ? {} : { cpuMs: roundTo(cpuUs / 1000, 3) }),
+    ...(cpuUs === undefined || requestCount === 0 ? {} : { cpuUsPerRequest: roundTo(cpuUs / requestCount, 3) }),
   };
 }

@@ -8,6 +8,7 @@ export { launchProcess, LIFETIME, type ExitStatus, type LaunchedProcess, type La
 export { findExecutable, findFreePort, launchProgram, type ProgramLaunchOptions } from './program.js';
 export { announceFailure, announceReady, exitWithParent } from './child.js';
 export type { BrokerReady, ListenAddress, MockReady } from './ready-messages.js';
-export { killProcess, terminateProcess, TERMINATION, type Termination } from './stop.js';
+export { killProcess, signalPid, terminateProcess, TERMINATION, type Termination } from './stop.js';
 export { killIfThisProcessExits, killStartedProcesses } from './exit-hook.js';
+export { runCommand, type CommandResult } from './run-command.js';
 export { HAS_PROC_FILESYSTEM, isProcessRunning, readCommandLine, readProcessCpuMicros, readProcessMemory, type ProcessMemory } from './proc-readers.js';

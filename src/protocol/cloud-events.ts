@@ -17,12 +17,20 @@ export interface CloudEvent<T = unknown> {
   time?: string;
   subject?: string;
   datacontenttype?: string;
+  /** URI of the schema `data` adheres to (optional attribute). */
+  dataschema?: string;
   data?: T;
 }
 
 export const CLOUD_EVENT_TYPE = {
   /** The brokers of a cluster, sent by each of them on SETUP and whenever the list changes. */
   BROKER_LIST: 'com.rsb.broker.list',
+  /**
+   * The Alibaba RSocket broker's cluster list, the type being its Java class name: its SDK
+   * connects to every URI in the data and leaves the brokers no longer named. rsb pushes it
+   * beside its own list, so that Alibaba clients follow an rsb cluster too.
+   */
+  UPSTREAM_CLUSTER_CHANGED: 'com.alibaba.rsocket.upstream.UpstreamClusterChangedEvent',
 } as const;
 export type CloudEventType = (typeof CLOUD_EVENT_TYPE)[keyof typeof CLOUD_EVENT_TYPE];
 
@@ -36,6 +44,12 @@ export interface BrokerListEntry {
   port: number;
   /** Its admin HTTP port, when known. */
   adminPort?: number;
+  /**
+   * Every address it is reached at, one URI per listener, as it advertises them
+   * (`tcp://10.0.0.5:9999`, `rsb start --advertise`); `host` and `port` are the first TCP one.
+   * Absent: `tcp://host:port` alone.
+   */
+  uris?: string[];
 }
 
 /** The data of a `com.rsb.broker.list` event. */
@@ -121,5 +135,46 @@ export function checkBrokerListEntry(item: unknown, where: string): BrokerListEn
   }
   // An unknown admin port (0, as rsb records one it has not learned yet) is left out.
   const hasAdminPort = Number.isInteger(entry.adminPort) && entry.adminPort! >= 1 && entry.adminPort! <= 0xffff;
-  return { id: entry.id, host: entry.host, port: entry.port!, ...(hasAdminPort ? { adminPort: entry.adminPort! } : {}) };
+  if (entry.uris !== undefined && (!Array.isArray(entry.uris) || !entry.uris.every((uri) => typeof uri === 'string' && uri !== ''))) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `${where}.uris must be a list of non-empty strings`);
+  }
+  return {
+    id: entry.id,
+    host: entry.host,
+    port: entry.port!,
+    ...(hasAdminPort ? { adminPort: entry.adminPort! } : {}),
+    ...(entry.uris?.length ? { uris: [...entry.uris] } : {}),
+  };
+}
+
+/** The data of a `com.alibaba.rsocket.upstream.UpstreamClusterChangedEvent`: `*` is every service, the URIs every broker. */
+export interface UpstreamClusterChanged {
+  interfaceName: string;
+  group: string;
+  version: string;
+  uris: string[];
+}
+
+/**
+ * The Alibaba form of a broker list (docs/wire.md, "Alibaba clients"): one URI per broker —
+ * the first `tcp://` or `tcps://` it advertises, which is what the Alibaba SDK dials — for
+ * every service (`interfaceName` `*`), with the schema the Alibaba broker names.
+ */
+export function buildUpstreamClusterEvent(list: BrokerList, id: string, time: Date): CloudEvent<UpstreamClusterChanged> {
+  return {
+    specversion: '1.0',
+    id,
+    source: `rsb://broker/${encodeURIComponent(list.broker)}`,
+    type: CLOUD_EVENT_TYPE.UPSTREAM_CLUSTER_CHANGED,
+    time: time.toISOString(),
+    datacontenttype: 'application/json',
+    dataschema: `rsocket:event:${CLOUD_EVENT_TYPE.UPSTREAM_CLUSTER_CHANGED}`,
+    data: { interfaceName: '*', group: '', version: '', uris: list.brokers.map(describeBrokerUri) },
+  };
+}
+
+/** The URI a TCP client dials for this broker: its first `tcp://` or `tcps://`, else `tcp://host:port`. */
+export function describeBrokerUri(entry: BrokerListEntry): string {
+  const stream = entry.uris?.find((uri) => uri.startsWith('tcp://') || uri.startsWith('tcps://'));
+  return stream ?? `tcp://${entry.host.includes(':') ? `[${entry.host}]` : entry.host}:${entry.port}`;
 }

@@ -1,4 +1,4 @@
-import { readWireRequestN, readWireStreamId, readWireFlags, readWireFrameType, locateWireData, locateWirePayload, locateWireRoute, locateWireRouteTag, type MetadataFormat } from './wire-header.js';
+import { readWireRequestN, readWireStreamId, readWireFlags, readWireFrameType, locateWireData, locateWirePayload, locateWireRoute, locateWireRouteSpan, type MetadataFormat, type RouteSpan } from './wire-header.js';
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -17,6 +17,8 @@ export class FrameHeader {
   streamId = 0;
   type = 0;
   flags = 0;
+  /** Where the route lies in `buf`, as `locateRoute` last found it. */
+  readonly route: RouteSpan = { start: 0, end: 0 };
 
   read(buf: Buffer, start: number, end: number): this {
     // The frames of one chunk share its buffer: storing it once per chunk, not per frame,
@@ -50,8 +52,8 @@ export class FrameHeader {
     return locateWireRoute(this.buf, this.start, this.end, this.type, this.flags, format);
   }
 
-  /** Where the route lies in `buf` without decoding it: the offset of the routing tag's length byte, or -1 (see locateWireRouteTag). */
-  locateRouteTag(format: MetadataFormat): number {
-    return locateWireRouteTag(this.buf, this.start, this.end, this.type, this.flags, format);
+  /** Finds the route in `buf` without decoding it, into `route`; false when the request has none (see locateWireRouteSpan). */
+  locateRoute(format: MetadataFormat): boolean {
+    return locateWireRouteSpan(this.buf, this.start, this.end, this.type, this.flags, format, this.route);
   }
 }

@@ -103,6 +103,24 @@ export type MetadataFormat = (typeof METADATA_FORMAT)[keyof typeof METADATA_FORM
 
 const ROUTING_MIME_ID = 0x7e;
 const ROUTING_MIME_BYTES = Buffer.from('message/x.rsocket.routing.v0', 'ascii');
+/** Alibaba's binary routing entry (ALIBABA_MIME_ID.BINARY_ROUTING): the SDK puts it first in a request's metadata. */
+const BINARY_ROUTING_MIME_ID = 0x50;
+/** Its service id, handler id and flags (int32 each) before the routing key. */
+const BINARY_ROUTING_IDS_SIZE = 12;
+const QUESTION_MARK = 0x3f;
+
+/**
+ * Where a request's route lies: its UTF-8 bytes are `buf[start, end)`. Filled in place by
+ * `locateWireRouteSpan`, so that finding a route allocates nothing: the broker routes by
+ * these bytes and decodes them only for a route it has not seen.
+ */
+export interface RouteSpan {
+  start: number;
+  end: number;
+}
+
+/** What the decoding readers below locate into: they run to completion, one at a time. */
+const SCRATCH_SPAN: RouteSpan = { start: 0, end: 0 };
 
 /**
  * Reads the route (first routing tag) of a REQUEST_* frame from its metadata bytes.
@@ -115,35 +133,41 @@ export function readWireRoute(buf: Buffer, frameStart: number, frameEnd: number,
 
 /** `readWireRoute` of a frame whose type and flags are already read (see FrameHeader). */
 export function locateWireRoute(buf: Buffer, frameStart: number, frameEnd: number, type: number, flags: number, format: MetadataFormat): string | null {
-  return decodeRoutingTag(buf, locateWireRouteTag(buf, frameStart, frameEnd, type, flags, format));
+  return locateWireRouteSpan(buf, frameStart, frameEnd, type, flags, format, SCRATCH_SPAN) ? decodeRouteSpan(buf, SCRATCH_SPAN) : null;
 }
 
 /**
- * Where the route of a request lies, without decoding it: the offset of its routing tag's
- * length byte (the tag is the `buf[at]` bytes after it), or -1 when the frame has no metadata
- * or no routing entry. Throws a ProtocolError when a length runs past its container.
+ * Where the route of a request lies, without decoding it: fills `span` and returns true, or
+ * returns false when the frame has no metadata or no routing entry. Throws a ProtocolError
+ * when a length runs past its container.
  */
-export function locateWireRouteTag(buf: Buffer, frameStart: number, frameEnd: number, type: number, flags: number, format: MetadataFormat): number {
-  if ((flags & FLAG.METADATA) === 0) return -1;
+export function locateWireRouteSpan(buf: Buffer, frameStart: number, frameEnd: number, type: number, flags: number, format: MetadataFormat, span: RouteSpan): boolean {
+  if ((flags & FLAG.METADATA) === 0) return false;
   const metadataEnd = locateWireData(buf, frameStart, frameEnd, type, flags);
   const metadataStart = locateWirePayload(frameStart, type) + METADATA_LENGTH_SIZE;
-  if (format === METADATA_FORMAT.ROUTING) return locateFirstTag(buf, metadataStart, metadataEnd);
-  return locateCompositeRoutingTag(buf, metadataStart, metadataEnd);
+  if (format === METADATA_FORMAT.ROUTING) return locateFirstTag(buf, metadataStart, metadataEnd, span);
+  return locateCompositeRoute(buf, metadataStart, metadataEnd, span);
 }
 
-/** Walks composite metadata entries in place until the routing entry; see composite-metadata.ts for the layout. */
+/**
+ * Walks composite metadata entries in place until the routing entry (see
+ * composite-metadata.ts for the layout): rsb's own, a routing entry (0x7E), is tested
+ * first; an Alibaba binary routing entry (0x50) that carries a routing key routes too.
+ */
 export function readRouteFromComposite(buf: Buffer, start: number, end: number): string | null {
-  return decodeRoutingTag(buf, locateCompositeRoutingTag(buf, start, end));
+  return locateCompositeRoute(buf, start, end, SCRATCH_SPAN) ? decodeRouteSpan(buf, SCRATCH_SPAN) : null;
 }
 
-/** `readRouteFromComposite` without decoding: the offset of the routing tag's length byte, or -1. */
-function locateCompositeRoutingTag(buf: Buffer, start: number, end: number): number {
+/** `readRouteFromComposite` without decoding: fills `span`, or returns false when there is no route. */
+function locateCompositeRoute(buf: Buffer, start: number, end: number, span: RouteSpan): boolean {
   let at = start;
   while (at < end) {
     const mimeByte = buf[at++]!;
     let isRouting: boolean;
+    let isBinaryRouting = false;
     if (mimeByte & 0x80) {
       isRouting = (mimeByte & 0x7f) === ROUTING_MIME_ID;
+      isBinaryRouting = !isRouting && (mimeByte & 0x7f) === BINARY_ROUTING_MIME_ID;
     } else {
       const mimeLength = (mimeByte & 0x7f) + 1;
       if (at + mimeLength > end) throw compositeOverrun('MIME type');
@@ -154,24 +178,44 @@ function locateCompositeRoutingTag(buf: Buffer, start: number, end: number): num
     const contentEnd = at + 3 + readU24(buf, at);
     at += 3;
     if (contentEnd > end) throw compositeOverrun('entry content');
-    if (isRouting) return locateFirstTag(buf, at, contentEnd);
+    if (isRouting) return locateFirstTag(buf, at, contentEnd, span);
+    if (isBinaryRouting && locateBinaryRoutingKey(buf, at, contentEnd, span)) return true;
     at = contentEnd;
   }
-  return -1;
+  return false;
 }
 
-/** The first tag of routing metadata `buf[start, end)`: the offset of its length byte, or -1 when there is none. */
-function locateFirstTag(buf: Buffer, start: number, end: number): number {
-  if (start >= end) return -1;
-  if (start + 1 + buf[start]! > end) {
+// Alibaba binary routing entry content (alibaba-rsocket-core BinaryRoutingMetadata):
+//   | service id i32 | handler id i32 | flags i32 | routing key (UTF-8, to the end) |
+// The key is `group!service.method:version`, perhaps followed by `?sticky=1&e=ENDPOINT`,
+// which is the SDK's own instance pinning and is cut off. An entry of ids alone (older
+// SDKs, 8 bytes) names no key: the walk goes on to the routing entry the SDK also sends.
+function locateBinaryRoutingKey(buf: Buffer, start: number, end: number, span: RouteSpan): boolean {
+  const keyStart = start + BINARY_ROUTING_IDS_SIZE;
+  if (keyStart >= end) return false;
+  let keyEnd = keyStart;
+  while (keyEnd < end && buf[keyEnd] !== QUESTION_MARK) keyEnd++;
+  if (keyEnd === keyStart) return false;
+  span.start = keyStart;
+  span.end = keyEnd;
+  return true;
+}
+
+/** The first tag of routing metadata `buf[start, end)` (a length byte, then that many bytes): fills `span`, or returns false when there is none. */
+function locateFirstTag(buf: Buffer, start: number, end: number, span: RouteSpan): boolean {
+  if (start >= end) return false;
+  const tagEnd = start + 1 + buf[start]!;
+  if (tagEnd > end) {
     throw new ProtocolError(PROTOCOL_ERROR_CODE.ROUTING_METADATA, 'routing tag length runs past the end of the routing metadata');
   }
-  return start;
+  span.start = start + 1;
+  span.end = tagEnd;
+  return true;
 }
 
-/** The routing tag whose length byte is at `tag` (see locateWireRouteTag), as text; null for -1. */
-export function decodeRoutingTag(buf: Buffer, tag: number): string | null {
-  return tag < 0 ? null : buf.toString('utf8', tag + 1, tag + 1 + buf[tag]!);
+/** The route a span covers, as text. */
+export function decodeRouteSpan(buf: Buffer, span: RouteSpan): string {
+  return buf.toString('utf8', span.start, span.end);
 }
 
 function compositeOverrun(part: string): ProtocolError {

@@ -4,8 +4,9 @@ import {
   formatBrokerAddress,
   LINK_STATE,
   resolveBrokerAddresses,
-  resolveBrokers,
+  resolveBrokerSources,
   type BrokerAddress,
+  type BrokerSource,
   type BrokerLink,
   type BrokerMember,
   type LinkEvent,
@@ -22,8 +23,13 @@ import type { FrameListener } from './socket.js';
 import { toCallError } from './wire-errors.js';
 
 export interface ConnectOptions {
-  /** `host:port` strings or addresses; one connection to each. Default: 127.0.0.1:9999. */
-  brokers?: readonly (string | BrokerAddress)[];
+  /**
+   * `host:port` strings or addresses; one connection to each. Default: 127.0.0.1:9999.
+   * `dns:NAME:PORT` stands for every broker behind the name, followed as its answer changes.
+   */
+  brokers?: readonly (string | BrokerSource)[];
+  /** Resolver of the `dns:` names, `IP[:PORT]`; the system's when absent. */
+  dnsServer?: string;
   /** Instead of `brokers`: every broker of a cluster started with `rsb cluster up`, from its state file. */
   cluster?: string;
   /** Where `cluster`'s state is (default: RSB_STATE_DIR, else .rsb in the working directory). */
@@ -130,7 +136,7 @@ export class RsbClient {
     });
     this.pool = new BrokerPool(
       {
-        brokers: resolveBrokers({ cluster: options.cluster, brokers: options.brokers, stateDir: options.stateDir }),
+        brokers: resolveBrokerSources({ cluster: options.cluster, brokers: options.brokers, stateDir: options.stateDir, dnsServer: options.dnsServer }),
         followBrokerList: options.followBrokerList,
         reconnect: options.reconnect,
         onEvent: options.onLinkEvent,

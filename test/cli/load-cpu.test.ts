@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadResult } from '../../src/load/index.js';
 import type { LegResult, LoadResultFile, ProcessCpu } from '../../src/load/results.js';
+import { checkLoadResult, findUnitlessFigures } from '../support/load-schema.js';
 import { runRsb, startBrokerProcess } from '../support/processes.js';
 
 /** On this shared two-core machine the schedule lag says more about the neighbours than about rsb: this test is not about validity. */
@@ -29,7 +30,8 @@ function expectPriced(process: ProcessCpu, name: string, requests: number): void
   expect(process.requests).toBe(requests);
   expect(process.cpuMs).toBeGreaterThan(0);
   expect(process.cpuUsPerRequest).toBeGreaterThan(0);
-  expect(process.cpuUsPerRequest).toBeCloseTo((process.cpuMs! * 1000) / requests, 6);
+  // Both are rounded to the nanosecond.
+  expect(process.cpuUsPerRequest).toBeCloseTo((process.cpuMs! * 1000) / requests, 2);
 }
 
 /** The `cpu` line of a leg's summary: each process of the leg, this one first. */
@@ -55,7 +57,9 @@ describe('rsb load: CPU per request', () => {
     const { code, stdout, stderr } = await runRsb(['load', '--scenario', scenario, '--baseline', '--out', out, '--report', report, ...RELAXED], { timeoutMs: 60_000 });
     expect(code, stderr + stdout).toBe(0);
     const started = new Map([...stdout.matchAll(/started ((?:broker|mock)-\d) \(pid (\d+)\)/g)].map((match) => [match[1], Number(match[2])]));
-    const file = JSON.parse(await readFile(out, 'utf8')) as LoadResultFile;
+    const { detail: _, ...file } = JSON.parse(await readFile(out, 'utf8')) as LoadResultFile;
+    expect(checkLoadResult(file)).toEqual([]);
+    expect(findUnitlessFigures(file)).toEqual([]);
     const { run, baseline } = file;
 
     expect(run.requests).toMatchObject({ sent: 2000, ok: 2000 });
@@ -95,7 +99,9 @@ describe('rsb load: CPU per request', () => {
     try {
       const { code, stdout, stderr } = await runRsb(['load', '--broker', `127.0.0.1:${port}`, '--qps', '200', '--duration', '1s', '--json', ...RELAXED], { timeoutMs: 30_000 });
       expect(code, stderr).toBe(0);
-      const { cpu } = (JSON.parse(stdout) as LoadResult).run;
+      const result = JSON.parse(stdout) as LoadResult;
+      expect(checkLoadResult(result)).toEqual([]);
+      const { cpu } = result.run;
       expectPriced(cpu!.load, 'rsb load', 200);
       expect(cpu!.brokers).toEqual([]);
       expect(cpu!.mocks).toEqual([]);
