@@ -127,14 +127,7 @@ export class NatsConnection implements NatsSink, Flushable {
   flush(): void {
     this.isFlushScheduled = false;
     if (!this.isOpen || this.socket.destroyed) return;
-    const chunks = this.out.take();
-    if (chunks.length === 1) {
-      this.socket.write(chunks[0]!);
-    } else if (chunks.length > 1) {
-      this.socket.cork();
-      for (const chunk of chunks) this.socket.write(chunk);
-      this.socket.uncork();
-    }
+    this.out.writeTo(this.socket);
   }
 
   close(): Promise<void> {

@@ -200,6 +200,9 @@ const TIMER_WINDOW_MS = 2;
  */
 const TIMER_PACING_MIN_MS = 1;
 
+/** How early a Node timer may fire: it counts whole milliseconds. */
+const TIMER_EARLY_MS = 1;
+
 /** The histograms of one interval; two sets alternate so one can be encoded while the other fills. */
 interface IntervalHistograms {
   corrected: Histogram;
@@ -364,9 +367,13 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     const now = performance.now() - this.origin;
     this.ticks++;
     if (now - this.plannedTickAt > this.maxTickLate) this.maxTickLate = now - this.plannedTickAt;
-    // On timers a tick may run a little before its time (they count whole ms): what is due then leaves then.
-    if (!this.isStopping && this.nextAt <= now && (this.isTimerPaced || now - this.lastSendAt >= this.sendGapMs)) {
-      this.lastSendAt = now;
+    const windowEnd = this.lastSendAt + this.sendGapMs;
+    // Only the tick of a window's end sends (not the ticks that encode histograms or expire
+    // timeouts between): one batch, one write per window. A timer may fire up to a ms early
+    // (timers count whole ms): it closes the window it was set for, and the next window is
+    // counted from that window's end, so that windows keep their length.
+    if (!this.isStopping && this.nextAt <= now && now >= windowEnd - (this.isTimerPaced ? TIMER_EARLY_MS : 0)) {
+      this.lastSendAt = Math.max(now, windowEnd);
       while (this.nextAt <= now) {
         this.sendOne(this.nextAt, now);
         this.nextIndex += this.stride;

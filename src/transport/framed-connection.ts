@@ -247,15 +247,7 @@ export class FramedConnection implements Flushable {
     this.isFlushScheduled = false;
     if (this.isClosed || this.socket.destroyed) return;
     this.queueRun();
-    const chunks = this.out.take();
-    if (chunks.length === 0) return;
-    if (chunks.length === 1) {
-      this.socket.write(chunks[0]!);
-    } else if (chunks.length > 1) {
-      this.socket.cork();
-      for (const chunk of chunks) this.socket.write(chunk);
-      this.socket.uncork();
-    }
+    this.out.writeTo(this.socket);
   }
 
   pauseReading(): void {

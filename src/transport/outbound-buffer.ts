@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+
 /**
  * The bytes waiting to go out on one connection, in order. Small frames are copied into a
  * shared slab so that a turn's worth of them leaves as one buffer; a frame at or above
@@ -48,6 +50,18 @@ export class OutboundBuffer {
     this.seal();
     this.sealed.push(buf);
     this.sealedBytes += buf.length;
+  }
+
+  /** Writes everything queued to `socket` and starts empty: one write, or one writev through cork/uncork. */
+  writeTo(socket: Pick<Socket, 'write' | 'cork' | 'uncork'>): void {
+    const chunks = this.take();
+    if (chunks.length === 1) {
+      socket.write(chunks[0]!);
+    } else if (chunks.length > 1) {
+      socket.cork();
+      for (const chunk of chunks) socket.write(chunk);
+      socket.uncork();
+    }
   }
 
   /** Hands over everything queued, oldest first, and starts empty. */
