@@ -5,7 +5,7 @@ import {
   buildBrokerListEvent,
   checkBrokerListEntry,
   encodeCloudEvent,
-  encodeFrame,
+  encodeFrameBody,
   FLAG,
   FRAME_TYPE,
   ProtocolError,
@@ -84,7 +84,7 @@ export class ClusterMembership {
     if (this.definition && isSameDefinition(this.definition, definition)) return false;
     this.definition = { name: definition.name, brokers: definition.brokers.map((entry) => ({ ...entry })) };
     this.event = buildBrokerListEvent({ cluster: definition.name, broker: this.ports.describeSelf().id, brokers: this.definition.brokers }, randomUUID(), new Date());
-    this.pushFrame = encodeFrame({ type: FRAME_TYPE.METADATA_PUSH, streamId: 0, flags: FLAG.METADATA, metadata: encodeCloudEvent(this.event) });
+    this.pushFrame = encodeFrameBody({ type: FRAME_TYPE.METADATA_PUSH, streamId: 0, flags: FLAG.METADATA, metadata: encodeCloudEvent(this.event) });
     for (const client of this.ports.readyClients()) this.announceTo(client);
     this.ports.emit({ kind: 'cluster-changed', cluster: definition.name, brokers: this.definition.brokers });
     return true;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
   answerWireKeepalive,
-  decodeWireFrame,
+  decodeFrame,
   ERROR_CODE,
   FLAG,
   FRAME_TYPE,
@@ -133,7 +133,8 @@ export class Session implements ConnectionHandler, Requester, PublishingConnecti
     const clock = this.ports.clock;
     this.lastActivity = clock.seconds;
     clock.now = performance.now();
-    if (this.handshake !== null && this.handshake.isCheckingFirstBytes) return this.handshake.checkFirstBytes(chunk);
+    // A WebSocket message is a whole frame, checked whole; a TCP chunk may hold the first bytes of one.
+    if (this.handshake !== null && this.handshake.isCheckingFirstBytes && this.connection.isLengthPrefixed) return this.handshake.checkFirstBytes(chunk);
     return true;
   }
 
@@ -210,7 +211,7 @@ export class Session implements ConnectionHandler, Requester, PublishingConnecti
         // Ends at the broker: nothing a client pushes here is acted on yet.
         return;
       case FRAME_TYPE.ERROR: {
-        const frame = decodeWireFrame(header.buf, header.start, header.end);
+        const frame = decodeFrame(header.buf, header.start, header.end);
         this.emit({ kind: 'peer-error', session: this, message: frame.type === FRAME_TYPE.ERROR ? frame.message : '' });
         this.connection.close();
         return;

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import {
   createSetupFrame,
-  decodeWireFrame,
+  decodeFrame,
   encodeCompositeMetadata,
   encodeFrame,
   encodeRoutingTags,
@@ -175,7 +175,7 @@ function sendAndWatch(port: number, bytes: Buffer, waitMs: number): Promise<Outc
     const timer = setTimeout(() => finish(false), waitMs);
     socket.on('data', (chunk: Buffer) => {
       try {
-        splitter.push(chunk, { onFrame: (buf, start, end) => frames.push(decodeWireFrame(buf, start, end)) });
+        splitter.push(chunk, { onFrame: (buf, start, end) => frames.push(decodeFrame(buf, start, end)) });
       } catch {
         // The broker only sends valid frames; a decoding failure here would show up as a missing ERROR.
       }

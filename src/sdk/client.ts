@@ -55,7 +55,7 @@ export interface ConnectOptions {
   onLinkEvent?: (event: LinkEvent) => void;
   /** Errors with no caller to go to (a failed fire-and-forget handler); default: written to stderr. */
   onError?: (error: Error) => void;
-  /** Sees every frame sent and received, length prefix included (`rsb call --debug`). */
+  /** Sees every frame sent and received, from its header (`rsb call --debug`). */
   onFrame?: FrameListener;
   /** Requests per connection before it is replaced, as stream ids would run out (tests lower it). */
   streamIdBudget?: number;

@@ -16,7 +16,7 @@ import {
 export const FRAME_DIRECTION = { SENT: 'sent', RECEIVED: 'received' } as const;
 export type FrameDirection = (typeof FRAME_DIRECTION)[keyof typeof FRAME_DIRECTION];
 
-/** Sees every frame of a connection, length prefix included (`rsb call --debug`). */
+/** Sees every frame of a connection, from its header: without the TCP length prefix (`rsb call --debug`). */
 export type FrameListener = (direction: FrameDirection, frame: Buffer) => void;
 
 /**

@@ -5,7 +5,7 @@ import {
   createSetupFrame,
   DEFAULT_KEEPALIVE_MS,
   DEFAULT_LIFETIME_MS,
-  encodeFrame,
+  encodeFrameBody,
   ERROR_CODE,
   FLAG,
   FRAME_TYPE,
@@ -16,7 +16,8 @@ import {
   readWireFlags,
   readWireFrameType,
   readWireStreamId,
-  decodeWireFrame,
+  decodeFrame,
+  WIRE_OFFSET,
   type AppInfo,
   type Authentication,
   type ServiceId,
@@ -131,7 +132,7 @@ export class PeerConnection implements ConnectionHandler {
   }
 
   private async performHandshake(options: PeerConnectOptions): Promise<void> {
-    const setup = encodeFrame(
+    const setup = encodeFrameBody(
       createSetupFrame(
         { app: options.app, services: options.services, authentication: setupAuthentication(options) },
         {
@@ -215,14 +216,14 @@ export class PeerConnection implements ConnectionHandler {
       }
       case FRAME_TYPE.ERROR: {
         const code = readWireErrorCode(buf, start, end);
-        const message = buf.toString('utf8', start + 13, end);
+        const message = buf.toString('utf8', start + WIRE_OFFSET.BODY + 4, end);
         this.lossError = this.handshake ? new SetupRejectedError(code, message) : new ConnectionClosedError(`the peer closed the connection: ${message}`);
         this.handshake?.reject(this.lossError);
         this.connection.close();
         return;
       }
       case FRAME_TYPE.METADATA_PUSH: {
-        const frame = decodeWireFrame(buf, start, end);
+        const frame = decodeFrame(buf, start, end);
         if (frame.type === FRAME_TYPE.METADATA_PUSH) this.onMetadataPush?.(frame.metadata);
         return;
       }
