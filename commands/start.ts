@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_BROKER_OPTIONS, LB_STRATEGY } from '../src/broker/index.js';
+import { DEFAULT_BROKER_OPTIONS, LB_STRATEGY, TLS_CLIENT_AUTH, type TlsClientAuth } from '../src/broker/index.js';
 import { isInteractiveTerminal, RsbCommand } from '../src/cli/index.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT } from '../src/protocol/index.js';
 import { resolveNodeSettings, runBrokerNode } from '../src/start/index.js';
@@ -23,12 +23,32 @@ export default class Start extends RsbCommand {
     'RSB_JWT_SECRET=... <%= config.bin %> start --auth jwt',
     '<%= config.bin %> start --config broker.yaml --port 10000',
     '<%= config.bin %> start --port 9999 --id b1 --cluster-file brokers.json   # push the list in brokers.json to every client',
+    '<%= config.bin %> start --listen tcp://0.0.0.0:9999 --listen tcps://0.0.0.0:9443 --listen ws://0.0.0.0:8080/rsocket --tls-cert broker.pem --tls-key broker-key.pem',
+    '<%= config.bin %> start --listen tcps://127.0.0.1:9443 --tls-cert broker.pem --tls-key broker-key.pem --tls-ca ca.pem --tls-client-auth require',
   ];
 
   static override flags = {
     config: Flags.string({ char: 'c', description: 'YAML config file (see docs/config.md); flags override it.' }),
     port: Flags.integer({ char: 'p', description: `TCP port to listen on (0: any free port). [default: ${DEFAULT_BROKER_PORT}]`, min: 0, max: 65535 }),
     host: Flags.string({ description: `Address to listen on. [default: ${DEFAULT_BROKER_OPTIONS.host}]` }),
+    listen: Flags.string({
+      description:
+        'Listen on this URI (repeatable): tcp://HOST:PORT, tcps://HOST:PORT (TLS), ws://HOST:PORT/PATH, wss://HOST:PORT/PATH (RSocket over WebSocket). ' +
+        'Replaces the default TCP listener; --port/--host add it back.',
+      multiple: true,
+    }),
+    'tls-cert': Flags.string({ description: 'PEM certificate (chain) of the tcps and wss listeners.' }),
+    'tls-key': Flags.string({ description: 'PEM private key of --tls-cert.' }),
+    'tls-ca': Flags.string({ description: 'PEM CA that signs client certificates (with --tls-client-auth).' }),
+    'tls-client-auth': Flags.string({
+      description: 'Client certificates (mTLS): none, request (asked for; one that does not verify is refused), require. [default: none]',
+      options: Object.values(TLS_CLIENT_AUTH),
+    }),
+    'ws-allowed-origins': Flags.string({
+      description: 'Origins a browser\'s WebSocket upgrade may come from (comma-separated or repeated); others get 403. [default: any]',
+      multiple: true,
+    }),
+    'handshake-timeout': Flags.string({ description: 'Close a connection whose TLS handshake or WebSocket upgrade is not done within this time. [default: 10s]' }),
     id: Flags.string({ description: `Name of this broker node, shown to clients and in errors. [default: ${DEFAULT_BROKER_OPTIONS.id}]` }),
     'admin-port': Flags.integer({
       description: `Port of the admin HTTP API and /metrics. [default: ${DEFAULT_ADMIN_PORT}, or any free port with --port 0]`,
@@ -82,6 +102,13 @@ export default class Start extends RsbCommand {
       maxFrameSize: flags['max-frame-size'],
       setupTimeout: flags['setup-timeout'],
       ...(flags['cluster-file'] ? { clusterFile: path.resolve(flags['cluster-file']) } : {}),
+      listen: flags.listen,
+      tlsCert: flags['tls-cert'],
+      tlsKey: flags['tls-key'],
+      tlsCa: flags['tls-ca'],
+      tlsClientAuth: flags['tls-client-auth'] as TlsClientAuth | undefined,
+      wsAllowedOrigins: flags['ws-allowed-origins'],
+      handshakeTimeout: flags['handshake-timeout'],
     });
     await runBrokerNode({
       broker: settings.broker,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:net';
 import {
   answerWireKeepalive,
   decodeFrame,
@@ -14,8 +13,9 @@ import {
   type ServiceId,
   type SetupDescription,
   type SetupFrame,
+  type Transport,
 } from '../protocol/index.js';
-import { FramedConnection, type ConnectionHandler } from '../transport/framed-connection.js';
+import { FramedConnection, type ConnectionHandler, type FrameCarrier } from '../transport/framed-connection.js';
 import { StreamIdAllocator } from '../transport/stream-ids.js';
 import type { Grant } from './auth.js';
 import { PausedSources } from './backpressure.js';
@@ -88,9 +88,13 @@ export class Session implements ConnectionHandler, Requester, PublishingConnecti
   private readonly header = new FrameHeader();
 
   constructor(
-    socket: Socket,
+    carrier: FrameCarrier,
     readonly id: number,
     private readonly ports: SessionPorts,
+    /** The listener's transport: tcp, tcps, ws or wss. */
+    readonly transport: Transport,
+    /** The subject of the client's verified TLS certificate (mTLS), when it showed one. */
+    readonly tlsSubject?: string,
   ) {
     this.ids = new StreamIdAllocator(2, (streamId) => this.served.has(streamId), ports.firstStreamIdAfter);
     this.lastActivity = ports.clock.seconds;
@@ -105,7 +109,7 @@ export class Session implements ConnectionHandler, Requester, PublishingConnecti
       },
       ports.authenticator,
     );
-    this.connection = new FramedConnection(socket, this, { maxFrameLength: ports.maxFrameLength });
+    this.connection = new FramedConnection(carrier, this, { maxFrameLength: ports.maxFrameLength });
   }
 
   get remoteAddress(): string {

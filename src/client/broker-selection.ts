@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { TRANSPORT } from '../protocol/index.js';
+import type { TlsClientOptions } from '../transport/index.js';
 import { resolveBrokerAddresses, type BrokerAddress } from './broker-address.js';
-import { checkClusterName, requireClusterState, resolveStateDir } from './cluster-state.js';
+import { selectListedAddress } from './broker-list.js';
+import { checkClusterName, requireClusterState, resolveStateDir, type ClusterState } from './cluster-state.js';
 
 /** Which brokers a command or a program uses: a named cluster, or brokers by address. */
 export interface BrokerSelection {
@@ -22,9 +26,52 @@ export function resolveBrokers(selection: BrokerSelection): BrokerAddress[] {
     throw new UsageError('give --cluster or --broker, not both', 'With --broker, the rest of a cluster is learned from the list its brokers push.');
   }
   if (selection.cluster !== undefined) {
-    const stateDir = resolveStateDir(selection.stateDir);
-    const state = requireClusterState(stateDir, checkClusterName(selection.cluster));
-    return state.brokers.map((broker) => ({ id: broker.id, host: broker.host, port: broker.port }));
+    const state = readSelectedCluster(selection.cluster, selection.stateDir);
+    // A TLS cluster is dialed on its brokers' tcps listeners.
+    const transport = state.tls ? TRANSPORT.TCPS : TRANSPORT.TCP;
+    return state.brokers.map((broker) => selectListedAddress(broker, transport) ?? { id: broker.id, host: broker.host, port: broker.port });
   }
   return resolveBrokerAddresses(brokers);
+}
+
+function readSelectedCluster(cluster: string, stateDir: string | undefined): ClusterState {
+  return requireClusterState(resolveStateDir(stateDir), checkClusterName(cluster));
+}
+
+/** The TLS files a client is given (`--tls-ca`, `--tls-cert`, `--tls-key`, `--insecure-skip-tls-verify`), as paths. */
+export interface TlsClientFiles {
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  isVerificationSkipped?: boolean | undefined;
+}
+
+/**
+ * What a client trusts and shows on TLS: the files given, over what a TLS cluster's state
+ * names (its CA, its client certificate) when the brokers are `--cluster NAME`; undefined
+ * when there is nothing to say (Node's trusted CAs, no client certificate). Throws
+ * UsageError for a file that cannot be read or a certificate without its key.
+ */
+export function resolveBrokerTls(selection: Pick<BrokerSelection, 'cluster' | 'stateDir'>, given: TlsClientFiles = {}): TlsClientOptions | undefined {
+  const clusterTls = selection.cluster !== undefined ? readSelectedCluster(selection.cluster, selection.stateDir).tls : undefined;
+  if ((given.cert === undefined) !== (given.key === undefined)) {
+    throw new UsageError('--tls-cert and --tls-key go together', 'Give the client certificate and its private key, both PEM files.');
+  }
+  const ca = given.ca ?? clusterTls?.ca;
+  const cert = given.cert ?? clusterTls?.clientCert;
+  const key = given.key ?? clusterTls?.clientKey;
+  if (ca === undefined && cert === undefined && !given.isVerificationSkipped) return undefined;
+  return {
+    ...(ca !== undefined ? { ca: readTlsFile(ca, '--tls-ca') } : {}),
+    ...(cert !== undefined && key !== undefined ? { cert: readTlsFile(cert, '--tls-cert'), key: readTlsFile(key, '--tls-key') } : {}),
+    ...(given.isVerificationSkipped ? { isVerificationSkipped: true } : {}),
+  };
+}
+
+function readTlsFile(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, undefined, { cause: error });
+  }
 }

@@ -16,7 +16,7 @@ export {
   type BrokerAddress,
   type Transport,
 } from './broker-address.js';
-export { resolveBrokers, type BrokerSelection } from './broker-selection.js';
+export { resolveBrokers, resolveBrokerTls, type BrokerSelection, type TlsClientFiles } from './broker-selection.js';
 export {
   DEFAULT_CLUSTER_NAME,
   DEFAULT_STATE_DIR_NAME,
@@ -30,9 +30,10 @@ export {
   stateFilePath,
   type ClusterBrokerRecord,
   type ClusterState,
+  type ClusterTls,
 } from './cluster-state.js';
 export { computeBackoffDelay, DEFAULT_RECONNECT_POLICY, FAST_RECONNECT_POLICY, type ReconnectPolicy } from './reconnect-policy.js';
-export { diffBrokerList, readBrokerListPush, type BrokerListChanges } from './broker-list.js';
+export { diffBrokerList, readBrokerListPush, selectListedAddress, type BrokerListChanges, type ListedBroker } from './broker-list.js';
 export {
   BrokerPool,
   BrokerMember,

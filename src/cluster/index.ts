@@ -20,3 +20,4 @@ export { runClusterForeground, type ForegroundOptions, type ForegroundResult } f
 export { ClusterMonitor, type ClusterNodeRow } from './cluster-monitor.js';
 export { isBrokerProcess } from './broker-processes.js';
 export { formatClusterList, formatClusterStatus, formatStartResult, formatStopResult } from './format.js';
+export { createDevelopmentCertificates, LOOPBACK_HOSTS, type DevelopmentCertificates } from './development-certificates.js';

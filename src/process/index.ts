@@ -4,6 +4,7 @@
  * one stop sequence, the one exit hook, and readings of a process from /proc. Only this
  * folder spawns or signals processes.
  */
+export { runTool } from './run-tool.js';
 export { launchProcess, LIFETIME, type ExitStatus, type LaunchedProcess, type LaunchOptions, type Lifetime } from './launch.js';
 export { announceFailure, announceReady, exitWithParent } from './child.js';
 export type { BrokerReady, ListenAddress, MockReady } from './ready-messages.js';

@@ -32,8 +32,15 @@ export type CloudEventType = (typeof CLOUD_EVENT_TYPE)[keyof typeof CLOUD_EVENT_
  */
 export interface BrokerListEntry {
   id: string;
+  /** Its plain TCP listener (or its first listener when it has none): what clients that predate `uris` dial. */
   host: string;
   port: number;
+  /**
+   * One URI per listener (`tcp://…`, `tcps://…`, `ws://…/path`, `wss://…/path`): a client
+   * follows the URIs of the transport it uses. Absent from lists of brokers that predate
+   * it, and then the broker listens on `host:port` over TCP alone.
+   */
+  uris?: string[];
   /** Its admin HTTP port, when known. */
   adminPort?: number;
 }
@@ -119,7 +126,16 @@ export function checkBrokerListEntry(item: unknown, where: string): BrokerListEn
   ) {
     throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `${where} must be {"id","host","port"} with a port from 1 to 65535`);
   }
+  if (entry.uris !== undefined && (!Array.isArray(entry.uris) || !entry.uris.every((uri) => typeof uri === 'string' && /^[a-z]+:\/\/./.test(uri)))) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `${where}.uris must be a list of URIs like "tcp://10.0.0.5:9999"`);
+  }
   // An unknown admin port (0, as rsb records one it has not learned yet) is left out.
   const hasAdminPort = Number.isInteger(entry.adminPort) && entry.adminPort! >= 1 && entry.adminPort! <= 0xffff;
-  return { id: entry.id, host: entry.host, port: entry.port!, ...(hasAdminPort ? { adminPort: entry.adminPort! } : {}) };
+  return {
+    id: entry.id,
+    host: entry.host,
+    port: entry.port!,
+    ...(entry.uris !== undefined ? { uris: [...entry.uris] } : {}),
+    ...(hasAdminPort ? { adminPort: entry.adminPort! } : {}),
+  };
 }

@@ -19,6 +19,7 @@ export { readU24, writeU24 } from './bytes.js';
 export * from './setup-metadata.js';
 export * from './cloud-events.js';
 export * from './broker-contract.js';
+export * from './transports.js';
 export * from './per-stream-mime.js';
 export { FrameHeader } from './frame-header.js';
 export * from './outcome.js';

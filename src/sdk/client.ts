@@ -5,6 +5,7 @@ import {
   LINK_STATE,
   resolveBrokerAddresses,
   resolveBrokers,
+  resolveBrokerTls,
   type BrokerAddress,
   type BrokerLink,
   type BrokerMember,
@@ -13,6 +14,7 @@ import {
 } from '../client/index.js';
 import { ConnectError, NoBrokerError, TimeoutError, UsageError } from '../errors.js';
 import type { AppInfo } from '../protocol/index.js';
+import type { TlsClientOptions } from '../transport/index.js';
 import { encodeRequestMetadata, toMessage, toPayload, type Data, type Message, type Reply, type RequestMetadataOptions } from './messages.js';
 import { CreditWindow, ReceiveQueue } from './receive-queue.js';
 import { createResponder, type ServiceHandlers } from './responder.js';
@@ -22,8 +24,17 @@ import type { FrameListener } from './socket.js';
 import { toCallError } from './wire-errors.js';
 
 export interface ConnectOptions {
-  /** `host:port` strings or addresses; one connection to each. Default: 127.0.0.1:9999. */
+  /**
+   * Brokers as text (`host:port` for TCP, or `tcp://`, `tcps://`, `ws://host:port/path`,
+   * `wss://` URIs) or addresses; one connection to each. Default: 127.0.0.1:9999.
+   */
   brokers?: readonly (string | BrokerAddress)[];
+  /**
+   * tcps and wss: the CA to trust (PEM), a client certificate and key (mTLS), or, for
+   * development only, `isVerificationSkipped`. Default: Node's trusted CAs, or the CA of a
+   * TLS cluster given as `cluster`.
+   */
+  tls?: TlsClientOptions;
   /** Instead of `brokers`: every broker of a cluster started with `rsb cluster up`, from its state file. */
   cluster?: string;
   /** Where `cluster`'s state is (default: RSB_STATE_DIR, else .rsb in the working directory). */
@@ -127,6 +138,7 @@ export class RsbClient {
       createResponder: (onMetadataPush) => createResponder(services, { onMetadataPush, onError }),
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       tap: options.onFrame,
+      tls: options.tls ?? resolveBrokerTls({ cluster: options.cluster, stateDir: options.stateDir }),
     });
     this.pool = new BrokerPool(
       {

@@ -1,7 +1,8 @@
 import { waitForShutdownSignal } from '../cli/output.js';
 import { formatCount } from '../cli/format.js';
 import { announceReady, type BrokerReady } from '../process/index.js';
-import { nameErrorCode } from '../protocol/index.js';
+import { formatBrokerAddress } from '../client/index.js';
+import { nameErrorCode, TRANSPORT } from '../protocol/index.js';
 import { AdminServer, Broker, type AdminServerOptions, type BrokerEvent, type BrokerOptions, type BrokerSnapshot } from '../broker/index.js';
 import { createLiveView } from '../ui/index.js';
 
@@ -49,7 +50,7 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
     },
   });
   const broker = new Broker(options.broker, (event) => view.event(describeEvent(event)));
-  const { host, port } = await broker.start();
+  const { host, port, listeners } = await broker.start();
   let admin: AdminServer | undefined;
   if (options.admin) {
     admin = new AdminServer(broker, options.admin);
@@ -63,8 +64,9 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
   // "listening on" and the ready message come last: once a script sees the line, or a launcher gets the message, the admin API is up too.
   if (admin) print(`admin API and metrics on ${admin.url} (/healthz /readyz /metrics /api/services /api/connections /api/cluster)`);
   print(describeManagement(broker.options));
-  print(`rsb broker ${broker.id} listening on ${host}:${port}`);
-  announceReady({ id: broker.id, host, port, adminPort: admin?.port ?? null } satisfies BrokerReady);
+  // A TCP listener is written host:port, as it always was; the others as URIs.
+  print(`rsb broker ${broker.id} listening on ${listeners.map(formatBrokerAddress).join(', ')}`);
+  announceReady({ id: broker.id, host, port, uris: listeners.map((listener) => listener.uri), adminPort: admin?.port ?? null } satisfies BrokerReady);
   view.start();
   const signal = await waitForShutdownSignal();
   view.stop();
@@ -95,7 +97,11 @@ function describeEvent(event: BrokerEvent): string {
     return `cluster ${event.cluster}: ${event.brokers.length} broker${event.brokers.length === 1 ? '' : 's'} (${brokers}), pushed to every client`;
   }
   if (event.kind === 'cluster-file-error') return `! cluster file ignored, keeping the last list: ${event.message}`;
-  const who = `${event.session.app.name} (${event.session.remoteAddress})`;
+  if (event.kind === 'handshake-failed') return `! ${event.transport} connection from ${event.remoteAddress} closed: ${event.message}`;
+  const { session } = event;
+  // A connection on TCP is named as before; others say their transport, and mTLS its certificate's subject.
+  const how = [session.transport === TRANSPORT.TCP ? '' : ` over ${session.transport}`, session.tlsSubject ? `, certificate ${session.tlsSubject}` : ''].join('');
+  const who = `${session.app.name} (${session.remoteAddress}${how})`;
   switch (event.kind) {
     case 'session-ready': {
       const services = event.session.services.map((service) => service.service).join(', ');

@@ -1,4 +1,3 @@
-import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectError, ConnectionClosedError, SetupRejectedError } from '../errors.js';
 import {
   answerWireKeepalive,
@@ -21,8 +20,10 @@ import {
   type AppInfo,
   type Authentication,
   type ServiceId,
+  type TransportEndpoint,
 } from '../protocol/index.js';
-import { FramedConnection, type ConnectionHandler, type FramedConnectionOptions } from './framed-connection.js';
+import { nameEndpoint, openCarrier, type TlsClientOptions } from './dial.js';
+import { FramedConnection, type ConnectionHandler, type FrameCarrier, type FramedConnectionOptions } from './framed-connection.js';
 
 /** What a requester or responder does with the frames of its streams. */
 export interface StreamFrameHandler {
@@ -43,9 +44,9 @@ export interface SetupOptions {
   lifetimeMs?: number;
 }
 
-export interface PeerConnectOptions extends SetupOptions, FramedConnectionOptions {
-  host: string;
-  port: number;
+export interface PeerConnectOptions extends SetupOptions, FramedConnectionOptions, TransportEndpoint {
+  /** tcps and wss: what to trust and show. */
+  tls?: TlsClientOptions | undefined;
   connectTimeoutMs?: number;
   /**
    * Pause between SETUP and the first other frame. rsocket-js servers crash when their
@@ -90,13 +91,13 @@ export class PeerConnection implements ConnectionHandler {
   private handler: StreamFrameHandler;
 
   private constructor(
-    socket: Socket,
+    carrier: FrameCarrier,
     handler: StreamHandlerSource,
     role: 'client' | 'server',
     options: FramedConnectionOptions,
   ) {
     this.isSetupReceived = role === 'client';
-    this.connection = new FramedConnection(socket, this, options);
+    this.connection = new FramedConnection(carrier, this, options);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.handler = typeof handler === 'function' ? handler(this) : handler;
   }
@@ -108,8 +109,8 @@ export class PeerConnection implements ConnectionHandler {
    * frame would otherwise reach a placeholder and be lost.
    */
   static async connect(options: PeerConnectOptions, handler: StreamHandlerSource): Promise<PeerConnection> {
-    const socket = await openSocket(options.host, options.port, options.connectTimeoutMs ?? 5_000);
-    const peer = new PeerConnection(socket, handler, 'client', options);
+    const carrier = await openCarrier(options, { tls: options.tls, connectTimeoutMs: options.connectTimeoutMs ?? 5_000, maxFrameLength: options.maxFrameLength });
+    const peer = new PeerConnection(carrier, handler, 'client', options);
     peer.onMetadataPush = options.onMetadataPush;
     try {
       await peer.performHandshake(options);
@@ -121,9 +122,9 @@ export class PeerConnection implements ConnectionHandler {
     return peer;
   }
 
-  /** Serves an accepted socket: the client's SETUP is expected first. */
-  static accept(socket: Socket, handler: StreamHandlerSource, options: FramedConnectionOptions = {}): PeerConnection {
-    return new PeerConnection(socket, handler, 'server', options);
+  /** Serves an accepted connection: the client's SETUP is expected first. */
+  static accept(carrier: FrameCarrier, handler: StreamHandlerSource, options: FramedConnectionOptions = {}): PeerConnection {
+    return new PeerConnection(carrier, handler, 'server', options);
   }
 
   /** Replaces the stream handler: lets a requester be built around a connection it did not open. */
@@ -154,7 +155,7 @@ export class PeerConnection implements ConnectionHandler {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new ConnectError(`${options.host}:${options.port} did not answer SETUP within ${timeoutMs} ms`, 'Is it an RSocket server on TCP?')),
+        () => reject(new ConnectError(`${nameEndpoint(options)} did not answer SETUP within ${timeoutMs} ms`, 'Is it an RSocket server on that transport?')),
         timeoutMs,
       );
     });
@@ -259,29 +260,4 @@ export class PeerConnection implements ConnectionHandler {
 export function setupAuthentication(options: Pick<SetupOptions, 'authentication' | 'token'>): Authentication | undefined {
   if (options.authentication) return options.authentication;
   return options.token ? { type: 'bearer', token: options.token } : undefined;
-}
-
-function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new ConnectError(`could not connect to ${host}:${port} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(describeConnectFailure(host, port, error));
-    });
-  });
-}
-
-/** The error a failed TCP connect becomes, worded the same for every rsb endpoint. */
-export function describeConnectFailure(host: string, port: number, error: NodeJS.ErrnoException): ConnectError {
-  const hint = error.code === 'ECONNREFUSED' ? 'Is a broker running there? Start one with `rsb start`.' : undefined;
-  return new ConnectError(`could not connect to ${host}:${port}: ${error.code ?? error.message}`, hint, { cause: error });
 }
