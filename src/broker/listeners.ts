@@ -206,10 +206,11 @@ export class Listener {
     };
   }
 
-  /** A TLS handshake that failed or timed out: Node has destroyed the socket already. */
+  /** A TLS handshake that failed or timed out: with a listener on the event, closing the socket is ours to do. */
   private reportTlsFailures(server: Server): void {
     server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
       this.report(socket, `TLS handshake failed: ${error.message}`);
+      socket.destroy();
     });
   }
 
