@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { CALL_MODE, formatFrameDump, loadCallData, parseHeaderFlags, runCall, type CallMode, type CallResult } from '../src/call/index.js';
-import { BROKER_TARGET_FLAGS, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/client/index.js';
+import { BROKER_TARGET_FLAGS, readTlsFlags, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses, resolveBrokerTls } from '../src/client/index.js';
 import { FRAME_DIRECTION } from '../src/sdk/index.js';
 
 export default class Call extends RsbCommand {
@@ -56,6 +56,7 @@ export default class Call extends RsbCommand {
       cluster: flags.cluster,
       stateDir: flags['state-dir'],
       token: flags.token,
+      tls: resolveBrokerTls({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
       take: flags.take,
       headers: parseHeaderFlags(flags.metadata),
       dataMimeType: flags['data-mime'],

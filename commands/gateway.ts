@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { BROKER_TARGET_FLAGS, isInteractiveTerminal, parseByteSize, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { BROKER_TARGET_FLAGS, readTlsFlags, isInteractiveTerminal, parseByteSize, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { DEFAULT_GATEWAY_PORT, runGateway, type GatewayReport } from '../src/gateway/index.js';
-import { resolveBrokerAddresses } from '../src/client/index.js';
+import { resolveBrokerAddresses, resolveBrokerTls } from '../src/client/index.js';
 
 export default class Gateway extends RsbCommand {
   static override summary = 'Serve HTTP/1.1 and turn each request into an RSocket request through the brokers.';
@@ -35,6 +35,7 @@ export default class Gateway extends RsbCommand {
       port: flags.port,
       brokers: resolveBrokerAddresses(flags.broker),
       cluster: flags.cluster,
+      tls: resolveBrokerTls({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
       stateDir: flags['state-dir'],
       token: flags.token,
       timeoutMs: parseDuration(flags.timeout, '--timeout'),

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { BROKER_TARGET_FLAGS, EXIT_CODE, isInteractiveTerminal, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { resolveBrokerTlsFiles } from '../src/client/index.js';
+import { BROKER_TARGET_FLAGS, readTlsFlags, EXIT_CODE, isInteractiveTerminal, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { UsageError } from '../src/errors.js';
 import { buildHttpRequest, createLoadReporter, loadScenarioFile, resolveScenario, runLoad, SILENT_REPORTER, watchInterruptions, type LoadResult } from '../src/load/index.js';
 
@@ -89,6 +90,7 @@ export default class Load extends RsbCommand {
         scenario,
         existing: flags.broker || flags.cluster ? { brokers: flags.broker, cluster: flags.cluster, stateDir: flags['state-dir'], token: flags.token } : undefined,
         token: flags.token,
+        tls: resolveBrokerTlsFiles({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
         isBaseline: flags.baseline,
         reporter,
         outFile: flags.out,

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { BROKER_TARGET_FLAGS, isInteractiveTerminal, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { BROKER_TARGET_FLAGS, readTlsFlags, isInteractiveTerminal, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { parseMockSpec, runMock, SLOW_METHOD_LATENCY_MS, type MockReport } from '../src/mock/index.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokers } from '../src/client/index.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokers, resolveBrokerTls } from '../src/client/index.js';
 
 export default class Mock extends RsbCommand {
   static override summary = 'Register a mock service with the brokers and answer its methods.';
@@ -63,6 +63,7 @@ export default class Mock extends RsbCommand {
     return runMock({
       spec,
       brokers: resolveBrokers({ cluster: flags.cluster, brokers: flags.broker, stateDir: flags['state-dir'] }),
+      tls: resolveBrokerTls({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
       instances: flags.instances,
       token: flags.token,
       listen: flags.listen === undefined ? undefined : { host: flags.host, port: flags.listen },

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { BROKER_TARGET_FLAGS, isInteractiveTerminal, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { BROKER_TARGET_FLAGS, readTlsFlags, isInteractiveTerminal, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { runProxy, type ProxyReport } from '../src/gateway/index.js';
-import { resolveBrokerAddresses } from '../src/client/index.js';
+import { resolveBrokerAddresses, resolveBrokerTls } from '../src/client/index.js';
 
 export default class Proxy extends RsbCommand {
   static override summary = 'Stand in front of an HTTP backend: register a service on the brokers and answer it over HTTP.';
@@ -30,6 +30,7 @@ export default class Proxy extends RsbCommand {
       target: flags.target,
       brokers: resolveBrokerAddresses(flags.broker),
       cluster: flags.cluster,
+      tls: resolveBrokerTls({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
       stateDir: flags['state-dir'],
       token: flags.token,
       timeoutMs: parseDuration(flags.timeout, '--timeout'),

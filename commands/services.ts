@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { formatServicesReport, listServices, type ServicesReport } from '../src/call/index.js';
-import { BROKER_TARGET_FLAGS, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { BROKER_TARGET_FLAGS, readTlsFlags, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
 import { ConnectError } from '../src/errors.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses } from '../src/client/index.js';
+import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses, resolveBrokerTls } from '../src/client/index.js';
 
 export default class Services extends RsbCommand {
   static override summary = 'List the services registered on the brokers and their instances.';
@@ -28,6 +28,7 @@ export default class Services extends RsbCommand {
     const report = await listServices({
       brokers: resolveBrokerAddresses(flags.broker),
       cluster: flags.cluster,
+      tls: resolveBrokerTls({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
       stateDir: flags['state-dir'],
       timeoutMs: parseDuration(flags.timeout, '--timeout'),
       token: flags.token,

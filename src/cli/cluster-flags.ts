@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import type { TlsClientFiles } from '../client/index.js';
 
 /** `--name` and `--state-dir`, shared by the `rsb cluster` commands. */
 export const CLUSTER_FLAGS = {
@@ -21,4 +22,13 @@ export const BROKER_TARGET_FLAGS = {
   }),
   cluster: Flags.string({ description: 'Use every broker of this cluster (see `rsb cluster up`).', exclusive: ['broker'] }),
   'state-dir': CLUSTER_FLAGS['state-dir'],
+  'tls-ca': Flags.string({ description: 'PEM CA to trust for tcps:// and wss:// brokers (default: Node\'s trusted CAs, or the CA of a TLS cluster).' }),
+  'tls-cert': Flags.string({ description: 'PEM client certificate, for brokers that ask for one (mTLS); with --tls-key.' }),
+  'tls-key': Flags.string({ description: 'PEM private key of --tls-cert.' }),
+  'insecure-skip-tls-verify': Flags.boolean({ description: 'Development only: accept any broker certificate, unverified.', default: false }),
 };
+
+/** The TLS files of BROKER_TARGET_FLAGS, as paths. */
+export function readTlsFlags(flags: { 'tls-ca'?: string | undefined; 'tls-cert'?: string | undefined; 'tls-key'?: string | undefined; 'insecure-skip-tls-verify'?: boolean | undefined }): TlsClientFiles {
+  return { ca: flags['tls-ca'], cert: flags['tls-cert'], key: flags['tls-key'], isVerificationSkipped: flags['insecure-skip-tls-verify'] };
+}

@@ -3,7 +3,7 @@
  * values, the terminal and signal helpers, and how numbers and tables are written.
  */
 export { RsbCommand, exitCodeFor } from './base-command.js';
-export { BROKER_TARGET_FLAGS, CLUSTER_FLAGS } from './cluster-flags.js';
+export { BROKER_TARGET_FLAGS, CLUSTER_FLAGS, readTlsFlags } from './cluster-flags.js';
 export { EXIT_CODE, type ExitCode } from './exit-codes.js';
 export { TOKEN_FLAG } from './flags.js';
 export { formatCount, formatCountOf, formatElapsed, formatMicros, formatPercent, PRECISION, type Precision } from './format.js';

@@ -53,18 +53,31 @@ export interface TlsClientFiles {
  * UsageError for a file that cannot be read or a certificate without its key.
  */
 export function resolveBrokerTls(selection: Pick<BrokerSelection, 'cluster' | 'stateDir'>, given: TlsClientFiles = {}): TlsClientOptions | undefined {
+  return readTlsClientFiles(resolveBrokerTlsFiles(selection, given));
+}
+
+/** `resolveBrokerTls` as paths, not yet read: for what passes them on to worker threads. */
+export function resolveBrokerTlsFiles(selection: Pick<BrokerSelection, 'cluster' | 'stateDir'>, given: TlsClientFiles = {}): TlsClientFiles | undefined {
   const clusterTls = selection.cluster !== undefined ? readSelectedCluster(selection.cluster, selection.stateDir).tls : undefined;
   if ((given.cert === undefined) !== (given.key === undefined)) {
     throw new UsageError('--tls-cert and --tls-key go together', 'Give the client certificate and its private key, both PEM files.');
   }
-  const ca = given.ca ?? clusterTls?.ca;
-  const cert = given.cert ?? clusterTls?.clientCert;
-  const key = given.key ?? clusterTls?.clientKey;
-  if (ca === undefined && cert === undefined && !given.isVerificationSkipped) return undefined;
+  const files = {
+    ca: given.ca ?? clusterTls?.ca,
+    cert: given.cert ?? clusterTls?.clientCert,
+    key: given.key ?? clusterTls?.clientKey,
+    isVerificationSkipped: given.isVerificationSkipped === true,
+  };
+  return files.ca === undefined && files.cert === undefined && !files.isVerificationSkipped ? undefined : files;
+}
+
+/** Reads the PEM files named; undefined for undefined. Throws UsageError for a file that cannot be read. */
+export function readTlsClientFiles(files: TlsClientFiles | undefined): TlsClientOptions | undefined {
+  if (files === undefined) return undefined;
   return {
-    ...(ca !== undefined ? { ca: readTlsFile(ca, '--tls-ca') } : {}),
-    ...(cert !== undefined && key !== undefined ? { cert: readTlsFile(cert, '--tls-cert'), key: readTlsFile(key, '--tls-key') } : {}),
-    ...(given.isVerificationSkipped ? { isVerificationSkipped: true } : {}),
+    ...(files.ca !== undefined ? { ca: readTlsFile(files.ca, '--tls-ca') } : {}),
+    ...(files.cert !== undefined && files.key !== undefined ? { cert: readTlsFile(files.cert, '--tls-cert'), key: readTlsFile(files.key, '--tls-key') } : {}),
+    ...(files.isVerificationSkipped ? { isVerificationSkipped: true } : {}),
   };
 }
 

@@ -16,7 +16,7 @@ export {
   type BrokerAddress,
   type Transport,
 } from './broker-address.js';
-export { resolveBrokers, resolveBrokerTls, type BrokerSelection, type TlsClientFiles } from './broker-selection.js';
+export { readTlsClientFiles, resolveBrokers, resolveBrokerTls, resolveBrokerTlsFiles, type BrokerSelection, type TlsClientFiles } from './broker-selection.js';
 export {
   DEFAULT_CLUSTER_NAME,
   DEFAULT_STATE_DIR_NAME,

@@ -1,3 +1,4 @@
+import type { TlsClientOptions } from '../transport/index.js';
 import { createLeanPool, FAST_RECONNECT_POLICY, formatBrokerAddress, type BrokerAddress, type BrokerLink, type BrokerMember, type BrokerPool } from '../client/index.js';
 import { LeanRequester, type RequestObserver, type RequestTemplate } from '../transport/index.js';
 
@@ -38,6 +39,7 @@ export class ConnectionPool<T = number> {
     appName: string,
     private readonly onEvent: (event: PoolEvent) => void = () => {},
     token?: string,
+    tls?: TlsClientOptions,
   ) {
     const count = targets.length * perTarget;
     this.targetOf = new Int32Array(count);
@@ -57,6 +59,7 @@ export class ConnectionPool<T = number> {
         reconnect: FAST_RECONNECT_POLICY,
         app: { name: appName, uuid: `${appName}-${process.pid}-${Math.random().toString(36).slice(2, 10)}` },
         ...(token ? { token } : {}),
+        tls,
       },
       (peer) => new LeanRequester<T>(peer, observer),
       {

@@ -1,3 +1,4 @@
+import { readTlsClientFiles, type TlsClientFiles } from '../client/index.js';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ERROR_CODE, OUTCOME, OUTCOME_COUNT } from '../protocol/index.js';
 import type { RequestObserver } from '../transport/index.js';
@@ -21,6 +22,8 @@ export interface GeneratorPlan {
   appName: string;
   /** Bearer token sent in SETUP (brokers started with --auth jwt). */
   token?: string;
+  /** tcps and wss targets: TLS files, read by each generator. */
+  tls?: TlsClientFiles;
   seed: number;
   /** Unmeasured ramp before the schedule (its own connections, results dropped): JIT and connections warm in generator, broker and mock. */
   warmupMs: number;
@@ -200,7 +203,7 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.pattern = buildRequestPattern(plan.mix, plan.seed);
     this.isFireAndForget = Uint8Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.FIRE_AND_FORGET ? 1 : 0));
     this.itemsWanted = Int32Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.REQUEST_STREAM ? entry.items : 0));
-    this.pool = new ConnectionPool(plan.targets, plan.connectionsPerTarget, this, plan.appName, (event) => this.sink.onPoolEvent?.(event), plan.token);
+    this.pool = new ConnectionPool(plan.targets, plan.connectionsPerTarget, this, plan.appName, (event) => this.sink.onPoolEvent?.(event), plan.token, readTlsClientFiles(plan.tls));
     this.stride = plan.workers;
     this.nextIndex = plan.worker;
     this.nextAt = this.cursor.timeOf(this.nextIndex);

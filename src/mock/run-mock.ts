@@ -4,7 +4,7 @@ import { waitForShutdownSignal } from '../cli/output.js';
 import { formatCount, formatCountOf } from '../cli/format.js';
 import { UsageError } from '../errors.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
-import { ResponderServer } from '../transport/index.js';
+import { ResponderServer, type TlsClientOptions } from '../transport/index.js';
 import { announceReady, type MockReady } from '../process/index.js';
 import { ClusterResponder, FAST_RECONNECT_POLICY, LINK_EVENT, type BrokerAddress, type LinkEvent, type ReconnectPolicy } from '../client/index.js';
 import { createLiveView, type MockMethodRow } from '../ui/index.js';
@@ -23,6 +23,8 @@ export interface RunMockOptions {
   listen?: { host: string; port: number } | undefined;
   /** Bearer token for brokers that require authentication. */
   token?: string | undefined;
+  /** tcps and wss brokers: what to trust and show (resolveBrokerTls). */
+  tls?: TlsClientOptions | undefined;
   /** App name in SETUP; default `rsb-mock-<service>`. */
   appName?: string | undefined;
   reconnect?: Partial<ReconnectPolicy> | undefined;
@@ -115,7 +117,7 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
         const line = describePoolEvent(instance, event);
         if (line !== undefined) view.event(line);
       };
-      instances.push(new ClusterResponder({ ...setup, brokers: options.brokers, followBrokerList: options.followBrokerList, reconnect: { ...MOCK_RECONNECT_POLICY, ...options.reconnect }, onEvent }, handler));
+      instances.push(new ClusterResponder({ ...setup, tls: options.tls, brokers: options.brokers, followBrokerList: options.followBrokerList, reconnect: { ...MOCK_RECONNECT_POLICY, ...options.reconnect }, onEvent }, handler));
     }
     // Resolves once each instance is registered on every broker it could reach (at least one); the others keep being tried.
     await Promise.all(instances.map((instance) => instance.start()));
