@@ -16,6 +16,7 @@ export default class ClusterUp extends RsbCommand {
     '<%= config.bin %> cluster up -n 3 --base-port 0 --name ci   # free ports, a second cluster beside the first',
     '<%= config.bin %> cluster up -n 4                      # grow the running default cluster to four brokers',
     '<%= config.bin %> cluster up -n 2 --foreground         # live view; Ctrl-C stops them all',
+    '<%= config.bin %> cluster up -n 3 --tls --name secure   # tcps only, a throw-away CA; `rsb mock svc --cluster secure` trusts it'
   ];
   static override enableJsonFlag = true;
 
@@ -28,6 +29,10 @@ export default class ClusterUp extends RsbCommand {
       max: 65535,
     }),
     host: Flags.string({ description: 'Address the brokers listen on (default 127.0.0.1).' }),
+    tls: Flags.boolean({
+      description: 'A new cluster on TLS only (tcps): a throw-away CA and broker certificate made with openssl, recorded in the state so that clients given --cluster NAME trust it.',
+      default: false,
+    }),
     ...CLUSTER_FLAGS,
     foreground: Flags.boolean({ description: 'Stay attached with a live view of the brokers; Ctrl-C stops them all.', default: false }),
     timeout: Flags.string({ description: 'How long each broker may take to start.', default: '15s' }),
@@ -40,6 +45,7 @@ export default class ClusterUp extends RsbCommand {
       ...(flags.count !== undefined ? { count: flags.count } : {}),
       ...(flags['base-port'] !== undefined ? { basePort: flags['base-port'] } : {}),
       ...(flags.host !== undefined ? { host: flags.host } : {}),
+      ...(flags.tls ? { tls: true } : {}),
       ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
       startTimeoutMs: parseDuration(flags.timeout, '--timeout'),
     };

@@ -174,7 +174,13 @@ function isSameDefinition(a: ClusterDefinition, b: ClusterDefinition): boolean {
     a.brokers.length === b.brokers.length &&
     a.brokers.every((entry, index) => {
       const other = b.brokers[index]!;
-      return entry.id === other.id && entry.host === other.host && entry.port === other.port && entry.adminPort === other.adminPort;
+      return (
+        entry.id === other.id &&
+        entry.host === other.host &&
+        entry.port === other.port &&
+        entry.adminPort === other.adminPort &&
+        (entry.uris ?? []).join(' ') === (other.uris ?? []).join(' ')
+      );
     })
   );
 }

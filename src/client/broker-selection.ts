@@ -4,7 +4,7 @@ import { TRANSPORT } from '../protocol/index.js';
 import type { TlsClientOptions } from '../transport/index.js';
 import { resolveBrokerAddresses, type BrokerAddress } from './broker-address.js';
 import { selectListedAddress } from './broker-list.js';
-import { checkClusterName, requireClusterState, resolveStateDir, type ClusterState } from './cluster-state.js';
+import { checkClusterName, requireClusterState, resolveStateDir, type ClusterBrokerRecord, type ClusterState } from './cluster-state.js';
 
 /** Which brokers a command or a program uses: a named cluster, or brokers by address. */
 export interface BrokerSelection {
@@ -27,12 +27,32 @@ export function resolveBrokers(selection: BrokerSelection): BrokerAddress[] {
   }
   if (selection.cluster !== undefined) {
     const state = readSelectedCluster(selection.cluster, selection.stateDir);
-    // A TLS cluster is dialed on its brokers' tcps listeners.
-    const transport = state.tls ? TRANSPORT.TCPS : TRANSPORT.TCP;
-    return state.brokers.map((broker) => selectListedAddress(broker, transport) ?? { id: broker.id, host: broker.host, port: broker.port });
+    return state.brokers.map((broker) => locateClusterBroker(state, broker));
   }
   return resolveBrokerAddresses(brokers);
 }
+
+/** Where a client dials one broker of a cluster: a TLS cluster on its tcps listener, another on TCP. */
+export function locateClusterBroker(state: Pick<ClusterState, 'tls'>, broker: ClusterBrokerRecord): BrokerAddress {
+  const transport = state.tls ? TRANSPORT.TCPS : TRANSPORT.TCP;
+  return selectListedAddress(broker, transport) ?? { id: broker.id, host: broker.host, port: broker.port };
+}
+
+/** How rsb's own tools reach a cluster's brokers: where each is dialed, and what a TLS cluster's brokers are trusted with. */
+export interface ClusterAccess {
+  locate(broker: ClusterBrokerRecord): BrokerAddress;
+  /** The CA and client certificate of a TLS cluster; undefined for a plain one. */
+  readonly tls: TlsClientOptions | undefined;
+}
+
+/** A cluster's access, its TLS files read once. */
+export function openClusterAccess(state: Pick<ClusterState, 'tls'>): ClusterAccess {
+  const tls = state.tls ? readTlsClientFiles({ ca: state.tls.ca, cert: state.tls.clientCert, key: state.tls.clientKey }) : undefined;
+  return { locate: (broker) => locateClusterBroker(state, broker), tls };
+}
+
+/** Plain TCP, no TLS: a cluster without `--tls`. */
+export const PLAIN_CLUSTER_ACCESS: ClusterAccess = openClusterAccess({});
 
 function readSelectedCluster(cluster: string, stateDir: string | undefined): ClusterState {
   return requireClusterState(resolveStateDir(stateDir), checkClusterName(cluster));

@@ -50,6 +50,9 @@ export interface ClusterState {
 export interface ClusterTls {
   /** The CA that signed every broker's certificate: what clients trust. */
   ca: string;
+  /** The brokers' certificate and key (one for all: they run on the hosts it names). */
+  brokerCert: string;
+  brokerKey: string;
   /** A client certificate and key signed by the same CA, for brokers that ask for one. */
   clientCert?: string;
   clientKey?: string;

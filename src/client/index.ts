@@ -16,7 +16,7 @@ export {
   type BrokerAddress,
   type Transport,
 } from './broker-address.js';
-export { readTlsClientFiles, resolveBrokers, resolveBrokerTls, resolveBrokerTlsFiles, type BrokerSelection, type TlsClientFiles } from './broker-selection.js';
+export { locateClusterBroker, openClusterAccess, PLAIN_CLUSTER_ACCESS, readTlsClientFiles, resolveBrokers, resolveBrokerTls, resolveBrokerTlsFiles, type BrokerSelection, type ClusterAccess, type TlsClientFiles } from './broker-selection.js';
 export {
   DEFAULT_CLUSTER_NAME,
   DEFAULT_STATE_DIR_NAME,

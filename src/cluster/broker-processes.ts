@@ -1,3 +1,4 @@
+import { formatTransportUri, TRANSPORT } from '../protocol/index.js';
 import { ClusterStartError, ClusterStateError, PROCESS_START_FAILURE, ProcessStartError, ProcessStopError } from '../errors.js';
 import { HAS_PROC_FILESYSTEM, isProcessRunning, launchProcess, LIFETIME, readCommandLine, terminateProcess, type BrokerReady, type Termination } from '../process/index.js';
 
@@ -27,6 +28,8 @@ export interface BrokerLaunch {
   /** Its admin HTTP port (`rsb start --admin-port`; 0: any free port). */
   adminPort: number;
   clusterFile: string;
+  /** A TLS cluster's broker: listens on tcps only, with this certificate (PEM files). */
+  tls?: { cert: string; key: string };
   logFile: string;
   rsbBin: string;
   timeoutMs: number;
@@ -37,6 +40,8 @@ export interface BrokerLaunch {
 export interface LaunchedBroker {
   pid: number;
   port: number;
+  /** Every listener's URI, as the broker reported them. */
+  uris: string[];
   /** The admin HTTP port it serves (the free one it got when asked for 0). */
   adminPort: number;
   startedAt: string;
@@ -48,7 +53,10 @@ export interface LaunchedBroker {
  * log file, and resolves once it reports ready. Fails with ClusterStartError quoting the log.
  */
 export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> {
-  const args = ['start', '--host', spec.host, '--port', String(spec.port), '--admin-port', String(spec.adminPort), '--id', spec.id, '--cluster-file', spec.clusterFile];
+  const listen = spec.tls
+    ? ['--listen', formatTransportUri({ transport: TRANSPORT.TCPS, host: spec.host, port: spec.port }), '--tls-cert', spec.tls.cert, '--tls-key', spec.tls.key]
+    : ['--host', spec.host, '--port', String(spec.port)];
+  const args = ['start', ...listen, '--admin-port', String(spec.adminPort), '--id', spec.id, '--cluster-file', spec.clusterFile];
   try {
     const broker = await launchProcess<BrokerReady>({
       name: `broker ${spec.id}`,
@@ -60,7 +68,7 @@ export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> 
       logHeader: `--- ${new Date().toISOString()} rsb cluster: starting broker ${spec.id} on ${spec.port ? `${spec.host}:${spec.port}` : `a free port of ${spec.host}`}`,
       ...(spec.signal ? { signal: spec.signal } : {}),
     });
-    return { pid: broker.pid, port: broker.ready.port, adminPort: broker.ready.adminPort ?? spec.adminPort, startedAt: new Date().toISOString() };
+    return { pid: broker.pid, port: broker.ready.port, uris: broker.ready.uris, adminPort: broker.ready.adminPort ?? spec.adminPort, startedAt: new Date().toISOString() };
   } catch (error) {
     if (error instanceof ProcessStartError) throw describeStartFailure(spec, error);
     throw error;

@@ -1,5 +1,8 @@
 import type { BrokerSnapshot } from '../broker/index.js';
 import {
+  openClusterAccess,
+  PLAIN_CLUSTER_ACCESS,
+  type ClusterAccess,
   checkClusterName,
   DEFAULT_CLUSTER_NAME,
   listClusterNames,
@@ -43,12 +46,12 @@ export interface ClusterStatusReport {
 }
 
 /** Asks one broker of a cluster how it is: by pid first, then over RSocket. */
-export async function probeBroker(broker: ClusterBrokerRecord, stateFile: string, timeoutMs = 2_000): Promise<BrokerStatusReport> {
+export async function probeBroker(broker: ClusterBrokerRecord, stateFile: string, timeoutMs = 2_000, access: ClusterAccess = PLAIN_CLUSTER_ACCESS): Promise<BrokerStatusReport> {
   if (!isBrokerProcess(broker.pid, broker.id, stateFile)) {
     return { ...broker, state: BROKER_STATE.DOWN, problem: `pid ${broker.pid} no longer runs this broker` };
   }
   try {
-    const health = await queryBroker<BrokerHealth>({ host: broker.host, port: broker.port, timeoutMs, appName: 'rsb-cluster-status' }, BROKER_ROUTES.HEALTH);
+    const health = await queryBroker<BrokerHealth>({ ...access.locate(broker), tls: access.tls, timeoutMs, appName: 'rsb-cluster-status' }, BROKER_ROUTES.HEALTH);
     return { ...broker, state: BROKER_STATE.UP, health };
   } catch (error) {
     if (!(error instanceof RsbError)) throw error;
@@ -62,7 +65,8 @@ export async function getClusterStatus(options: { name?: string; stateDir?: stri
   const name = checkClusterName(options.name ?? DEFAULT_CLUSTER_NAME);
   const state = requireClusterState(stateDir, name);
   const stateFile = stateFilePath(stateDir, name);
-  const brokers = await Promise.all(state.brokers.map((broker) => probeBroker(broker, stateFile, options.timeoutMs)));
+  const access = openClusterAccess(state);
+  const brokers = await Promise.all(state.brokers.map((broker) => probeBroker(broker, stateFile, options.timeoutMs, access)));
   return { name, stateFile, createdAt: state.createdAt, up: brokers.filter((broker) => broker.state === BROKER_STATE.UP).length, brokers };
 }
 

@@ -18,14 +18,21 @@ export function formatStartResult(result: StartClusterResult): string[] {
     `cluster ${state.name}: ${state.brokers.length} broker${state.brokers.length === 1 ? '' : 's'} up (${changes.join('; ')})`,
     ...formatBrokerRecords(state.brokers),
     `state: ${result.stateFile}`,
+    ...(state.tls ? [`tls: brokers on tcps only; CA ${state.tls.ca} (clients given --cluster ${state.name} trust it)`] : []),
     `use it: rsb mock svc --cluster ${state.name} · rsb call svc.echo --cluster ${state.name} · rsb cluster status --name ${state.name} · rsb cluster down --name ${state.name}`,
   ];
+}
+
+/** host:port for a broker on plain TCP; the URI of its first listener for one without (a TLS cluster's). */
+function describeBrokerAddress(broker: ClusterBrokerRecord): string {
+  const isTcp = broker.uris === undefined || broker.uris.some((uri) => uri.startsWith('tcp://'));
+  return isTcp ? `${broker.host}:${broker.port}` : broker.uris![0]!;
 }
 
 function formatBrokerRecords(brokers: readonly ClusterBrokerRecord[]): string[] {
   return formatTable(
     ['broker', 'address', 'admin port', 'pid', 'log'],
-    brokers.map((broker) => [broker.id, `${broker.host}:${broker.port}`, broker.adminPort ? String(broker.adminPort) : '-', String(broker.pid), broker.logFile]),
+    brokers.map((broker) => [broker.id, describeBrokerAddress(broker), broker.adminPort ? String(broker.adminPort) : '-', String(broker.pid), broker.logFile]),
     [2, 3],
   ).map((line) => `  ${line}`);
 }
@@ -36,7 +43,7 @@ export function formatClusterStatus(report: ClusterStatusReport): string[] {
     const health = broker.health;
     return [
       broker.id,
-      `${broker.host}:${broker.port}`,
+      describeBrokerAddress(broker),
       String(broker.pid),
       broker.state,
       // The status query's own connection is not a client.
