@@ -1,10 +1,12 @@
-import { RSocketConnector, type Payload, type RSocket } from 'rsocket-core';
+import { RSocketConnector, type ClientTransport, type Payload, type RSocket } from 'rsocket-core';
 import { TcpClientTransport } from 'rsocket-tcp-client';
 import { encodeCompositeMetadata, encodeRoutingTags, encodeSetupMetadata, MIME, type ServiceId } from '../../src/protocol/index.js';
 
 /** An rsocket-js 1.0.0-alpha.3 peer, the independent implementation the broker must interoperate with. */
 export async function connectRSocketJs(options: {
   port: number;
+  /** Another transport than TCP to 127.0.0.1:port (rsocket-js's WebSocket client, a TLS socket under its TCP client). */
+  transport?: ClientTransport;
   app?: { name: string; uuid: string };
   services?: ServiceId[];
   responder?: Partial<RSocket>;
@@ -19,7 +21,7 @@ export async function connectRSocketJs(options: {
       metadataMimeType: MIME.COMPOSITE_METADATA,
       payload: { data: null, metadata: encodeSetupMetadata({ app: options.app ?? { name: 'rsocket-js-test', uuid: `u-${Math.random()}` }, services: options.services ?? [] }) },
     },
-    transport: new TcpClientTransport({ connectionOptions: { host: '127.0.0.1', port: options.port } }),
+    transport: options.transport ?? new TcpClientTransport({ connectionOptions: { host: '127.0.0.1', port: options.port } }),
     ...(options.responder ? { responder: options.responder } : {}),
   });
   return connector.connect();
