@@ -1,9 +1,15 @@
 import hdr from 'hdr-histogram-js';
+import type { Transport } from '../protocol/index.js';
 import { LeanRequester, PeerConnection, prepareRequest } from '../transport/index.js';
 
 export interface ClosedLoopOptions {
   host: string;
   port: number;
+  /** tcps or ws (and its path): the requester's transport; absent: TCP. */
+  transport?: Transport;
+  path?: string;
+  /** PEM of the CA to trust on tcps. */
+  tlsCa?: string;
   route: string;
   payloadBytes: number;
   inFlight: number;
@@ -34,7 +40,15 @@ export async function measureClosedLoop(options: ClosedLoopOptions): Promise<Clo
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const template = prepareRequest({ route: options.route, data: Buffer.alloc(options.payloadBytes, 0x61) });
   const peer = await PeerConnection.connect(
-    { host: options.host, port: options.port, app: { name: 'rsb-bench-requester', uuid: `bench-${process.pid}` }, settleMs: options.settleMs },
+    {
+      host: options.host,
+      port: options.port,
+      transport: options.transport,
+      path: options.path,
+      ...(options.tlsCa ? { tls: { ca: Buffer.from(options.tlsCa) } } : {}),
+      app: { name: 'rsb-bench-requester', uuid: `bench-${process.pid}` },
+      settleMs: options.settleMs,
+    },
     { onStreamFrame() {}, onConnectionLost() {} },
   );
   let phase: number = PHASE.WARMUP;

@@ -1,6 +1,10 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RSB_BIN } from '../cli/paths.js';
+import { createDevelopmentCertificates } from '../cluster/index.js';
+import { TRANSPORT, type TransportEndpoint } from '../protocol/index.js';
 import { launchProcess, LIFETIME, readProcessCpuMicros, type LaunchedProcess, type MockReady } from '../process/index.js';
 import type { BenchRole, RequesterReport, ServerReady } from './bench-process.js';
 import type { ClosedLoopResult } from './closed-loop.js';
@@ -16,6 +20,10 @@ export const BENCH_SETUP = {
   DIRECT: 'direct',
   /** lean requester → rsb broker → a real `rsb mock bench` process, spawned as a user would */
   MOCK: 'mock',
+  /** `rsb` with requester and service on TLS (tcps) */
+  RSB_TLS: 'rsb-tls',
+  /** `rsb` with requester and service on WebSocket (ws) */
+  RSB_WS: 'rsb-ws',
 } as const;
 export type BenchSetup = (typeof BENCH_SETUP)[keyof typeof BENCH_SETUP];
 
@@ -62,6 +70,11 @@ const ROUTE = `${SERVICE}.echo`;
 const SCRAPE_INTERVAL_MS = 1_000;
 /** The managed broker must keep at least this share of the bare broker's throughput (the management issue's target). */
 const MANAGED_SHARE_TARGET = 0.85;
+/** The transports issue's targets: a share of plain TCP through the broker, at 256 in flight. */
+const TRANSPORT_SHARE_TARGETS: { setup: BenchSetup; share: number }[] = [
+  { setup: 'rsb-tls', share: 0.5 },
+  { setup: 'rsb-ws', share: 0.6 },
+];
 /** rsocket-js servers crash on a first chunk holding more than SETUP: give them time to read it alone. */
 const RSOCKET_JS_SETTLE_MS = 20;
 const BENCH_PROCESS = fileURLToPath(new URL('./bench-process.js', import.meta.url));
@@ -80,7 +93,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       try {
         for (const inFlight of options.inFlight) {
           const cpuBefore = readBrokerCpuMicros(topology);
-          const result = await measureInChild(topology.port, inFlight, setup === BENCH_SETUP.REFERENCE ? RSOCKET_JS_SETTLE_MS : 0, options);
+          const result = await measureInChild(topology.requesterEndpoint ?? { host: '127.0.0.1', port: topology.port }, inFlight, setup === BENCH_SETUP.REFERENCE ? RSOCKET_JS_SETTLE_MS : 0, options);
           const cpuAfter = readBrokerCpuMicros(topology);
           const totalRequests = result.requestsPerSecond * ((options.warmupMs + options.durationMs) / 1000);
           const brokerCpuUs = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / totalRequests : undefined;
@@ -141,6 +154,16 @@ function judge(rows: BenchRow[]): BenchVerdict[] {
       });
     }
   }
+  for (const { setup, share } of TRANSPORT_SHARE_TARGETS) {
+    const row = find(setup, 256);
+    if (!row || !rsb256) continue;
+    const measured = row.requestsPerSecond / rsb256.requestsPerSecond;
+    verdicts.push({
+      target: `${setup} ≥ ${share * 100}% of rsb (plain TCP) at 256 in flight`,
+      measured: `${formatRate(row.requestsPerSecond)} vs ${formatRate(rsb256.requestsPerSecond)} req/s = ${(measured * 100).toFixed(1)}%`,
+      isMet: measured >= share,
+    });
+  }
   const mock256 = find(BENCH_SETUP.MOCK, 256);
   if (mock256) {
     verdicts.push({
@@ -185,6 +208,8 @@ function describeMachine(): BenchReport['machine'] {
 
 interface Topology {
   port: number;
+  /** Where the requester connects when not to `port` on TCP (rsb-tls, rsb-ws), with the CA it trusts. */
+  requesterEndpoint?: RequesterEndpoint;
   /** The broker's process, whose CPU time prices a request; absent without a broker. */
   brokerPid: number | undefined;
   stop(): Promise<void>;
@@ -235,6 +260,14 @@ async function startTopology(setup: BenchSetup): Promise<Topology> {
       children.push(mock);
       return { port: broker.ready.port, brokerPid: broker.pid, stop };
     }
+    if (setup === BENCH_SETUP.RSB_TLS || setup === BENCH_SETUP.RSB_WS) {
+      const on = setup === BENCH_SETUP.RSB_TLS ? { transport: TRANSPORT.TCPS, tls: await readBenchCertificates() } : { transport: TRANSPORT.WS };
+      const broker = await start({ role: 'broker', on });
+      const endpoint = broker.ready.endpoint!;
+      const tlsCa = on.tls?.ca;
+      await start({ role: 'echo-service', port: broker.ready.port, settleMs: 0, endpoint, ...(tlsCa ? { tlsCa } : {}) });
+      return { port: broker.ready.port, requesterEndpoint: { ...endpoint, ...(tlsCa ? { tlsCa } : {}) }, brokerPid: broker.pid, stop };
+    }
     const isReference = setup === BENCH_SETUP.REFERENCE;
     const isManaged = setup === BENCH_SETUP.RSB_MANAGED;
     const broker = await start(isReference ? { role: 'reference-broker' } : { role: 'broker', isManaged });
@@ -254,14 +287,31 @@ async function startTopology(setup: BenchSetup): Promise<Topology> {
   }
 }
 
+type RequesterEndpoint = TransportEndpoint & { tlsCa?: string };
+
+/** A throw-away CA and broker certificate for rsb-tls, made once per bench run (openssl), as PEM text. */
+let benchCertificates: Promise<{ cert: string; key: string; ca: string }> | undefined;
+function readBenchCertificates(): Promise<{ cert: string; key: string; ca: string }> {
+  benchCertificates ??= (async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rsb-bench-tls-'));
+    try {
+      const files = await createDevelopmentCertificates(dir, { name: 'bench' });
+      const [cert, key, ca] = await Promise.all([files.brokerCert, files.brokerKey, files.ca].map((file) => readFile(file, 'utf8')));
+      return { cert: cert!, key: key!, ca: ca! };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  })();
+  return benchCertificates;
+}
+
 /** The requester measures in a process of its own, and reports its result as its ready message: its work is done by then. */
-async function measureInChild(port: number, inFlight: number, settleMs: number, options: BenchOptions): Promise<ClosedLoopResult> {
+async function measureInChild(endpoint: RequesterEndpoint, inFlight: number, settleMs: number, options: BenchOptions): Promise<ClosedLoopResult> {
   const measuringMs = settleMs + options.warmupMs + options.durationMs;
   const requester = await startRole<RequesterReport>(
     {
       role: 'requester',
-      host: '127.0.0.1',
-      port,
+      ...endpoint,
       route: ROUTE,
       payloadBytes: options.payloadBytes,
       inFlight,

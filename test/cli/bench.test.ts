@@ -21,6 +21,10 @@ describe('rsb bench', () => {
       'direct/8',
       'mock/1',
       'mock/8',
+      'rsb-tls/1',
+      'rsb-tls/8',
+      'rsb-ws/1',
+      'rsb-ws/8',
     ]);
     for (const row of report.rows) {
       expect(row.errors).toBe(0);
