@@ -152,7 +152,7 @@ export function confirmSetup(channel: FrameChannel, where: string, timeoutMs: nu
         }
       },
       (error) => finish(new ConnectError(`${where} answered SETUP with bytes that are not RSocket frames`, 'Is it an RSocket server on that transport?', { cause: error })),
-      () => finish(new ConnectError(`${where} closed the connection before accepting SETUP`)),
+      () => finish(new ConnectError(`${where} closed the connection before accepting SETUP`, 'Is it an RSocket broker on that transport? A TLS or WebSocket listener needs its tcps://, wss:// or ws:// URI.')),
     );
     const timer = setTimeout(
       () => finish(new ConnectError(`${where} did not answer SETUP within ${timeoutMs} ms`, 'Is it an RSocket broker on that transport?')),
