@@ -125,7 +125,7 @@ describe('a broker that knows its cluster', () => {
     const requester = await connectRequester({ host: '127.0.0.1', port: broker.port });
     cleanups.push(() => requester.peer.close());
     const answer = await call(requester, BROKER_ROUTES.CLUSTER);
-    expect(readBrokerList(decodeCloudEvent(Buffer.from(answer.data!)))).toEqual({ cluster: '', broker: 'alone', brokers: [{ id: 'alone', host: '127.0.0.1', port: broker.port }] });
+    expect(readBrokerList(decodeCloudEvent(Buffer.from(answer.data!)))).toEqual({ cluster: '', broker: 'alone', brokers: [{ id: 'alone', host: '127.0.0.1', port: broker.port, uris: [`tcp://127.0.0.1:${broker.port}`] }] });
     expect(lists).toEqual([]);
   });
 });
