@@ -23,7 +23,7 @@ import {
 } from '../protocol/index.js';
 import { ECHO_HANDLER, LeanRequester, PeerConnection, prepareRequest, ResponderConnection, type TlsClientOptions } from '../transport/index.js';
 import { BrokerProcess } from './broker-process.js';
-import type { CaseResult } from './case-result.js';
+import { reportBadInputRun, type CaseResult, type NeighbourTraffic } from './case-result.js';
 
 /** Short, so that the cases that wait for it end quickly. */
 const HANDSHAKE_TIMEOUT_MS = 1_000;
@@ -177,27 +177,23 @@ export async function runTransportInputCase(options: { inFlight?: number } = {})
     for (const neighbour of neighbours) neighbour.stop();
     const deadline = Date.now() + 5_000;
     while (neighbours.some((neighbour) => neighbour.requester.inFlight > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    const totals = { sent: 0, answered: 0, errored: 0, unanswered: 0 };
+    const traffic: NeighbourTraffic = { sent: 0, answered: 0, errored: 0, unanswered: 0 };
     for (const neighbour of neighbours) {
-      totals.sent += neighbour.counts.sent;
-      totals.answered += neighbour.counts.answered;
-      totals.errored += neighbour.counts.errored;
-      totals.unanswered += neighbour.requester.inFlight;
+      traffic.sent += neighbour.counts.sent;
+      traffic.answered += neighbour.counts.answered;
+      traffic.errored += neighbour.counts.errored;
+      traffic.unanswered += neighbour.requester.inFlight;
     }
-    const isBrokerAlive = broker.isRunning;
-    return {
+    return reportBadInputRun({
       name: 'transport bad input',
       claim: `${TRANSPORT_INPUT_CASES.length} bad TLS and WebSocket inputs each ended only their own connection, neighbours on WebSocket and TLS alongside`,
       connections: 3 + TRANSPORT_INPUT_CASES.length,
-      requestsSent: totals.sent,
-      answered: totals.answered,
-      errored: totals.errored,
-      unanswered: totals.unanswered,
-      brokerRestarts: 0,
+      traffic,
+      failures,
+      isBrokerAlive: broker.isRunning,
       peakBrokerRssBytes: broker.memory().peakRssBytes,
-      isPassed: failures.length === 0 && totals.errored === 0 && totals.unanswered === 0 && isBrokerAlive,
-      notes: failures.length ? failures : [`every case closed its own connection as expected; broker ${isBrokerAlive ? 'alive' : 'DEAD'}`],
-    };
+      heldNote: 'every case closed its own connection as expected',
+    });
   } finally {
     await Promise.all(peers.map((peer) => peer.close()));
     await broker?.stop();

@@ -11,7 +11,7 @@ import { ECHO_HANDLER, ResponderConnection } from '../../src/transport/index.js'
 import { useCertificates } from '../support/certificates.js';
 import { useInProcessBrokers } from '../support/in-process.js';
 import { connect } from '../../src/sdk/index.js';
-import { connectRSocketJs, requestChannel, requestResponse, routed, service, waitForInstances } from '../support/rsocket-js.js';
+import { answerChannelUpperCased, connectRSocketJs, requestChannel, requestResponse, routed, service, waitForInstances } from '../support/rsocket-js.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -31,22 +31,7 @@ const REVERSING_RESPONDER: Partial<RSocket> = {
     responder.onNext({ data: Buffer.from([...payload.data!.toString()].reverse().join('')) }, true);
     return { cancel() {}, onExtension() {} };
   },
-  requestChannel(first, _initialN, _isCompleted, subscriber) {
-    // Each inbound item answered upper-cased; credit for 16 more granted at once.
-    subscriber.onNext({ data: Buffer.from(first.data!.toString().toUpperCase()) }, false);
-    subscriber.request(16);
-    return {
-      onNext(payload, isComplete) {
-        subscriber.onNext({ data: Buffer.from(payload.data!.toString().toUpperCase()) }, false);
-        if (isComplete) subscriber.onComplete();
-      },
-      onComplete: () => subscriber.onComplete(),
-      onError() {},
-      onExtension() {},
-      request() {},
-      cancel() {},
-    };
-  },
+  requestChannel: (first, _initialN, _isCompleted, subscriber) => answerChannelUpperCased(first, subscriber),
   requestStream(payload, initialN, responder) {
     let sent = 0;
     const total = Number(payload.data!.toString());

@@ -6,7 +6,8 @@
  */
 import { RSocketConnector, type Payload, type RSocket } from 'rsocket-core';
 import { WebsocketClientTransport } from 'rsocket-websocket-client';
-import { encodeCompositeMetadata, encodeRoutingTags, encodeSetupMetadata, MIME } from '../../src/protocol/index.js';
+import { encodeSetupMetadata, MIME } from '../../src/protocol/index.js';
+import { requestChannel, requestResponse, routed } from '../support/rsocket-js-requests.js';
 
 /** The few page globals used here: the test's tsconfig has no DOM library. */
 declare const location: { search: string };
@@ -20,17 +21,6 @@ export interface PageResults {
   channel: string[];
   fireAndForget: 'sent';
   error?: string;
-}
-
-const routed = (route: string, data: string): Payload => ({
-  data: Buffer.from(data),
-  metadata: encodeCompositeMetadata([{ mimeType: MIME.ROUTING, content: encodeRoutingTags([route]) }]),
-});
-
-function requestResponse(rsocket: RSocket, payload: Payload): Promise<string> {
-  return new Promise((resolve, reject) => {
-    rsocket.requestResponse(payload, { onNext: (answer) => resolve(answer.data?.toString() ?? ''), onComplete() {}, onError: reject, onExtension() {} });
-  });
 }
 
 /** A stream taken `credit` items at a time: each batch asked for once the previous one arrived. */
@@ -54,24 +44,6 @@ function requestStream(rsocket: RSocket, payload: Payload, credit: number): Prom
   });
 }
 
-/** A channel: `first` opens it, the rest go out as the responder grants credit, the last completing our side. */
-function requestChannel(rsocket: RSocket, first: Payload, rest: string[]): Promise<string[]> {
-  const outbound = [...rest];
-  const received: string[] = [];
-  return new Promise((resolve, reject) => {
-    const channel = rsocket.requestChannel(first, 16, false, {
-      onNext: (payload) => void received.push(payload.data?.toString() ?? ''),
-      onComplete: () => resolve(received),
-      onError: reject,
-      onExtension() {},
-      request() {
-        while (outbound.length) channel.onNext({ data: Buffer.from(outbound.shift()!) }, outbound.length === 0);
-      },
-      cancel() {},
-    });
-  });
-}
-
 async function run(): Promise<PageResults> {
   const broker = new URLSearchParams(location.search).get('broker')!;
   const connector = new RSocketConnector({
@@ -86,7 +58,7 @@ async function run(): Promise<PageResults> {
   });
   const rsocket = await connector.connect();
   const results: PageResults = {
-    requestResponse: await requestResponse(rsocket, routed('svc.echo', 'hello from the browser')),
+    requestResponse: (await requestResponse(rsocket, routed('svc.echo', 'hello from the browser'))).data!.toString(),
     stream: await requestStream(rsocket, routed('svc.ticks', 'tick'), 2),
     channel: await requestChannel(rsocket, routed('svc.chat', 'one'), ['two', 'three']),
     fireAndForget: 'sent',
