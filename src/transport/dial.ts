@@ -39,8 +39,7 @@ export function nameEndpoint(endpoint: TransportEndpoint): string {
 export function openCarrier(endpoint: TransportEndpoint, options: DialOptions): Promise<FrameCarrier> {
   const transport = endpoint.transport ?? TRANSPORT.TCP;
   const name = nameEndpoint(endpoint);
-  const promise = isWebSocketTransport(transport) ? openWebSocket(endpoint, name, options) : openStream(endpoint, name, options);
-  return promise;
+  return isWebSocketTransport(transport) ? openWebSocket(endpoint, name, options) : openStream(endpoint, name, options);
 }
 
 /** tcp and tcps. */
@@ -77,21 +76,32 @@ function openWebSocket(endpoint: TransportEndpoint, name: string, options: DialO
       handshakeTimeout: options.connectTimeoutMs,
       ...(isTls ? tlsConnectionOptions(endpoint, options.tls) : {}),
     });
+    const onUpgrade = (response: { socket: unknown }): void => void (socket = response.socket as Socket);
+    const onUnexpectedResponse = (_request: unknown, response: { statusCode?: number }): void => {
+      fail(new ConnectError(`${name} refused the WebSocket upgrade with HTTP ${response.statusCode ?? '?'}`, 'Is the path right, and is this origin allowed?'));
+    };
+    const onError = (error: NodeJS.ErrnoException): void => fail(describeDialFailure(name, error, isTls));
+    const onOpen = (): void => {
+      stopListening();
+      resolve({ websocket, socket: socket!, role: 'client' });
+    };
+    const stopListening = (): void => {
+      websocket.off('upgrade', onUpgrade);
+      websocket.off('unexpected-response', onUnexpectedResponse);
+      websocket.off('error', onError);
+      websocket.off('open', onOpen);
+    };
     const fail = (error: Error): void => {
-      websocket.removeAllListeners();
+      stopListening();
+      // `ws` may still report the failed handshake: nothing listens for it any more.
       websocket.on('error', () => {});
       websocket.terminate();
       reject(error);
     };
-    websocket.once('upgrade', (response) => (socket = response.socket as Socket));
-    websocket.once('unexpected-response', (_request, response) => {
-      fail(new ConnectError(`${name} refused the WebSocket upgrade with HTTP ${response.statusCode ?? '?'}`, 'Is the path right, and is this origin allowed?'));
-    });
-    websocket.once('error', (error: NodeJS.ErrnoException) => fail(describeDialFailure(name, error, isTls)));
-    websocket.once('open', () => {
-      websocket.removeAllListeners();
-      resolve({ websocket, socket: socket!, role: 'client' });
-    });
+    websocket.once('upgrade', onUpgrade);
+    websocket.once('unexpected-response', onUnexpectedResponse);
+    websocket.once('error', onError);
+    websocket.once('open', onOpen);
   });
 }
 
