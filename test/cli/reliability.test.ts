@@ -4,7 +4,7 @@ import { runRsb } from '../support/processes.js';
 
 describe('rsb reliability', () => {
   it('runs every case on real broker processes and reports that each held, with nothing unanswered', async () => {
-    const { code, stdout, stderr } = await runRsb(['reliability', '--quick', '--json'], { timeoutMs: 240_000 });
+    const { code, stdout, stderr } = await runRsb(['reliability', '--quick', '--json'], { timeoutMs: 180_000 });
     expect(code, stderr).toBe(0);
     const report = JSON.parse(stdout) as ReliabilityReport;
     expect(report.cases.map((result) => result.name)).toEqual(['bad input', 'transport bad input', 'stream ids', 'backpressure', 'scale', 'mock killed', 'broker killed']);
@@ -14,5 +14,5 @@ describe('rsb reliability', () => {
     expect(report.totals.brokerRestarts).toBe(1);
     expect(report.totals.unanswered).toBe(0);
     expect(report.isPassed).toBe(true);
-  }, 240_000);
+  }, 180_000);
 });
