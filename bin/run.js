@@ -1,4 +1,12 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core';
+import { flush, run } from '@oclif/core';
 
-await execute({ dir: import.meta.url });
+try {
+  await run(process.argv.slice(2), import.meta.url);
+  await flush();
+} catch (error) {
+  // Errors outside a command (a mistyped command, `rsb help` of one that does not exist):
+  // printed like every rsb error (src/cli/error-output.ts).
+  const { reportUncaughtError } = await import('../dist/src/cli/error-output.js');
+  await reportUncaughtError(error);
+}

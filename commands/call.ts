@@ -1,7 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import { CALL_MODE, formatFrameDump, loadCallData, parseHeaderFlags, runCall, type CallMode, type CallResult } from '../src/call/index.js';
-import { BROKER_TARGET_FLAGS, readTlsFlags, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses, resolveBrokerTls } from '../src/client/index.js';
+import { formatFrameDump, loadCallData, parseHeaderFlags, runCall, type CallResult } from '../src/call/index.js';
+import { BROKER_TARGET_FLAGS, defaultShown, MODE_FLAG, parseDuration, RsbCommand } from '../src/cli/index.js';
+import { readTlsClientFiles } from '../src/client/index.js';
+import { resolveBrokerTarget } from '../src/context/index.js';
+import { INTERACTION } from '../src/transport/index.js';
 import { FRAME_DIRECTION } from '../src/sdk/index.js';
 
 export default class Call extends RsbCommand {
@@ -17,10 +19,11 @@ export default class Call extends RsbCommand {
     '<%= config.bin %> call svc.echo -d hello',
     '<%= config.bin %> call svc.echo -d @request.json --data-mime application/json --metadata tenant=acme',
     'echo hello | <%= config.bin %> call svc.echo -d -',
-    '<%= config.bin %> call svc.ticks --mode stream --take 5',
-    "printf 'a\\nb\\nc\\n' | <%= config.bin %> call svc.echo --mode channel -d -",
+    '<%= config.bin %> call svc.ticks --mode request-stream --take 5',
+    "printf 'a\\nb\\nc\\n' | <%= config.bin %> call svc.echo --mode request-channel -d -",
     '<%= config.bin %> call svc.echo -d hi --json --debug',
     '<%= config.bin %> call svc.echo -d hi --cluster default   # through any live broker of `rsb cluster up`',
+    '<%= config.bin %> call svc.echo -d hi --context prod      # the brokers and token of a saved context',
   ];
   static override enableJsonFlag = true;
 
@@ -29,34 +32,25 @@ export default class Call extends RsbCommand {
   };
 
   static override flags = {
-    data: Flags.string({ char: 'd', description: 'Request data: text, @FILE for a file, - for standard input.' }),
-    mode: Flags.string({ char: 'm', description: 'Interaction model.', options: Object.values(CALL_MODE), default: CALL_MODE.REQUEST_RESPONSE }),
-    take: Flags.integer({ description: 'Streams and channels: cancel after this many items.', min: 1 }),
+    data: Flags.string({ char: 'd', description: 'Request data: text, @FILE for a file, - for standard input.', defaultHelp: defaultShown('empty') }),
+    mode: MODE_FLAG({ default: INTERACTION.REQUEST_RESPONSE }),
+    take: Flags.integer({ description: 'Streams and channels: cancel after this many items.', min: 1, defaultHelp: defaultShown('all') }),
     metadata: Flags.string({ description: 'key=value sent with the request (repeatable).', multiple: true }),
     'data-mime': Flags.string({ description: 'MIME type of the data.' }),
     timeout: Flags.string({ description: 'Time to wait for the answer (streams and channels: for each next item); 0 waits forever.', default: '10s' }),
     ...BROKER_TARGET_FLAGS,
-    broker: Flags.string({
-      description:
-        `Broker host:port (repeatable; the request goes to the first connected). Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}. ` +
-        'The other brokers of its cluster are learned from the list it pushes.',
-      multiple: true,
-    }),
-    token: TOKEN_FLAG,
   };
 
   async run(): Promise<CallResult> {
     const { args, flags } = await this.parse(Call);
     const isJson = this.jsonEnabled();
+    const target = resolveBrokerTarget(flags);
     return runCall({
+      ...target,
+      tls: readTlsClientFiles(target.tls),
       route: args.route,
-      mode: flags.mode as CallMode,
+      mode: flags.mode,
       data: await loadCallData(flags.data),
-      brokers: resolveBrokerAddresses(flags.broker),
-      cluster: flags.cluster,
-      stateDir: flags['state-dir'],
-      token: flags.token,
-      tls: resolveBrokerTls({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
       take: flags.take,
       headers: parseHeaderFlags(flags.metadata),
       dataMimeType: flags['data-mime'],

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
-import { BROKER_TARGET_FLAGS, readTlsFlags, isInteractiveTerminal, parseByteSize, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { BROKER_TARGET_FLAGS, isInteractiveTerminal, parseByteSize, parseDuration, RsbCommand } from '../src/cli/index.js';
+import { readTlsClientFiles } from '../src/client/index.js';
+import { resolveBrokerTarget } from '../src/context/index.js';
 import { DEFAULT_GATEWAY_PORT, runGateway, type GatewayReport } from '../src/gateway/index.js';
-import { resolveBrokerAddresses, resolveBrokerTls } from '../src/client/index.js';
 
 export default class Gateway extends RsbCommand {
   static override summary = 'Serve HTTP/1.1 and turn each request into an RSocket request through the brokers.';
@@ -23,21 +24,18 @@ export default class Gateway extends RsbCommand {
     port: Flags.integer({ char: 'p', description: 'HTTP port to listen on (0: any free port).', default: DEFAULT_GATEWAY_PORT, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Address to listen on.', default: '127.0.0.1' }),
     ...BROKER_TARGET_FLAGS,
-    token: TOKEN_FLAG,
     timeout: Flags.string({ description: 'Time a call may take (streams: each next item).', default: '30s' }),
     'max-body': Flags.string({ description: 'Largest request body accepted.', default: '1MiB' }),
   };
 
   async run(): Promise<GatewayReport> {
     const { flags } = await this.parse(Gateway);
+    const target = resolveBrokerTarget(flags);
     return runGateway({
       host: flags.host,
       port: flags.port,
-      brokers: resolveBrokerAddresses(flags.broker),
-      cluster: flags.cluster,
-      tls: resolveBrokerTls({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
-      stateDir: flags['state-dir'],
-      token: flags.token,
+      ...target,
+      tls: readTlsClientFiles(target.tls),
       timeoutMs: parseDuration(flags.timeout, '--timeout'),
       maxBodyBytes: parseByteSize(flags['max-body'], '--max-body'),
       isInteractive: isInteractiveTerminal() && !this.jsonEnabled(),

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { BROKER_TARGET_FLAGS, readTlsFlags, isInteractiveTerminal, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { BROKER_TARGET_FLAGS, defaultShown, isInteractiveTerminal, parseDuration, RsbCommand } from '../src/cli/index.js';
 import { parseMockSpec, runMock, SLOW_METHOD_LATENCY_MS, type MockReport } from '../src/mock/index.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokers, resolveBrokerTls } from '../src/client/index.js';
+import { readTlsClientFiles, resolveBrokerSources } from '../src/client/index.js';
+import { resolveBrokerTarget } from '../src/context/index.js';
 
 export default class Mock extends RsbCommand {
   static override summary = 'Register a mock service with the brokers and answer its methods.';
@@ -30,14 +31,13 @@ export default class Mock extends RsbCommand {
   static override flags = {
     methods: Flags.string({ description: 'Comma-separated method names.', default: 'echo' }),
     ...BROKER_TARGET_FLAGS,
-    broker: Flags.string({
-      description:
-        `Broker host:port to register with; repeat for several. Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}. ` +
-        'The other brokers of its cluster are learned from the list it pushes, and joined too.',
-      multiple: true,
-    }),
     instances: Flags.integer({ description: 'Connections to each broker, each a separate registered instance.', default: 1, min: 1 }),
-    listen: Flags.integer({ description: 'Also accept direct RSocket connections on this port (0: any free port), for a no-broker baseline.', min: 0, max: 65535 }),
+    listen: Flags.integer({
+      description: 'Also accept direct RSocket connections on this port (0: any free port), for a no-broker baseline.',
+      min: 0,
+      max: 65535,
+      defaultHelp: defaultShown('no direct connections'),
+    }),
     host: Flags.string({ description: 'Address to listen on with --listen.', default: '127.0.0.1' }),
     latency: Flags.string({
       description: 'METHOD=LATENCY: 5ms, uniform:1ms..5ms, normal:MEAN,SD (e.g. normal:10ms,2ms), or percentiles p50=2ms,p99=20ms (a log-normal curve through them); none to remove.',
@@ -46,7 +46,10 @@ export default class Mock extends RsbCommand {
     response: Flags.string({ description: 'METHOD=RESPONSE: echo, text:STRING, size:BYTES (generated, e.g. size:1KiB), or @FILE.', multiple: true }),
     error: Flags.string({ description: 'METHOD=RATE[:CODE[:MESSAGE]]: RATE 0..1 or a percentage; CODE a name (REJECTED) or number (0x301); default APPLICATION_ERROR.', multiple: true }),
     stream: Flags.string({ description: 'METHOD=COUNT[@INTERVAL]: items a request-stream gets, and the pause between them (default 10, no pause).', multiple: true }),
-    token: TOKEN_FLAG,
+    'keepalive-lifetime': Flags.string({
+      description: 'A broker silent this long is taken for gone and redialled (a partition is found by this, not by TCP timeouts): keepalives go every quarter of it.',
+      defaultHelp: defaultShown('60s'),
+    }),
   };
 
   async run(): Promise<MockReport> {
@@ -60,12 +63,14 @@ export default class Mock extends RsbCommand {
       stream: flags.stream,
     });
     const isJson = this.jsonEnabled();
+    const target = resolveBrokerTarget(flags);
     return runMock({
       spec,
-      brokers: resolveBrokers({ cluster: flags.cluster, brokers: flags.broker, stateDir: flags['state-dir'] }),
-      tls: resolveBrokerTls({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
+      brokers: resolveBrokerSources({ cluster: target.cluster, brokers: target.brokers, stateDir: target.stateDir }),
+      tls: readTlsClientFiles(target.tls),
       instances: flags.instances,
-      token: flags.token,
+      token: target.token,
+      ...(flags['keepalive-lifetime'] !== undefined ? { keepaliveLifetimeMs: parseDuration(flags['keepalive-lifetime'], '--keepalive-lifetime') } : {}),
       listen: flags.listen === undefined ? undefined : { host: flags.host, port: flags.listen },
       isInteractive: isInteractiveTerminal() && !isJson,
       // Under --json, stdout holds the final report only (and oclif silences logToStderr too).

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
-import { BROKER_TARGET_FLAGS, readTlsFlags, isInteractiveTerminal, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { BROKER_TARGET_FLAGS, isInteractiveTerminal, parseDuration, RsbCommand } from '../src/cli/index.js';
+import { readTlsClientFiles } from '../src/client/index.js';
+import { resolveBrokerTarget } from '../src/context/index.js';
 import { runProxy, type ProxyReport } from '../src/gateway/index.js';
-import { resolveBrokerAddresses, resolveBrokerTls } from '../src/client/index.js';
 
 export default class Proxy extends RsbCommand {
   static override summary = 'Stand in front of an HTTP backend: register a service on the brokers and answer it over HTTP.';
@@ -13,26 +14,24 @@ export default class Proxy extends RsbCommand {
     'per line or event. Runs until SIGINT or SIGTERM.';
   static override examples = ['<%= config.bin %> proxy --service users --target http://127.0.0.1:8081', '<%= config.bin %> proxy --service orders --target http://10.0.0.5/api --timeout 5s'];
   static override enableJsonFlag = true;
+  static override retiredFlags = { '-s': 'Write --service: -s is --scenario, as in rsb load.', '-t': 'Write --target: -t is --threshold, as in rsb load.' };
 
   static override flags = {
-    service: Flags.string({ char: 's', description: 'Service to register (service, group!service or service:version).', required: true }),
-    target: Flags.string({ char: 't', description: 'Base URL of the HTTP backend.', required: true }),
+    service: Flags.string({ description: 'Service to register (service, group!service or service:version).', required: true }),
+    target: Flags.string({ description: 'Base URL of the HTTP backend.', required: true }),
     ...BROKER_TARGET_FLAGS,
-    token: TOKEN_FLAG,
     timeout: Flags.string({ description: 'Time the backend may take to answer.', default: '30s' }),
-    connections: Flags.integer({ description: 'Keep-alive connections to the backend.', default: 64, min: 1 }),
+    connections: Flags.integer({ char: 'c', description: 'Keep-alive connections to the backend.', default: 64, min: 1 }),
   };
 
   async run(): Promise<ProxyReport> {
     const { flags } = await this.parse(Proxy);
+    const target = resolveBrokerTarget(flags);
     return runProxy({
       service: flags.service,
       target: flags.target,
-      brokers: resolveBrokerAddresses(flags.broker),
-      cluster: flags.cluster,
-      tls: resolveBrokerTls({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
-      stateDir: flags['state-dir'],
-      token: flags.token,
+      ...target,
+      tls: readTlsClientFiles(target.tls),
       timeoutMs: parseDuration(flags.timeout, '--timeout'),
       connections: flags.connections,
       isInteractive: isInteractiveTerminal() && !this.jsonEnabled(),

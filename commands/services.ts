@@ -1,8 +1,10 @@
 import { Flags } from '@oclif/core';
 import { formatServicesReport, listServices, type ServicesReport } from '../src/call/index.js';
-import { BROKER_TARGET_FLAGS, readTlsFlags, parseDuration, RsbCommand, TOKEN_FLAG } from '../src/cli/index.js';
+import { BROKER_TARGET_FLAGS, brokerFlag, parseDuration, RsbCommand } from '../src/cli/index.js';
+import { readTlsClientFiles } from '../src/client/index.js';
+import { resolveBrokerTarget } from '../src/context/index.js';
+import { DEFAULT_BROKER_PORT } from '../src/protocol/index.js';
 import { ConnectError } from '../src/errors.js';
-import { DEFAULT_BROKER_ADDRESS, formatBrokerAddress, resolveBrokerAddresses, resolveBrokerTls } from '../src/client/index.js';
 
 export default class Services extends RsbCommand {
   static override summary = 'List the services registered on the brokers and their instances.';
@@ -18,21 +20,14 @@ export default class Services extends RsbCommand {
 
   static override flags = {
     ...BROKER_TARGET_FLAGS,
-    broker: Flags.string({ description: `Broker host:port to ask (repeatable). Default ${formatBrokerAddress(DEFAULT_BROKER_ADDRESS)}.`, multiple: true }),
+    broker: brokerFlag('Broker address HOST:PORT or URI (tcps://, ws://, wss://) to ask (repeatable); only the brokers given are asked.', `the context's, else 127.0.0.1:${DEFAULT_BROKER_PORT}`),
     timeout: Flags.string({ description: 'Time to wait for each broker.', default: '5s' }),
-    token: TOKEN_FLAG,
   };
 
   async run(): Promise<ServicesReport> {
     const { flags } = await this.parse(Services);
-    const report = await listServices({
-      brokers: resolveBrokerAddresses(flags.broker),
-      cluster: flags.cluster,
-      tls: resolveBrokerTls({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
-      stateDir: flags['state-dir'],
-      timeoutMs: parseDuration(flags.timeout, '--timeout'),
-      token: flags.token,
-    });
+    const target = resolveBrokerTarget(flags);
+    const report = await listServices({ ...target, tls: readTlsClientFiles(target.tls), timeoutMs: parseDuration(flags.timeout, '--timeout') });
     for (const line of formatServicesReport(report)) this.log(line);
     if (report.brokers.every((broker) => broker.error !== undefined)) {
       throw new ConnectError(`no broker answered: ${report.brokers.map((broker) => `${broker.address} (${broker.error})`).join(', ')}`);

@@ -23,6 +23,9 @@ export const RSB_ERROR_CODE = {
   TOPOLOGY: 'ERR_TOPOLOGY',
   PROCESS_START: 'ERR_PROCESS_START',
   PROCESS_STOP: 'ERR_PROCESS_STOP',
+  RESOLVE: 'ERR_RESOLVE',
+  LAB_UNAVAILABLE: 'ERR_LAB_UNAVAILABLE',
+  LAB: 'ERR_LAB',
 } as const;
 export type RsbErrorCode = (typeof RSB_ERROR_CODE)[keyof typeof RSB_ERROR_CODE];
 
@@ -148,6 +151,27 @@ export class ClusterBusyError extends RsbError {
 export class NoBrokerError extends RsbError {
   constructor(message: string, hint?: string, options?: ErrorOptions) {
     super(RSB_ERROR_CODE.NO_BROKER, message, hint, options);
+  }
+}
+
+/** A broker name (`dns:NAME:PORT`) did not resolve: no such name, no answer from the resolver, or no A/AAAA record. */
+export class ResolveError extends RsbError {
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super(RSB_ERROR_CODE.RESOLVE, message, hint, options);
+  }
+}
+
+/** The host lab (`rsb cluster up --hosts`, partitions) cannot run here: not root, or `ip`, `tc` or dnsmasq is missing. */
+export class LabUnavailableError extends RsbError {
+  constructor(message: string, hint?: string) {
+    super(RSB_ERROR_CODE.LAB_UNAVAILABLE, message, hint);
+  }
+}
+
+/** A step of the host lab failed: an `ip`, `tc` or dnsmasq command that should have worked did not. */
+export class LabError extends RsbError {
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super(RSB_ERROR_CODE.LAB, message, hint, options);
   }
 }
 

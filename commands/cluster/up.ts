@@ -1,7 +1,9 @@
 import { Flags } from '@oclif/core';
-import { abortOnShutdownSignal, CLUSTER_FLAGS, isInteractiveTerminal, parseDuration, RsbCommand } from '../../src/cli/index.js';
+import { abortOnShutdownSignal, CLUSTER_FLAGS, defaultShown, isInteractiveTerminal, parseDuration, RsbCommand } from '../../src/cli/index.js';
+import { DEFAULT_BROKER_OPTIONS } from '../../src/broker/index.js';
 import { ClusterStartError } from '../../src/errors.js';
-import { formatStartResult, MAX_CLUSTER_SIZE, runClusterForeground, startCluster, type ForegroundResult, type StartClusterResult } from '../../src/cluster/index.js';
+import { DEFAULT_BROKER_PORT } from '../../src/protocol/index.js';
+import { DEFAULT_CLUSTER_SIZE, formatStartResult, MAX_CLUSTER_SIZE, runClusterForeground, startCluster, type ForegroundResult, type StartClusterResult } from '../../src/cluster/index.js';
 
 export default class ClusterUp extends RsbCommand {
   static override summary = 'Start a cluster of independent brokers in the background.';
@@ -16,25 +18,41 @@ export default class ClusterUp extends RsbCommand {
     '<%= config.bin %> cluster up -n 3 --base-port 0 --name ci   # free ports, a second cluster beside the first',
     '<%= config.bin %> cluster up -n 4                      # grow the running default cluster to four brokers',
     '<%= config.bin %> cluster up -n 2 --foreground         # live view; Ctrl-C stops them all',
-    '<%= config.bin %> cluster up -n 3 --tls --name secure   # tcps only, a throw-away CA; `rsb mock svc --cluster secure` trusts it'
+    '<%= config.bin %> cluster up -n 3 --tls --name secure   # tcps only, a throw-away CA; `rsb mock svc --cluster secure` trusts it',
+    '<%= config.bin %> cluster up -n 3 --hosts --name lab    # as root: each broker on a host of its own (a network namespace), found through DNS',
   ];
   static override enableJsonFlag = true;
 
   static override flags = {
-    count: Flags.integer({ char: 'n', description: 'Brokers in the cluster (default 3 for a new cluster, its current size for an existing one).', min: 1, max: MAX_CLUSTER_SIZE }),
+    count: Flags.integer({
+      char: 'n',
+      description: 'Brokers in the cluster.',
+      min: 1,
+      max: MAX_CLUSTER_SIZE,
+      defaultHelp: defaultShown(`${DEFAULT_CLUSTER_SIZE} for a new cluster, its current size for an existing one`),
+    }),
     'base-port': Flags.integer({
-      description: 'Port of the first broker; the others take the next ports, and admin ports count down from base-1. 0: free ports (default 9999).',
+      description: 'Port of the first broker; the others take the next ports, and admin ports count down from base-1. 0: free ports.',
       aliases: ['port'],
       min: 0,
       max: 65535,
+      defaultHelp: defaultShown(String(DEFAULT_BROKER_PORT)),
     }),
-    host: Flags.string({ description: 'Address the brokers listen on (default 127.0.0.1).' }),
+    host: Flags.string({ description: 'Address the brokers listen on.', defaultHelp: defaultShown(DEFAULT_BROKER_OPTIONS.host) }),
     tls: Flags.boolean({
-      description: 'A new cluster on TLS only (tcps): a throw-away CA and broker certificate made with openssl, recorded in the state so that clients given --cluster NAME trust it.',
+      description:
+        'A new cluster on TLS only (tcps): a throw-away CA and broker certificate made with openssl (naming every host address the brokers listen on, ' +
+        'with --hosts each lab host\'s), recorded in the state so that clients given --cluster NAME trust it.',
       default: false,
     }),
     ...CLUSTER_FLAGS,
-    foreground: Flags.boolean({ description: 'Stay attached with a live view of the brokers; Ctrl-C stops them all.', default: false }),
+    foreground: Flags.boolean({ description: 'Stay attached with a live view of the brokers; Ctrl-C stops them all.', default: false, exclusive: ['hosts'] }),
+    hosts: Flags.boolean({
+      description:
+        'A lab of hosts (Linux, root, iproute2, dnsmasq): each broker in a network namespace of its own on a bridge with a 10.213.N.0/24, ' +
+        'port 9999 of its own address, found by the others through dnsmasq on the bridge (dns:brokers.NAME.lab:9999).',
+      default: false,
+    }),
     timeout: Flags.string({ description: 'How long each broker may take to start.', default: '15s' }),
   };
 
@@ -47,6 +65,7 @@ export default class ClusterUp extends RsbCommand {
       ...(flags.host !== undefined ? { host: flags.host } : {}),
       ...(flags.tls ? { tls: true } : {}),
       ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
+      ...(flags.hosts ? { hosts: true } : {}),
       startTimeoutMs: parseDuration(flags.timeout, '--timeout'),
     };
     try {

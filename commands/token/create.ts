@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { createToken, readKeyFile, type CreatedToken } from '../../src/broker/index.js';
-import { parseDuration, parseList, RsbCommand } from '../../src/cli/index.js';
+import { defaultShown, parseDuration, parseList, RsbCommand } from '../../src/cli/index.js';
 import { UsageError } from '../../src/errors.js';
 
 export default class TokenCreate extends RsbCommand {
@@ -20,9 +20,9 @@ export default class TokenCreate extends RsbCommand {
     sub: Flags.string({ description: 'Who the token is for (its "sub" claim).', required: true }),
     services: Flags.string({ description: 'Comma-separated services it may publish (glob patterns allowed).', default: '' }),
     routes: Flags.string({ description: "Comma-separated routes it may call, glob patterns (e.g. 'calc.*').", default: '' }),
-    secret: Flags.string({ description: 'HS256 secret, the one the broker has in --jwt-secret (default: RSB_JWT_SECRET).', exclusive: ['private-key'] }),
+    secret: Flags.string({ description: 'HS256 secret, the one the broker has in --jwt-secret.', exclusive: ['private-key'], defaultHelp: defaultShown('RSB_JWT_SECRET') }),
     'private-key': Flags.string({ description: 'PEM private key file (PKCS#8): RSA signs RS256, EC P-256 signs ES256.' }),
-    ttl: Flags.string({ description: 'Time until it expires, e.g. 15m, 1h, 30d... (none: it never expires).' }),
+    ttl: Flags.string({ description: 'Time until it expires, e.g. 15m, 1h, 30d.', defaultHelp: defaultShown('never expires') }),
   };
 
   async run(): Promise<CreatedToken> {

@@ -15,6 +15,8 @@ export interface ClusterMember {
   host: string;
   port: number;
   adminPort?: number;
+  /** The addresses it advertises, one URI per listener. */
+  uris?: string[];
   /** This broker (the one answering). */
   isSelf: boolean;
 }
@@ -29,7 +31,7 @@ export interface ClusterView {
  * The broker's admin HTTP API, loopback by default:
  *
  *   GET /healthz          200 while the process runs
- *   GET /readyz           200 while the broker accepts connections, 503 once it stops
+ *   GET /readyz           200 while the broker accepts connections, 503 once it drains or stops
  *   GET /metrics          Prometheus text (prom-client)
  *   GET /api/broker       the broker's figures (the snapshot of rsb.broker.health)
  *   GET /api/services     services, their policies, traffic by method and outcome, instances with their circuits
@@ -83,12 +85,15 @@ export class AdminServer {
   /** The brokers of the cluster as this broker knows them (its cluster file, see ClusterMembership); itself alone when it has none. */
   clusterView(): ClusterView {
     const cluster = this.broker.membership.cluster;
-    const self: ClusterMember = { id: this.broker.id, host: this.broker.host, port: this.broker.port, adminPort: this.boundPort, isSelf: true };
+    const advertised = this.broker.describeSelf();
+    const self: ClusterMember = { id: this.broker.id, host: advertised.host, port: advertised.port, ...(advertised.uris ? { uris: advertised.uris } : {}), adminPort: this.boundPort, isSelf: true };
     if (!cluster) return { brokers: [self] };
     return {
       name: cluster.name,
       brokers: cluster.brokers.map((member) =>
-        member.id === self.id ? self : { id: member.id, host: member.host, port: member.port, ...(member.adminPort ? { adminPort: member.adminPort } : {}), isSelf: false },
+        member.id === self.id
+          ? self
+          : { id: member.id, host: member.host, port: member.port, ...(member.uris ? { uris: member.uris } : {}), ...(member.adminPort ? { adminPort: member.adminPort } : {}), isSelf: false },
       ),
     };
   }

@@ -1,4 +1,4 @@
-import { BROKER_ROUTES, DEFAULT_BROKER_PORT, ERROR_CODE, MAX_FRAME_LENGTH, TRANSPORT, type BrokerListEntry } from '../protocol/index.js';
+import { BROKER_ROUTES, DEFAULT_BROKER_PORT, ERROR_CODE, MAX_FRAME_LENGTH, TRANSPORT, trimPlainUris, type BrokerListEntry } from '../protocol/index.js';
 import { FramedConnection } from '../transport/framed-connection.js';
 import { JwtAuthenticator, type JwtKeyOptions } from './auth.js';
 import { CIRCUIT_STATE } from './circuit-breaker.js';
@@ -97,6 +97,9 @@ export class Broker implements AdminSource {
   private sweepTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private isStopping = false;
+  private isDraining = false;
+  /** What clients are told of this broker (`rsb start --advertise`); where it listens until set. */
+  private advertised: Pick<BrokerListEntry, 'host' | 'port' | 'uris'> | undefined;
   private sessionCounter = 0;
 
   constructor(
@@ -178,13 +181,43 @@ export class Broker implements AdminSource {
     return this.bound.find((listener) => listener.transport === TRANSPORT.TCP) ?? this.bound[0];
   }
 
-  /** This broker as its list names it: the TCP host and port older clients dial, and a URI per listener. */
-  private describeSelf(): BrokerListEntry {
-    return { id: this.id, host: this.host, port: this.port, uris: this.bound.map((listener) => listener.uri) };
+  /**
+   * This broker as its cluster's list names it: its id, the TCP host and port older
+   * clients dial, and a URI per listener — as it advertises them, or where its listeners
+   * are bound until it does.
+   */
+  describeSelf(): BrokerListEntry {
+    return { id: this.id, ...(this.advertised ?? trimPlainUris({ host: this.host, port: this.port, uris: this.bound.map((listener) => listener.uri) })) };
   }
 
   get startedAt(): number {
     return this.clock.startedAt;
+  }
+
+  /**
+   * Sets the addresses clients are told (once it listens: a port asked as 0 is known then),
+   * one URI per listener (`rsb start --advertise`, else where each listener is bound).
+   */
+  advertiseAs(address: Pick<BrokerListEntry, 'host' | 'port' | 'uris'>): void {
+    this.advertised = trimPlainUris(address);
+  }
+
+  /**
+   * Begins a graceful leave (SIGTERM under an orchestrator): `isReady` turns false (the
+   * admin `/readyz` answers 503), new connections are refused with REJECTED_SETUP, and
+   * the clients of a cluster are pushed the list without this broker, so that they go to
+   * the others. Connections in use stay until they close or the broker stops.
+   */
+  drain(): void {
+    if (this.isDraining) return;
+    this.isDraining = true;
+    const cluster = this.membership.cluster;
+    if (cluster) this.membership.update({ name: cluster.name, brokers: cluster.brokers.filter((entry) => entry.id !== this.id) });
+  }
+
+  /** Connections open now, past SETUP or not: a drain waits for them to reach 0. */
+  get connectionCount(): number {
+    return this.sessions.size;
   }
 
   async start(): Promise<{ host: string; port: number; listeners: readonly BoundListener[] }> {
@@ -220,8 +253,12 @@ export class Broker implements AdminSource {
   }
 
   private accept({ carrier, transport, tlsSubject }: AcceptedConnection): void {
+    if (this.isDraining) {
+      this.refuse(carrier, `broker ${this.id} is draining: connect to another broker of its cluster`);
+      return;
+    }
     if (this.sessions.size >= this.options.maxConnections) {
-      this.refuse(carrier);
+      this.refuse(carrier, `broker ${this.id} is at its limit of ${this.options.maxConnections} connections: try another broker or later`);
       return;
     }
     this.stats.connectionsAccepted++;
@@ -232,15 +269,14 @@ export class Broker implements AdminSource {
    * Turns a connection away at the limit without waiting for its SETUP: the ERROR frame on
    * stream 0 tells a client why (Protocol.md, REJECTED_SETUP: "the server rejected the setup").
    */
-  private refuse(carrier: AcceptedConnection['carrier']): void {
+  private refuse(carrier: AcceptedConnection['carrier'], message: string): void {
     this.stats.connectionsRefused++;
-    const message = `broker ${this.id} is at its limit of ${this.options.maxConnections} connections: try another broker or later`;
     new FramedConnection(carrier, REFUSED_CONNECTION).close(ERROR_CODE.REJECTED_SETUP, message);
   }
 
-  /** Listening, and not shutting down. */
+  /** Listening, and neither draining nor shutting down. */
   get isReady(): boolean {
-    return this.bound.length > 0 && !this.isStopping;
+    return this.bound.length > 0 && !this.isStopping && !this.isDraining;
   }
 
   private onSessionReady(session: Session): void {
@@ -335,7 +371,7 @@ export class Broker implements AdminSource {
   private buildLocalRoutes(): Map<string, LocalRoute> {
     return new Map<string, LocalRoute>([
       [BROKER_ROUTES.SERVICES, () => ({ broker: this.id, services: this.registry.list() })],
-      [BROKER_ROUTES.HEALTH, () => ({ status: this.isReady ? 'up' : 'stopping', ...this.snapshot() })],
+      [BROKER_ROUTES.HEALTH, () => ({ status: this.isReady ? 'up' : this.isDraining && !this.isStopping ? 'draining' : 'stopping', ...this.snapshot() })],
       [BROKER_ROUTES.CLUSTER, () => this.membership.describe()],
     ]);
   }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import {
   buildBrokerListEvent,
+  buildUpstreamClusterEvent,
   checkBrokerListEntry,
   encodeCloudEvent,
   encodeFrameBody,
@@ -48,8 +49,9 @@ const CLUSTER_FILE_POLL_MS = 250;
  * What makes a broker cluster-aware without any routing exchange (docs/architecture.md, "The cluster
  * model"): it knows the cluster's broker list and pushes it to every client — once when
  * the client's SETUP is accepted, and again to every client whenever the list changes —
- * as METADATA_PUSH carrying a `com.rsb.broker.list` CloudEvent. The push is encoded once
- * per change and the same bytes go to every connection.
+ * as METADATA_PUSH carrying a `com.rsb.broker.list` CloudEvent, followed by the same list
+ * as the Alibaba broker's UpstreamClusterChangedEvent for Alibaba clients. The pushes are
+ * encoded once per change and the same bytes go to every connection.
  *
  * A broker that belongs to no cluster pushes nothing (rsocket-js peers unpatched for
  * METADATA_PUSH drop their connection on one), and answers `rsb.broker.cluster` with
@@ -58,7 +60,8 @@ const CLUSTER_FILE_POLL_MS = 250;
 export class ClusterMembership {
   private definition: ClusterDefinition | undefined;
   private event: CloudEvent<BrokerList> | undefined;
-  private pushFrame: Buffer | undefined;
+  /** The list as rsb's event and as Alibaba's (UpstreamClusterChangedEvent), encoded once per change: the same bytes go to every client. */
+  private pushFrames: Buffer[] = [];
   /** The file's text when last read: it is parsed again only when it changed. */
   private lastText: string | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -84,15 +87,16 @@ export class ClusterMembership {
     if (this.definition && isSameDefinition(this.definition, definition)) return false;
     this.definition = { name: definition.name, brokers: definition.brokers.map((entry) => ({ ...entry })) };
     this.event = buildBrokerListEvent({ cluster: definition.name, broker: this.ports.describeSelf().id, brokers: this.definition.brokers }, randomUUID(), new Date());
-    this.pushFrame = encodeFrameBody({ type: FRAME_TYPE.METADATA_PUSH, streamId: 0, flags: FLAG.METADATA, metadata: encodeCloudEvent(this.event) });
+    const alibaba = buildUpstreamClusterEvent(this.event.data!, randomUUID(), new Date());
+    this.pushFrames = [this.event, alibaba].map((event) => encodeFrameBody({ type: FRAME_TYPE.METADATA_PUSH, streamId: 0, flags: FLAG.METADATA, metadata: encodeCloudEvent(event) }));
     for (const client of this.ports.readyClients()) this.announceTo(client);
     this.ports.emit({ kind: 'cluster-changed', cluster: definition.name, brokers: this.definition.brokers });
     return true;
   }
 
-  /** Sends the current list to one client (called when its SETUP is accepted). */
+  /** Sends the current list, in rsb's form and in Alibaba's, to one client (called when its SETUP is accepted). */
   announceTo(client: ListReceiver): void {
-    if (this.pushFrame) client.connection.sendEncoded(this.pushFrame);
+    for (const frame of this.pushFrames) client.connection.sendEncoded(frame);
   }
 
   /**

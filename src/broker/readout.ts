@@ -54,6 +54,8 @@ export interface AdminSource extends MetricsSource {
   /** The port listened on. */
   readonly port: number;
   readonly isReady: boolean;
+  /** Its id and the addresses it advertises to clients. */
+  describeSelf(): { host: string; port: number; uris?: string[] };
   readonly registry: Pick<ServiceRegistry, 'entries' | 'serviceCount' | 'instanceCount' | 'list'>;
   readonly membership: { readonly cluster: ClusterDefinition | undefined };
   listConnections(): ConnectionSummary[];

@@ -2,7 +2,7 @@ import type { TlsClientOptions } from '../transport/index.js';
 import type { ServiceSummary } from '../broker/registry.js';
 import { formatCount, formatCountOf, formatElapsed } from '../cli/format.js';
 import { formatTable } from '../cli/table.js';
-import type { BrokerAddress } from '../client/index.js';
+import type { BrokerSource } from '../client/index.js';
 import { BROKER_ROUTES } from '../protocol/index.js';
 import { connect } from '../sdk/index.js';
 
@@ -16,8 +16,26 @@ export interface BrokerServices {
   error?: string;
 }
 
+/** One instance of a service, once however many brokers it is registered on. */
+export interface RegisteredInstance {
+  service: string;
+  app: string;
+  uuid: string;
+  /** Its address as each broker sees it (one connection per broker). */
+  addresses: string[];
+  /** The brokers it is registered on, by id. */
+  brokers: string[];
+  /** Requests in flight to it, over all its brokers. */
+  inFlight: number;
+  /** Its first connection. */
+  connectedAt: string;
+}
+
 export interface ServicesReport {
+  /** Each broker's own answer. */
   brokers: BrokerServices[];
+  /** Every instance once, with the brokers it is registered on: an instance is the same app uuid serving the same service. */
+  instances: RegisteredInstance[];
 }
 
 /**
@@ -25,7 +43,7 @@ export interface ServicesReport {
  * (any RSocket client can) for its registry. Throws ConnectError when no broker answers.
  */
 export async function listServices(options: {
-  brokers: BrokerAddress[];
+  brokers: BrokerSource[];
   /** Instead of `brokers`: every broker of this cluster (`rsb cluster up`), from its state file in `stateDir`. */
   cluster?: string | undefined;
   stateDir?: string | undefined;
@@ -57,29 +75,72 @@ export async function listServices(options: {
         }
       }),
     );
-    return { brokers };
+    return { brokers, instances: mergeInstances(brokers) };
   } finally {
     await client.close();
   }
 }
 
-/** The report as `rsb services` prints it: per broker, one row per instance. */
+/** The brokers' registries as one list of instances: an instance that registered on three brokers is one entry naming the three. */
+export function mergeInstances(brokers: readonly BrokerServices[]): RegisteredInstance[] {
+  const byKey = new Map<string, RegisteredInstance>();
+  for (const entry of brokers) {
+    for (const service of entry.services) {
+      for (const instance of service.instances) {
+        const key = `${service.key} ${instance.uuid}`;
+        const known = byKey.get(key);
+        if (!known) {
+          byKey.set(key, { service: service.key, app: instance.app, uuid: instance.uuid, addresses: [instance.address], brokers: [entry.broker ?? entry.address], inFlight: instance.inFlight, connectedAt: instance.connectedAt });
+          continue;
+        }
+        known.addresses.push(instance.address);
+        known.brokers.push(entry.broker ?? entry.address);
+        known.inFlight += instance.inFlight;
+        if (Date.parse(instance.connectedAt) < Date.parse(known.connectedAt)) known.connectedAt = instance.connectedAt;
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * The report as `rsb services` prints it: a line per broker, then one table with a row per
+ * instance — once, with the brokers it is registered on when there are several.
+ */
 export function formatServicesReport(report: ServicesReport, now = Date.now()): string[] {
   const lines: string[] = [];
+  const answered = report.brokers.filter((entry) => entry.error === undefined);
   for (const entry of report.brokers) {
-    if (lines.length) lines.push('');
     if (entry.error !== undefined) {
       lines.push(`broker at ${entry.address}: ${entry.error}`);
       continue;
     }
     const instances = entry.services.reduce((sum, service) => sum + service.instances.length, 0);
     lines.push(`broker ${entry.broker} at ${entry.address}: ${formatCountOf(entry.services.length, 'service')}, ${formatCountOf(instances, 'instance')}`);
-    if (instances === 0) continue;
-    const rows = entry.services.flatMap((service) =>
-      service.instances.map((instance) => [service.key, instance.app, instance.uuid, instance.address, formatCount(instance.inFlight), `${formatElapsed(now - Date.parse(instance.connectedAt))} ago`]),
-    );
-    lines.push(...formatTable(['SERVICE', 'APP', 'UUID', 'ADDRESS', 'IN FLIGHT', 'CONNECTED'], rows, [4]));
   }
+  if (report.instances.length === 0) return lines;
+  const isSeveral = answered.length > 1;
+  if (isSeveral) {
+    const services = new Set(report.instances.map((instance) => instance.service)).size;
+    lines.push(`${formatCountOf(answered.length, 'broker')}: ${formatCountOf(services, 'service')}, ${formatCountOf(report.instances.length, 'instance')}`);
+  }
+  const rows = report.instances.map((instance) => [
+    instance.service,
+    instance.app,
+    instance.uuid,
+    formatAddresses(instance.addresses),
+    ...(isSeveral ? [instance.brokers.join(', ')] : []),
+    formatCount(instance.inFlight),
+    `${formatElapsed(now - Date.parse(instance.connectedAt))} ago`,
+  ]);
+  const header = ['SERVICE', 'APP', 'UUID', 'ADDRESS', ...(isSeveral ? ['BROKERS'] : []), 'IN FLIGHT', 'CONNECTED'];
+  lines.push(...formatTable(header, rows, [header.indexOf('IN FLIGHT')]));
   return lines;
 }
 
+/** One connection: `127.0.0.1:38826`; one per broker from the same host: `127.0.0.1 (3 connections)`. */
+function formatAddresses(addresses: readonly string[]): string {
+  if (addresses.length === 1) return addresses[0]!;
+  const hosts = [...new Set(addresses.map((address) => address.replace(/:\d+$/, '')))];
+  return `${hosts.join(', ')} (${formatCountOf(addresses.length, 'connection')})`;
+}

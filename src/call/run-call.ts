@@ -1,22 +1,15 @@
 import type { TlsClientOptions } from '../transport/index.js';
 import { performance } from 'node:perf_hooks';
-import type { BrokerAddress } from '../client/index.js';
+import type { BrokerSource } from '../client/index.js';
 import { connect, type FrameListener, type Message, type RsbClient } from '../sdk/index.js';
+import { INTERACTION, type Interaction } from '../transport/index.js';
 import { splitChannelItems } from './call-data.js';
-
-export const CALL_MODE = {
-  REQUEST_RESPONSE: 'request-response',
-  FIRE_AND_FORGET: 'fire-and-forget',
-  STREAM: 'stream',
-  CHANNEL: 'channel',
-} as const;
-export type CallMode = (typeof CALL_MODE)[keyof typeof CALL_MODE];
 
 export interface CallRequest {
   route: string;
-  mode: CallMode;
+  mode: Interaction;
   data: Buffer;
-  brokers: BrokerAddress[];
+  brokers: BrokerSource[];
   /** Instead of `brokers`: every broker of this cluster (`rsb cluster up`), from its state file in `stateDir`. */
   cluster?: string | undefined;
   stateDir?: string | undefined;
@@ -45,7 +38,7 @@ export interface CallResponse {
 
 export interface CallResult {
   route: string;
-  mode: CallMode;
+  mode: Interaction;
   broker: string;
   responses: CallResponse[];
   timing: {
@@ -108,16 +101,16 @@ export async function runCall(request: CallRequest): Promise<CallResult> {
 async function send(client: RsbClient, request: CallRequest, receive: (message: Message) => void): Promise<void> {
   const options = { headers: request.headers, dataMimeType: request.dataMimeType, timeoutMs: request.timeoutMs, take: request.take };
   switch (request.mode) {
-    case CALL_MODE.REQUEST_RESPONSE:
+    case INTERACTION.REQUEST_RESPONSE:
       receive(await client.requestResponse(request.route, request.data, options));
       return;
-    case CALL_MODE.FIRE_AND_FORGET:
+    case INTERACTION.FIRE_AND_FORGET:
       await client.fireAndForget(request.route, request.data, options);
       return;
-    case CALL_MODE.STREAM:
+    case INTERACTION.REQUEST_STREAM:
       for await (const message of client.requestStream(request.route, request.data, options)) receive(message);
       return;
-    case CALL_MODE.CHANNEL:
+    case INTERACTION.REQUEST_CHANNEL:
       for await (const message of client.requestChannel(request.route, splitChannelItems(request.data), options)) receive(message);
       return;
   }

@@ -18,5 +18,9 @@ export const EXIT_CODE = {
   TIMEOUT: 6,
   /** No connection could be made, or the peer refused the SETUP. */
   NO_CONNECTION: 7,
+  /** `rsb load`: SIGINT (Ctrl-C) ended the run early; the shell's 128 + 2. */
+  INTERRUPTED: 130,
+  /** `rsb load`: SIGTERM ended the run early; the shell's 128 + 15. */
+  TERMINATED: 143,
 } as const;
 export type ExitCode = (typeof EXIT_CODE)[keyof typeof EXIT_CODE];

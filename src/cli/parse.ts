@@ -1,4 +1,6 @@
 import { UsageError } from '../errors.js';
+import { INTERACTION, type Interaction } from '../transport/index.js';
+import { findClosest } from './suggest.js';
 
 const DURATION_UNITS_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -37,4 +39,26 @@ export function parseList(text: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
+}
+
+/**
+ * The interaction models by their RSocket names, the one spelling `--mode` shows; the short
+ * forms rsb took before (`rsb call --mode stream`) are still read, so that scripts keep working.
+ */
+const MODE_ALIASES: Readonly<Record<string, Interaction>> = {
+  rr: INTERACTION.REQUEST_RESPONSE,
+  fnf: INTERACTION.FIRE_AND_FORGET,
+  stream: INTERACTION.REQUEST_STREAM,
+  channel: INTERACTION.REQUEST_CHANNEL,
+};
+
+/** `request-stream` (or `stream`) → the interaction model; anything else is a usage error naming the four. */
+export function parseMode(text: string, what = '--mode'): Interaction {
+  const word = text.trim().toLowerCase();
+  const names = Object.values(INTERACTION) as string[];
+  if (names.includes(word)) return word as Interaction;
+  const alias = MODE_ALIASES[word];
+  if (alias) return alias;
+  const closest = findClosest(word, names);
+  throw new UsageError(`${what} ${JSON.stringify(text)} is not one of ${names.join(', ')}`, closest ? `Did you mean ${closest}?` : undefined);
 }

@@ -1,7 +1,9 @@
-import { NoBrokerError, UsageError } from '../errors.js';
+import { NoBrokerError, ResolveError, UsageError } from '../errors.js';
 import { ProtocolError, type BrokerListEntry } from '../protocol/index.js';
 import { formatBrokerAddress, isSameAddress, type BrokerAddress, type Transport } from './broker-address.js';
 import { diffBrokerList, readBrokerListPush, selectListedAddress, type ListedBroker } from './broker-list.js';
+import { formatBrokerName, isBrokerName, type BrokerName, type BrokerSource } from './broker-name.js';
+import { NameWatch } from './name-watch.js';
 import { computeBackoffDelay, DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './reconnect-policy.js';
 
 /**
@@ -23,8 +25,12 @@ export interface BrokerDialer<C> {
 }
 
 export interface BrokerPoolOptions {
-  /** Where to start: every broker of a cluster, or any one of them. */
-  brokers: BrokerAddress[];
+  /**
+   * Where to start: every broker of a cluster, or any one of them; or a DNS name standing
+   * for every broker behind it (`dns:NAME:PORT`), whose answer the pool follows: brokers
+   * it adds are joined, brokers it drops are left.
+   */
+  brokers: BrokerSource[];
   /**
    * Follow the broker lists the brokers push (docs/architecture.md, "The cluster model"): connect to the
    * brokers a list names, and leave those a list no longer names. Default true.
@@ -56,6 +62,8 @@ export const LINK_EVENT = {
   BROKER_REMOVED: 'broker-removed',
   /** A METADATA_PUSH that is not a well-formed rsb event. */
   BAD_EVENT: 'bad-event',
+  /** A broker name stopped resolving (it is tried again), or resolves again. */
+  NAME_PROBLEM: 'name-problem',
 } as const;
 
 /** What happens to a pool's connections and members, for logs and live views. `broker` is the member's label. */
@@ -66,7 +74,8 @@ export type LinkEvent =
   | { kind: typeof LINK_EVENT.ROTATED; broker: string; slot: number }
   | { kind: typeof LINK_EVENT.BROKER_LIST; from: string; cluster: string; brokers: BrokerListEntry[] }
   | { kind: typeof LINK_EVENT.BROKER_ADDED | typeof LINK_EVENT.BROKER_REMOVED; broker: string }
-  | { kind: typeof LINK_EVENT.BAD_EVENT; from: string; message: string };
+  | { kind: typeof LINK_EVENT.BAD_EVENT; from: string; message: string }
+  | { kind: typeof LINK_EVENT.NAME_PROBLEM; name: string; message: string | undefined; retryInMs: number | undefined };
 
 export const LINK_STATE = {
   CONNECTING: 'connecting',
@@ -86,6 +95,8 @@ export class BrokerMember<C> implements BrokerAddress {
   port: number;
   path: string | undefined;
   id: string | undefined;
+  /** The DNS name whose answer brought it in (`dns:NAME:PORT`): it is left when that answer drops it. */
+  discoveredBy: string | undefined;
 
   constructor(address: BrokerAddress) {
     this.transport = address.transport;
@@ -155,6 +166,7 @@ export class BrokerPool<C> {
   private isStarting = false;
   private pendingFirstAttempts = 0;
   private finishFirstRound: (() => void) | undefined;
+  private readonly watches: NameWatch[] = [];
   private readonly emit: (event: LinkEvent) => void;
   private readonly reconnect: ReconnectPolicy | false;
 
@@ -177,16 +189,66 @@ export class BrokerPool<C> {
     if (this.options.brokers.length === 0) throw new UsageError('no broker to connect to', 'Give --broker HOST:PORT or --cluster NAME.');
     const firstRound = new Promise<void>((resolve) => (this.finishFirstRound = resolve));
     this.isStarting = true;
+    // The start itself counts as an attempt until every broker given is being tried: names resolve first.
+    this.pendingFirstAttempts++;
+    const unresolved = await this.watchNames(this.options.brokers.filter(isBrokerName));
     for (const address of this.options.brokers) {
-      if (!this.members.some((member) => isSameAddress(member, address))) this.addMember(address);
+      if (!isBrokerName(address) && !this.members.some((member) => isSameAddress(member, address))) this.addMember(address);
     }
+    this.endFirstAttempt();
     await firstRound;
     if (this.liveLinks().length === 0) {
-      const reasons = this.members.map((member) => `${member.label}: ${member.links[0]?.lastError?.message ?? 'not reached'}`);
-      const cause = this.members[0]?.links[0]?.lastError;
+      const reasons = [...this.members.map((member) => `${member.label}: ${member.links[0]?.lastError?.message ?? 'not reached'}`), ...unresolved.map((error) => error.message)];
+      const cause = this.members[0]?.links[0]?.lastError ?? unresolved[0];
       await this.close();
       throw new NoBrokerError(`no broker could be connected (${reasons.join('; ')})`, 'Is the cluster up? Check it with `rsb cluster status`.', { cause });
     }
+  }
+
+  /** Starts following each name; resolves once each has answered or failed once, with the failures. */
+  private async watchNames(names: BrokerName[]): Promise<ResolveError[]> {
+    const failures: ResolveError[] = [];
+    await Promise.all(
+      names.map(async (name) => {
+        const label = formatBrokerName(name);
+        const watch = new NameWatch(name, {
+          onChange: (addresses) => this.applyAnswer(label, addresses),
+          onProblem: (message, retryInMs) => this.emit({ kind: LINK_EVENT.NAME_PROBLEM, name: label, message, retryInMs }),
+        });
+        this.watches.push(watch);
+        try {
+          await watch.start();
+        } catch (error) {
+          if (!(error instanceof ResolveError)) throw error;
+          failures.push(error);
+        }
+      }),
+    );
+    return failures;
+  }
+
+  /** A name's answer changed: join the brokers it adds, leave those it brought in and now drops. */
+  private applyAnswer(name: string, addresses: BrokerAddress[]): void {
+    if (this.isClosed) return;
+    for (const address of addresses) {
+      const known = this.members.find((member) => isSameAddress(member, address));
+      if (known) {
+        known.discoveredBy ??= name;
+        continue;
+      }
+      const member = this.addMember(address);
+      member.discoveredBy = name;
+      if (!this.isStarting) this.emit({ kind: LINK_EVENT.BROKER_ADDED, broker: member.label });
+    }
+    for (const member of this.members.filter((known) => known.discoveredBy === name && !addresses.some((address) => isSameAddress(known, address)))) {
+      this.removeMember(member);
+    }
+  }
+
+  private removeMember(member: BrokerMember<C>): void {
+    this.members.splice(this.members.indexOf(member), 1);
+    for (const link of member.links) void this.closeLink(link);
+    this.emit({ kind: LINK_EVENT.BROKER_REMOVED, broker: member.label });
   }
 
   /** Links whose connection is up, in member order. */
@@ -227,6 +289,7 @@ export class BrokerPool<C> {
 
   async close(): Promise<void> {
     this.isClosed = true;
+    for (const watch of this.watches) watch.stop();
     const closing = this.members.flatMap((member) => member.links.map((link) => this.closeLink(link)));
     await Promise.all(closing);
   }
@@ -258,11 +321,14 @@ export class BrokerPool<C> {
         },
       )
       .finally(() => {
-        if (isFirstAttempt && --this.pendingFirstAttempts === 0) {
-          this.isStarting = false;
-          this.finishFirstRound?.();
-        }
+        if (isFirstAttempt) this.endFirstAttempt();
       });
+  }
+
+  private endFirstAttempt(): void {
+    if (--this.pendingFirstAttempts > 0) return;
+    this.isStarting = false;
+    this.finishFirstRound?.();
   }
 
   private onConnected(link: BrokerLink<C>, connection: C): void {
@@ -368,11 +434,7 @@ export class BrokerPool<C> {
       const member = this.addMember(entry);
       this.emit({ kind: LINK_EVENT.BROKER_ADDED, broker: member.label });
     }
-    for (const member of changes.removed) {
-      this.members.splice(this.members.indexOf(member), 1);
-      for (const link of member.links) void this.closeLink(link);
-      this.emit({ kind: LINK_EVENT.BROKER_REMOVED, broker: member.label });
-    }
+    for (const member of changes.removed) this.removeMember(member);
   }
 
   private async restartLink(link: BrokerLink<C>): Promise<void> {

@@ -4,15 +4,21 @@ import { TRANSPORT } from '../protocol/index.js';
 import type { TlsClientOptions } from '../transport/index.js';
 import { resolveBrokerAddresses, type BrokerAddress } from './broker-address.js';
 import { selectListedAddress } from './broker-list.js';
-import { checkClusterName, requireClusterState, resolveStateDir, type ClusterBrokerRecord, type ClusterState } from './cluster-state.js';
+import { formatBrokerName, isBrokerName, isBrokerNameText, parseBrokerName, parseDnsServer, type BrokerSource } from './broker-name.js';
+import { checkClusterName, readClusterState, requireClusterState, resolveStateDir, type ClusterBrokerRecord, type ClusterState } from './cluster-state.js';
 
 /** Which brokers a command or a program uses: a named cluster, or brokers by address. */
 export interface BrokerSelection {
   /** `--cluster NAME`: every broker in that cluster's state file. */
   cluster?: string | undefined;
-  /** `--broker HOST:PORT` (repeatable): where to start; the rest of the cluster is learned from the pushed list. */
-  brokers?: readonly (string | BrokerAddress)[] | undefined;
+  /**
+   * `--broker HOST:PORT` (repeatable): where to start; the rest of the cluster is learned
+   * from the pushed list. `dns:NAME:PORT` stands for every broker behind the name.
+   */
+  brokers?: readonly (string | BrokerSource)[] | undefined;
   stateDir?: string | undefined;
+  /** `--dns-server HOST[:PORT]`: the resolver of the `dns:` names given; the system's otherwise. */
+  dnsServer?: string | undefined;
 }
 
 /**
@@ -20,7 +26,7 @@ export interface BrokerSelection {
  * load, gateway, proxy) and the SDK: the brokers of a named cluster from its state file,
  * or the addresses given — and with neither, the one broker `rsb start` runs by default.
  */
-export function resolveBrokers(selection: BrokerSelection): BrokerAddress[] {
+export function resolveBrokerSources(selection: BrokerSelection): BrokerSource[] {
   const brokers = selection.brokers ?? [];
   if (selection.cluster !== undefined && brokers.length > 0) {
     throw new UsageError('give --cluster or --broker, not both', 'With --broker, the rest of a cluster is learned from the list its brokers push.');
@@ -29,7 +35,23 @@ export function resolveBrokers(selection: BrokerSelection): BrokerAddress[] {
     const state = readSelectedCluster(selection.cluster, selection.stateDir);
     return state.brokers.map((broker) => locateClusterBroker(state, broker));
   }
-  return resolveBrokerAddresses(brokers);
+  const dnsServer = selection.dnsServer === undefined ? undefined : parseDnsServer(selection.dnsServer);
+  const isName = (item: string | BrokerSource): boolean => (typeof item === 'string' ? isBrokerNameText(item) : isBrokerName(item));
+  const names = brokers.filter(isName).map((item) => {
+    const name = typeof item === 'string' ? parseBrokerName(item, '--broker') : item;
+    return isBrokerName(name) && dnsServer !== undefined && name.dnsServer === undefined ? { ...name, dnsServer } : name;
+  });
+  const addresses = brokers.filter((item) => !isName(item)) as (string | BrokerAddress)[];
+  // Names alone replace the default broker; with addresses, both are used.
+  return names.length > 0 && addresses.length === 0 ? names : [...resolveBrokerAddresses(addresses), ...names];
+}
+
+/** resolveBrokerSources for a caller that needs addresses now (no `dns:` name to follow): a name given is a UsageError. */
+export function resolveBrokers(selection: BrokerSelection): BrokerAddress[] {
+  const sources = resolveBrokerSources(selection);
+  const name = sources.find(isBrokerName);
+  if (name) throw new UsageError(`${formatBrokerName(name)} is a DNS name, and this needs broker addresses`, 'Give --broker HOST:PORT.');
+  return sources as BrokerAddress[];
 }
 
 /** Where a client dials one broker of a cluster: a TLS cluster on its tcps listener, another on TCP. */
@@ -76,9 +98,12 @@ export function resolveBrokerTls(selection: Pick<BrokerSelection, 'cluster' | 's
   return readTlsClientFiles(resolveBrokerTlsFiles(selection, given));
 }
 
-/** `resolveBrokerTls` as paths, not yet read: for what passes them on to worker threads. */
+/**
+ * `resolveBrokerTls` as paths, not yet read: for what passes them on to worker threads. A
+ * cluster without a state file has no TLS to add: finding its brokers says it is missing.
+ */
 export function resolveBrokerTlsFiles(selection: Pick<BrokerSelection, 'cluster' | 'stateDir'>, given: TlsClientFiles = {}): TlsClientFiles | undefined {
-  const clusterTls = selection.cluster !== undefined ? readSelectedCluster(selection.cluster, selection.stateDir).tls : undefined;
+  const clusterTls = selection.cluster !== undefined ? readClusterState(resolveStateDir(selection.stateDir), checkClusterName(selection.cluster))?.tls : undefined;
   if ((given.cert === undefined) !== (given.key === undefined)) {
     throw new UsageError('--tls-cert and --tls-key go together', 'Give the client certificate and its private key, both PEM files.');
   }

@@ -23,6 +23,31 @@ export interface ClusterBrokerRecord extends BrokerListEntry {
   pid: number;
   logFile: string;
   startedAt: string;
+  /** Its host in a lab (`rsb cluster up --hosts`): the network namespace it runs in. */
+  netns?: string;
+  /** Its host's link to the lab's bridge (what a partition takes down). */
+  link?: string;
+}
+
+/**
+ * A lab of hosts (`rsb cluster up --hosts`): a bridge with a /24 of its own, one network
+ * namespace per broker, and dnsmasq on the bridge answering the brokers' name.
+ */
+export interface LabRecord {
+  /** Short, unique to the state directory and cluster name: every namespace and link of the lab starts with `rsb-TAG`. */
+  tag: string;
+  bridge: string;
+  /** `10.213.N.0/24`. */
+  subnet: string;
+  /** The bridge's address: the machine's side of the lab, and the DNS server. */
+  gateway: string;
+  /** The name every broker's address answers to: `dns:NAME:PORT` reaches them all. */
+  dnsName: string;
+  /** `--dns-server` for the lab's names. */
+  dnsServer: string;
+  dnsmasqPid: number;
+  dnsPidFile: string;
+  dnsHostsFile: string;
 }
 
 /**
@@ -44,6 +69,8 @@ export interface ClusterState {
    * given `--cluster NAME` dial those and trust this CA (an absolute path) with no more flags.
    */
   tls?: ClusterTls;
+  /** Present for a lab of hosts (`--hosts`). */
+  lab?: LabRecord;
 }
 
 /** The throw-away certificates of a TLS cluster, as absolute paths of PEM files. */

@@ -16,7 +16,30 @@ export {
   type BrokerAddress,
   type Transport,
 } from './broker-address.js';
-export { locateClusterBroker, openClusterAccess, PLAIN_CLUSTER_ACCESS, readTlsClientFiles, resolveBrokers, resolveBrokerTls, resolveBrokerTlsFiles, type BrokerSelection, type ClusterAccess, type TlsClientFiles } from './broker-selection.js';
+export {
+  locateClusterBroker,
+  openClusterAccess,
+  PLAIN_CLUSTER_ACCESS,
+  readTlsClientFiles,
+  resolveBrokers,
+  resolveBrokerSources,
+  resolveBrokerTls,
+  resolveBrokerTlsFiles,
+  type BrokerSelection,
+  type ClusterAccess,
+  type TlsClientFiles,
+} from './broker-selection.js';
+export {
+  DEFAULT_DNS_INTERVAL_MS,
+  formatBrokerName,
+  isBrokerName,
+  isBrokerNameText,
+  parseBrokerName,
+  parseDnsServer,
+  type BrokerName,
+  type BrokerSource,
+} from './broker-name.js';
+export { NameWatch, resolveBrokerName, type NameWatchHandlers } from './name-watch.js';
 export {
   DEFAULT_CLUSTER_NAME,
   DEFAULT_STATE_DIR_NAME,
@@ -31,6 +54,7 @@ export {
   type ClusterBrokerRecord,
   type ClusterState,
   type ClusterTls,
+  type LabRecord,
 } from './cluster-state.js';
 export { computeBackoffDelay, DEFAULT_RECONNECT_POLICY, FAST_RECONNECT_POLICY, type ReconnectPolicy } from './reconnect-policy.js';
 export { diffBrokerList, readBrokerListPush, selectListedAddress, type BrokerListChanges, type ListedBroker } from './broker-list.js';
@@ -46,6 +70,6 @@ export {
   type LinkEvent,
   type LinkState,
 } from './broker-pool.js';
-export { createLeanDialer, createLeanPool, type LeanDialOptions, type LeanHandler, type LeanPoolOptions } from './lean-dialer.js';
+export { createLeanDialer, createLeanPool, keepAliveForLifetime, type LeanDialOptions, type LeanHandler, type LeanPoolOptions } from './lean-dialer.js';
 export { BrokerQueryClient, queryBroker, type BrokerQueryOptions } from './broker-query.js';
 export { ClusterResponder } from './cluster-responder.js';

@@ -41,3 +41,23 @@ export function createLeanPool<H extends LeanHandler>(options: LeanPoolOptions, 
   const { brokers, followBrokerList, connectionsPerBroker, reconnect, onEvent, ...dial } = options;
   return new BrokerPool({ brokers, followBrokerList, connectionsPerBroker, reconnect, onEvent }, createLeanDialer(dial, create), hooks);
 }
+
+/** The shortest keepalive interval a lifetime leads to: a connection is not worth more than ten keepalives a second. */
+const MIN_KEEPALIVE_MS = 100;
+
+/** A dial gives up within this, however long the lifetime: what `rsb load` allows a broker without one. */
+const MAX_CONNECT_TIMEOUT_MS = 3_000;
+const MIN_CONNECT_TIMEOUT_MS = 250;
+
+/**
+ * The keepalive timing of a client told to find a silent broker within `lifetimeMs`
+ * (`--keepalive-lifetime`): a KEEPALIVE every quarter of it, so that a few late ones
+ * do not end a live connection, and a dead one is found by the keepalive, not by TCP's
+ * own timeouts (minutes, when packets go nowhere). A dial gives up within half of it:
+ * to a host cut off, a SYN goes nowhere and TCP would retry it only a second later, so
+ * short attempts find a healed host sooner.
+ */
+export function keepAliveForLifetime(lifetimeMs: number): { keepAliveMs: number; lifetimeMs: number; connectTimeoutMs: number } {
+  const connectTimeoutMs = Math.min(MAX_CONNECT_TIMEOUT_MS, Math.max(MIN_CONNECT_TIMEOUT_MS, Math.round(lifetimeMs / 2)));
+  return { keepAliveMs: Math.max(MIN_KEEPALIVE_MS, Math.round(lifetimeMs / 4)), lifetimeMs, connectTimeoutMs };
+}

@@ -1,18 +1,37 @@
+import type { LabRecord } from '../client/index.js';
 import { formatTransportUri, TRANSPORT } from '../protocol/index.js';
 import { ClusterStartError, ClusterStateError, PROCESS_START_FAILURE, ProcessStartError, ProcessStopError } from '../errors.js';
 import { HAS_PROC_FILESYSTEM, isProcessRunning, launchProcess, LIFETIME, readCommandLine, terminateProcess, type BrokerReady, type Termination } from '../process/index.js';
+import { LAB_BROKER_PORT } from './host-lab.js';
 
 /**
  * Whether `pid` still runs the broker `id` of the cluster whose state file is
  * `clusterFile`. A pid that no longer runs, or that now runs something else (pids are
- * reused), is not it: its command line must carry `--cluster-file <clusterFile>` and
- * `--id <id>`, as `launchBroker` wrote them. Without /proc (not Linux) the pid alone decides.
+ * reused), is not it: its command line must carry `--cluster-file <clusterFile>` (a lab
+ * host's: `--peers dns:NAME:PORT` of its lab) and `--id <id>`, as `launchBroker` wrote
+ * them. Without /proc (not Linux) the pid alone decides.
  */
-export function isBrokerProcess(pid: number, id: string, clusterFile: string): boolean {
+export function isBrokerProcess(pid: number, id: string, clusterFile: string, lab?: Pick<LabRecord, 'dnsName'>): boolean {
+  const markers: [string, string][] = lab
+    ? [
+        ['--peers', labPeers(lab, false)],
+        ['--peers', labPeers(lab, true)],
+      ]
+    : [['--cluster-file', clusterFile]];
+  return isProcessWith(pid, id, markers);
+}
+
+/** What a lab's brokers are given as `--peers`: every broker behind the lab's name, on tcps in a TLS lab. */
+export function labPeers(lab: Pick<LabRecord, 'dnsName'>, isTls: boolean): string {
+  return isTls ? `dns+tcps://${lab.dnsName}:${LAB_BROKER_PORT}` : `dns:${lab.dnsName}:${LAB_BROKER_PORT}`;
+}
+
+/** Whether `pid` still runs broker `id` started with one of the argument pairs `markers`. */
+function isProcessWith(pid: number, id: string, markers: readonly (readonly [string, string])[]): boolean {
   if (!isProcessRunning(pid)) return false;
   if (!HAS_PROC_FILESYSTEM) return true;
   const argv = readCommandLine(pid);
-  return argv !== undefined && hasArgument(argv, '--cluster-file', clusterFile) && hasArgument(argv, '--id', id);
+  return argv !== undefined && markers.some(([flag, value]) => hasArgument(argv, flag, value)) && hasArgument(argv, '--id', id);
 }
 
 function hasArgument(argv: string[], flag: string, value: string): boolean {
@@ -27,9 +46,15 @@ export interface BrokerLaunch {
   port: number;
   /** Its admin HTTP port (`rsb start --admin-port`; 0: any free port). */
   adminPort: number;
-  clusterFile: string;
-  /** A TLS cluster's broker: listens on tcps only, with this certificate (PEM files). */
-  tls?: { cert: string; key: string };
+  /** How it knows its cluster: `['--cluster-file', FILE]`, or a lab host's `--peers dns:…` and the rest. */
+  clusterArgs: string[];
+  /** A lab host: it runs in this network namespace, its admin API on every address of it. */
+  netns?: string;
+  /**
+   * A TLS cluster's broker: listens on tcps only, with this certificate (PEM files); `ca`
+   * is what it trusts its peers with (a lab's `--peers` on tcps).
+   */
+  tls?: { cert: string; key: string; ca?: string | undefined };
   logFile: string;
   rsbBin: string;
   timeoutMs: number;
@@ -54,9 +79,13 @@ export interface LaunchedBroker {
  */
 export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> {
   const listen = spec.tls
-    ? ['--listen', formatTransportUri({ transport: TRANSPORT.TCPS, host: spec.host, port: spec.port }), '--tls-cert', spec.tls.cert, '--tls-key', spec.tls.key]
+    ? [
+        ...['--listen', formatTransportUri({ transport: TRANSPORT.TCPS, host: spec.host, port: spec.port }), '--tls-cert', spec.tls.cert, '--tls-key', spec.tls.key],
+        ...(spec.tls.ca !== undefined ? ['--tls-ca', spec.tls.ca] : []),
+      ]
     : ['--host', spec.host, '--port', String(spec.port)];
-  const args = ['start', ...listen, '--admin-port', String(spec.adminPort), '--id', spec.id, '--cluster-file', spec.clusterFile];
+  const args = ['start', ...listen, '--admin-port', String(spec.adminPort), '--id', spec.id, ...spec.clusterArgs];
+  if (spec.netns !== undefined) args.push('--admin-host', spec.host);
   try {
     const broker = await launchProcess<BrokerReady>({
       name: `broker ${spec.id}`,
@@ -65,8 +94,9 @@ export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> 
       lifetime: LIFETIME.DETACHED,
       readyTimeoutMs: spec.timeoutMs,
       logFile: spec.logFile,
-      logHeader: `--- ${new Date().toISOString()} rsb cluster: starting broker ${spec.id} on ${spec.port ? `${spec.host}:${spec.port}` : `a free port of ${spec.host}`}`,
+      logHeader: `--- ${new Date().toISOString()} rsb cluster: starting broker ${spec.id} on ${spec.port ? `${spec.host}:${spec.port}` : `a free port of ${spec.host}`}${spec.netns ? ` in ${spec.netns}` : ''}`,
       ...(spec.signal ? { signal: spec.signal } : {}),
+      ...(spec.netns !== undefined ? { netns: spec.netns } : {}),
     });
     return { pid: broker.pid, port: broker.ready.port, uris: broker.ready.uris, adminPort: broker.ready.adminPort ?? spec.adminPort, startedAt: new Date().toISOString() };
   } catch (error) {

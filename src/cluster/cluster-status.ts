@@ -12,6 +12,7 @@ import {
   resolveStateDir,
   stateFilePath,
   type ClusterBrokerRecord,
+  type LabRecord,
 } from '../client/index.js';
 import { RsbError } from '../errors.js';
 import { BROKER_ROUTES } from '../protocol/index.js';
@@ -43,11 +44,22 @@ export interface ClusterStatusReport {
   createdAt: string;
   up: number;
   brokers: BrokerStatusReport[];
+  /** The lab of hosts the brokers run on (`--hosts`). */
+  lab?: LabRecord;
 }
 
-/** Asks one broker of a cluster how it is: by pid first, then over RSocket. */
-export async function probeBroker(broker: ClusterBrokerRecord, stateFile: string, timeoutMs = 2_000, access: ClusterAccess = PLAIN_CLUSTER_ACCESS): Promise<BrokerStatusReport> {
-  if (!isBrokerProcess(broker.pid, broker.id, stateFile)) {
+/**
+ * Asks one broker of a cluster how it is: by pid first (a lab host's broker by its lab's
+ * marker), then over RSocket (a TLS cluster's on its tcps listener, trusting its CA).
+ */
+export async function probeBroker(
+  broker: ClusterBrokerRecord,
+  stateFile: string,
+  timeoutMs = 2_000,
+  cluster: { access?: ClusterAccess; lab?: LabRecord | undefined } = {},
+): Promise<BrokerStatusReport> {
+  const access = cluster.access ?? PLAIN_CLUSTER_ACCESS;
+  if (!isBrokerProcess(broker.pid, broker.id, stateFile, cluster.lab)) {
     return { ...broker, state: BROKER_STATE.DOWN, problem: `pid ${broker.pid} no longer runs this broker` };
   }
   try {
@@ -66,8 +78,15 @@ export async function getClusterStatus(options: { name?: string; stateDir?: stri
   const state = requireClusterState(stateDir, name);
   const stateFile = stateFilePath(stateDir, name);
   const access = openClusterAccess(state);
-  const brokers = await Promise.all(state.brokers.map((broker) => probeBroker(broker, stateFile, options.timeoutMs, access)));
-  return { name, stateFile, createdAt: state.createdAt, up: brokers.filter((broker) => broker.state === BROKER_STATE.UP).length, brokers };
+  const brokers = await Promise.all(state.brokers.map((broker) => probeBroker(broker, stateFile, options.timeoutMs, { access, lab: state.lab })));
+  return {
+    name,
+    stateFile,
+    createdAt: state.createdAt,
+    up: brokers.filter((broker) => broker.state === BROKER_STATE.UP).length,
+    brokers,
+    ...(state.lab ? { lab: state.lab } : {}),
+  };
 }
 
 export interface ClusterSummary {
@@ -93,7 +112,7 @@ export function listClusters(options: { stateDir?: string } = {}): { stateDir: s
       stateFile,
       createdAt: state.createdAt,
       brokers: state.brokers.length,
-      running: state.brokers.filter((broker) => isBrokerProcess(broker.pid, broker.id, stateFile)).length,
+      running: state.brokers.filter((broker) => isBrokerProcess(broker.pid, broker.id, stateFile, state.lab)).length,
       addresses: state.brokers.map((broker) => `${broker.host}:${broker.port}`),
     });
   }

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runTool } from '../process/index.js';
+import { PROCESS_START_FAILURE, ProcessStartError } from '../errors.js';
+import { runCommand } from '../process/index.js';
 
 /** PEM files of a throw-away certificate authority and what it signed, as absolute paths. */
 export interface DevelopmentCertificates {
@@ -67,10 +68,21 @@ export async function createDevelopmentCertificates(dir: string, options: { name
   await writeFile(file('broker.cnf'), leafConfig('serverAuth', options.hosts ?? LOOPBACK_HOSTS));
   await writeFile(file('client.cnf'), leafConfig('clientAuth', []));
   const subject = (cn: string): string => `/CN=${cn}/O=rsb development`;
-  await runTool('openssl', ['req', '-x509', '-config', 'ca.cnf', '-extensions', 'ext', ...KEY_ARGS, '-keyout', certificates.caKey, '-out', certificates.ca, '-subj', subject(`rsb ${options.name} CA`)], { cwd: root });
-  const sign = (config: string, cn: string, cert: string, key: string): Promise<string> =>
-    runTool('openssl', ['req', '-x509', '-config', config, '-extensions', 'ext', ...KEY_ARGS, '-keyout', key, '-out', cert, '-subj', subject(cn), '-CA', certificates.ca, '-CAkey', certificates.caKey], { cwd: root });
+  await runOpenssl(['req', '-x509', '-config', file('ca.cnf'), '-extensions', 'ext', ...KEY_ARGS, '-keyout', certificates.caKey, '-out', certificates.ca, '-subj', subject(`rsb ${options.name} CA`)]);
+  const sign = (config: string, cn: string, cert: string, key: string): Promise<void> =>
+    runOpenssl(['req', '-x509', '-config', file(config), '-extensions', 'ext', ...KEY_ARGS, '-keyout', key, '-out', cert, '-subj', subject(cn), '-CA', certificates.ca, '-CAkey', certificates.caKey]);
   await sign('broker.cnf', `rsb ${options.name} broker`, certificates.brokerCert, certificates.brokerKey);
   await sign('client.cnf', `rsb ${options.name} client`, certificates.clientCert, certificates.clientKey);
   return certificates;
+}
+
+/** `openssl ARGS` to its end; ProcessStartError (spawn-failed: not installed; exited: its last line kept) when it fails. */
+async function runOpenssl(args: string[]): Promise<void> {
+  const result = await runCommand('openssl', args);
+  if (result.code === 0) return;
+  const isMissing = result.code === 127;
+  const detail = isMissing ? 'is not installed' : `exited with ${result.code ?? 'a signal'}`;
+  const tail = result.stderr.trim().split('\n').slice(-5);
+  const last = tail.at(-1) ?? '';
+  throw new ProcessStartError(isMissing ? PROCESS_START_FAILURE.SPAWN_FAILED : PROCESS_START_FAILURE.EXITED, detail, `openssl ${detail}${last && !isMissing ? `: ${last}` : ''}`, tail, undefined);
 }

@@ -14,13 +14,22 @@ export function formatStartResult(result: StartClusterResult): string[] {
     result.kept.length ? `kept ${result.kept.join(', ')} (already running)` : '',
     result.stopped.length ? `stopped ${result.stopped.join(', ')}` : '',
   ].filter(Boolean);
+  const lab = state.lab;
   return [
     `cluster ${state.name}: ${state.brokers.length} broker${state.brokers.length === 1 ? '' : 's'} up (${changes.join('; ')})`,
     ...formatBrokerRecords(state.brokers),
+    ...(lab ? [`lab: bridge ${lab.bridge} with ${lab.subnet} (this machine is ${lab.gateway}), DNS ${lab.dnsName} on ${lab.dnsServer} (dnsmasq pid ${lab.dnsmasqPid})`] : []),
     `state: ${result.stateFile}`,
     ...(state.tls ? [`tls: brokers on tcps only; CA ${state.tls.ca} (clients given --cluster ${state.name} trust it)`] : []),
-    `use it: rsb mock svc --cluster ${state.name} · rsb call svc.echo --cluster ${state.name} · rsb cluster status --name ${state.name} · rsb cluster down --name ${state.name}`,
+    lab
+      ? `use it: rsb mock svc --broker ${describeLabName(state.tls !== undefined, lab.dnsName, state.brokers[0]?.port ?? 9999)} --dns-server ${lab.dnsServer}${state.tls ? ` --tls-ca ${state.tls.ca}` : ''} · rsb call svc.echo --cluster ${state.name} · rsb cluster partition ${state.brokers[0]?.id ?? ''} --for 5s --name ${state.name} · rsb cluster down --name ${state.name}`
+      : `use it: rsb mock svc --cluster ${state.name} · rsb call svc.echo --cluster ${state.name} · rsb cluster status --name ${state.name} · rsb cluster down --name ${state.name}`,
   ];
+}
+
+/** The lab's name as a client gives it: every broker behind it, on tcps for a TLS lab. */
+function describeLabName(isTls: boolean, dnsName: string, port: number): string {
+  return isTls ? `dns+tcps://${dnsName}:${port}` : `dns:${dnsName}:${port}`;
 }
 
 /** host:port for a broker on plain TCP; the URI of its first listener for one without (a TLS cluster's). */
@@ -30,19 +39,29 @@ function describeBrokerAddress(broker: ClusterBrokerRecord): string {
 }
 
 function formatBrokerRecords(brokers: readonly ClusterBrokerRecord[]): string[] {
+  const hasHosts = brokers.some((broker) => broker.netns !== undefined);
   return formatTable(
-    ['broker', 'address', 'admin port', 'pid', 'log'],
-    brokers.map((broker) => [broker.id, describeBrokerAddress(broker), broker.adminPort ? String(broker.adminPort) : '-', String(broker.pid), broker.logFile]),
-    [2, 3],
+    ['broker', ...(hasHosts ? ['host'] : []), 'address', 'admin port', 'pid', 'log'],
+    brokers.map((broker) => [
+      broker.id,
+      ...(hasHosts ? [broker.netns ?? '-'] : []),
+      describeBrokerAddress(broker),
+      broker.adminPort ? String(broker.adminPort) : '-',
+      String(broker.pid),
+      broker.logFile,
+    ]),
+    hasHosts ? [3, 4] : [2, 3],
   ).map((line) => `  ${line}`);
 }
 
 /** What `rsb cluster status` prints: one row per broker, live figures where it answered. */
 export function formatClusterStatus(report: ClusterStatusReport): string[] {
+  const hasHosts = report.lab !== undefined;
   const rows = report.brokers.map((broker) => {
     const health = broker.health;
     return [
       broker.id,
+      ...(hasHosts ? [broker.netns ?? '-'] : []),
       describeBrokerAddress(broker),
       String(broker.pid),
       broker.state,
@@ -53,8 +72,9 @@ export function formatClusterStatus(report: ClusterStatusReport): string[] {
       health ? formatElapsed(health.uptimeMs) : '-',
     ];
   });
-  const lines = [`cluster ${report.name}: ${report.up}/${report.brokers.length} brokers up`];
-  lines.push(...formatTable(['broker', 'address', 'pid', 'state', 'clients', 'services (instances)', 'routed', 'uptime'], rows, [2, 4, 6, 7]).map((line) => `  ${line}`));
+  const lines = [`cluster ${report.name}: ${report.up}/${report.brokers.length} brokers up${report.lab ? ` on hosts of lab ${report.lab.bridge} (${report.lab.subnet}, DNS ${report.lab.dnsName} on ${report.lab.dnsServer})` : ''}`];
+  const headers = ['broker', ...(hasHosts ? ['host'] : []), 'address', 'pid', 'state', 'clients', 'services (instances)', 'routed', 'uptime'];
+  lines.push(...formatTable(headers, rows, hasHosts ? [3, 5, 7, 8] : [2, 4, 6, 7]).map((line) => `  ${line}`));
   for (const broker of report.brokers) if (broker.problem) lines.push(`  ${broker.id} ${broker.state}: ${broker.problem} (log: ${broker.logFile})`);
   return lines;
 }
@@ -63,6 +83,7 @@ export function formatClusterStatus(report: ClusterStatusReport): string[] {
 export function formatStopResult(result: StopClusterResult): string[] {
   if (!result.wasKnown) return [`cluster ${result.name}: nothing to stop (no state)`];
   const lines = [`cluster ${result.name}: stopped, state removed`];
+  if (result.lab) lines.push(`  lab ${result.lab.bridge} (${result.lab.subnet}): ${result.lab.hosts} host namespaces, their links, the bridge and dnsmasq removed; nothing of it left`);
   for (const broker of result.brokers) {
     const how = broker.outcome === 'stopped' ? 'stopped (SIGTERM)' : broker.outcome === 'killed' ? 'killed (SIGKILL after the grace period)' : 'was not running';
     lines.push(`  ${broker.id} pid ${broker.pid}: ${how}`);

@@ -21,3 +21,8 @@ export { ClusterMonitor, type ClusterNodeRow } from './cluster-monitor.js';
 export { isBrokerProcess } from './broker-processes.js';
 export { formatClusterList, formatClusterStatus, formatStartResult, formatStopResult } from './format.js';
 export { createDevelopmentCertificates, LOOPBACK_HOSTS, type DevelopmentCertificates } from './development-certificates.js';
+export { partitionBroker, capBrokerBandwidth, type BandwidthResult, type LabFaultOptions, type PartitionResult } from './lab-faults.js';
+export { buildLab, destroyLab, findLabLeftovers, labDnsName, labTag, LAB_ADMIN_PORT, LAB_BROKER_PORT, type BuiltLab, type LabHost } from './host-lab.js';
+export { checkLabTools, type LabNeeds } from './lab-commands.js';
+export { cutLink, restoreLink, capLink, uncapLink, parseRate, type HostLink, type Rate } from './link-faults.js';
+export { startDnsServer, stopDnsServer, updateDnsRecords, type DnsServer, type DnsServerSpec } from './dns-server.js';

@@ -15,9 +15,10 @@ import {
   openClusterAccess,
 } from '../client/index.js';
 import { ClusterStartError, RsbError, UsageError } from '../errors.js';
-import { BROKER_ROUTES, DEFAULT_BROKER_PORT, ProtocolError, readBrokerList, type BrokerListEntry, type CloudEvent } from '../protocol/index.js';
+import { BROKER_ROUTES, DEFAULT_BROKER_PORT, ProtocolError, readBrokerList, trimPlainUris, type BrokerListEntry, type CloudEvent } from '../protocol/index.js';
 import { isBrokerProcess, launchBroker, stopBrokerProcess, type LaunchedBroker } from './broker-processes.js';
 import { createDevelopmentCertificates, LOOPBACK_HOSTS } from './development-certificates.js';
+import { bringUpLab } from './lab-cluster.js';
 import { lockCluster, logDirPath, writeClusterState } from './state.js';
 
 export const DEFAULT_CLUSTER_SIZE = 3;
@@ -54,6 +55,8 @@ export interface StartClusterOptions {
    * stopped and it fails, so that nothing runs unrecorded.
    */
   signal?: AbortSignal;
+  /** Each broker on a host of its own: a network namespace on a bridge, found through the lab's DNS (Linux, root). */
+  hosts?: boolean;
 }
 
 export interface StartClusterResult {
@@ -98,12 +101,31 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
   try {
     const stateFile = stateFilePath(stateDir, name);
     const existing = readClusterState(stateDir, name);
+    if (options.hosts || existing?.lab) {
+      if (options.host !== undefined || options.basePort !== undefined) throw new UsageError('a lab of hosts takes no --host or --base-port', 'Each host has its own address; brokers listen on port 9999 of it.');
+      if (existing?.lab) checkUnchangedLayout(existing, { tls: options.tls });
+      const isTls = options.tls === true || existing?.tls !== undefined;
+      const lab = await bringUpLab({
+        name,
+        stateDir,
+        stateFile,
+        existing,
+        count: options.count,
+        rsbBin: options.rsbBin ?? RSB_BIN,
+        timeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+        signal: options.signal,
+        progress,
+        waitForList,
+        makeCertificates: isTls ? (hosts) => createClusterCertificates(stateDir, name, hosts) : undefined,
+      });
+      return { state: lab.state, stateFile, started: lab.started, restarted: [], kept: lab.kept, stopped: [] };
+    }
     checkUnchangedLayout(existing, options);
     const host = existing?.host ?? options.host ?? DEFAULT_BROKER_OPTIONS.host;
     const basePort = existing?.basePort ?? options.basePort ?? DEFAULT_BROKER_PORT;
     const count = options.count ?? existing?.brokers.length ?? DEFAULT_CLUSTER_SIZE;
     checkCount(count, basePort);
-    const tls = existing ? existing.tls : options.tls ? await createClusterCertificates(stateDir, name, host) : undefined;
+    const tls = existing ? existing.tls : options.tls ? await createClusterCertificates(stateDir, name, [host]) : undefined;
 
     // Slot by slot: a running broker is kept, a recorded one that died starts again on its port, a missing one is added.
     const slots: (ClusterBrokerRecord | Planned)[] = [];
@@ -136,9 +158,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
       const started = launched.get(slot.id)!;
       return {
         id: slot.id,
-        host,
-        port: started.port,
-        uris: started.uris,
+        ...trimPlainUris({ host, port: started.port, uris: started.uris }),
         adminPort: started.adminPort,
         pid: started.pid,
         logFile: brokerLogFile(stateDir, name, slot.id),
@@ -227,7 +247,7 @@ async function launchAll(planned: Planned[], context: LaunchContext): Promise<Ma
         host: context.host,
         port: broker.port,
         adminPort: broker.adminPort,
-        clusterFile: context.stateFile,
+        clusterArgs: ['--cluster-file', context.stateFile],
         ...(context.tls ? { tls: { cert: context.tls.brokerCert, key: context.tls.brokerKey } } : {}),
         logFile: brokerLogFile(context.stateDir, context.name, broker.id),
         rsbBin: context.rsbBin,
@@ -252,7 +272,7 @@ async function launchAll(planned: Planned[], context: LaunchContext): Promise<Ma
  * Waits until every broker answers `rsb.broker.cluster` with the list just written: it
  * listens, and it has read the state file. One connection per broker, asked again until then.
  */
-async function waitForList(state: ClusterState, timeoutMs: number): Promise<void> {
+export async function waitForList(state: ClusterState, timeoutMs: number): Promise<void> {
   const expected = formatList(state.brokers);
   const access = openClusterAccess(state);
   await Promise.all(
@@ -289,9 +309,13 @@ async function waitForList(state: ClusterState, timeoutMs: number): Promise<void
   );
 }
 
-/** The CA, broker and client certificates of a new TLS cluster, in its log folder (removed with it by `down`). */
-async function createClusterCertificates(stateDir: string, name: string, host: string): Promise<ClusterTls> {
-  const hosts = [...new Set([...LOOPBACK_HOSTS, host])];
+/**
+ * The CA, broker and client certificates of a new TLS cluster, in its log folder (removed
+ * with it by `down`): the broker certificate names this machine's loopback and the hosts
+ * (the address the brokers listen on; a lab's host addresses and name).
+ */
+async function createClusterCertificates(stateDir: string, name: string, given: readonly string[]): Promise<ClusterTls> {
+  const hosts = [...new Set([...LOOPBACK_HOSTS, ...given])];
   try {
     const files = await createDevelopmentCertificates(path.join(logDirPath(stateDir, name), 'tls'), { name, hosts });
     return { ca: files.ca, brokerCert: files.brokerCert, brokerKey: files.brokerKey, clientCert: files.clientCert, clientKey: files.clientKey };
@@ -301,6 +325,10 @@ async function createClusterCertificates(stateDir: string, name: string, host: s
   }
 }
 
+/** The list as text to compare, in id order: brokers that find each other (`--peers`) each list the cluster alike. */
 function formatList(brokers: readonly BrokerListEntry[]): string {
-  return brokers.map((broker) => `${broker.id}@${broker.host}:${broker.port}`).join(',');
+  return brokers
+    .map((broker) => `${broker.id}@${broker.host}:${broker.port}`)
+    .sort()
+    .join(',');
 }

@@ -1,14 +1,14 @@
 import type { TlsClientOptions } from '../transport/index.js';
 import { waitForShutdownSignal } from '../cli/output.js';
 import { formatCount } from '../cli/format.js';
-import type { BrokerAddress } from '../client/index.js';
+import type { BrokerSource } from '../client/index.js';
 import { connect, type RsbClient } from '../sdk/index.js';
 import { createLiveView, type BridgeStatusProps } from '../ui/index.js';
 import { GatewayServer, type GatewayServerOptions } from './gateway-server.js';
 import { HttpProxy, type HttpProxyOptions } from './http-proxy.js';
 
 interface BridgeRunOptions {
-  brokers: BrokerAddress[];
+  brokers: BrokerSource[];
   /** Instead of `brokers`: every broker of this cluster (`rsb cluster up`), from its state file in `stateDir`. */
   cluster?: string | undefined;
   stateDir?: string | undefined;
@@ -94,7 +94,7 @@ export async function runProxy(options: BridgeRunOptions & HttpProxyOptions): Pr
 }
 
 /** A cluster by name, else the brokers given (and, through their pushed list, the rest of their cluster). */
-function brokerTarget(options: BridgeRunOptions): ({ cluster: string; stateDir?: string | undefined } | { brokers: BrokerAddress[] }) & { tls?: TlsClientOptions } {
+function brokerTarget(options: BridgeRunOptions): ({ cluster: string; stateDir?: string | undefined } | { brokers: BrokerSource[] }) & { tls?: TlsClientOptions } {
   const tls = options.tls ? { tls: options.tls } : {};
   return options.cluster !== undefined ? { cluster: options.cluster, stateDir: options.stateDir, ...tls } : { brokers: options.brokers, ...tls };
 }

@@ -1,8 +1,8 @@
 import { formatCount, formatMicros, formatPercent } from '../cli/format.js';
 import { formatTable } from '../cli/table.js';
-import type { Percentiles } from './histograms.js';
+import type { LatencySpectrum, Percentiles } from './histograms.js';
 import { countErrors, type OutcomeCounts } from './outcomes.js';
-import type { LegResult, LoadResult } from './results.js';
+import type { FaultResult, LegResult, LoadResult } from './results.js';
 import type { PhaseResult, TimelineRow } from './run-recorder.js';
 import type { ThresholdResult } from './thresholds.js';
 
@@ -27,7 +27,7 @@ export function formatInstant(ms: number): string {
 
 export function formatLatency(latency: Percentiles | undefined): string {
   if (!latency) return 'no answers';
-  return `p50 ${formatMicros(latency.p50)}  p90 ${formatMicros(latency.p90)}  p99 ${formatMicros(latency.p99)}  p99.9 ${formatMicros(latency.p999)}  max ${formatMicros(latency.max)}`;
+  return `p50 ${formatMicros(latency.p50Us)}  p90 ${formatMicros(latency.p90Us)}  p99 ${formatMicros(latency.p99Us)}  p99.9 ${formatMicros(latency.p999Us)}  max ${formatMicros(latency.maxUs)}`;
 }
 
 export function formatOutcomes(counts: OutcomeCounts, isOkShown = true): string {
@@ -35,6 +35,11 @@ export function formatOutcomes(counts: OutcomeCounts, isOkShown = true): string 
     .filter(([name, count]) => (isOkShown || name !== 'OK') && (count ?? 0) > 0)
     .map(([name, count]) => `${name} ${formatCount(count ?? 0)}`);
   return parts.length ? parts.join(', ') : 'none';
+}
+
+/** `! broker-2: connection lost (read ECONNRESET)`, `+ broker-2: connection restored`. */
+export function formatConnectionEvent(name: string, isUp: boolean, message: string): string {
+  return isUp ? `+ ${name}: connection restored` : `! ${name}: connection lost (${message})`;
 }
 
 /** One plain line per timeline row: what CI logs show every second. */
@@ -46,7 +51,7 @@ export function formatRowLine(row: TimelineRow, phaseName: string, isClosedLoop 
     phaseName.padEnd(10),
     `target ${formatRate(row.targetRate).padStart(10)}`,
     `achieved ${formatRate(row.okRate).padStart(10)}`,
-    row.latency ? `p50 ${formatMicros(row.latency.p50)}  p99 ${formatMicros(row.latency.p99)}  max ${formatMicros(row.latency.max)}` : 'no answers',
+    row.latency ? `p50 ${formatMicros(row.latency.p50Us)}  p99 ${formatMicros(row.latency.p99Us)}  max ${formatMicros(row.latency.maxUs)}` : 'no answers',
     `errors ${errors === 0 ? 0 : formatOutcomes(row.errors)}`,
     ...(isClosedLoop ? [] : [`lag p99 ${formatMicros(row.lagP99Us)}`]),
     `in flight ${formatCount(row.inFlight)}`,
@@ -54,12 +59,18 @@ export function formatRowLine(row: TimelineRow, phaseName: string, isClosedLoop 
   ].join('  ');
 }
 
+/**
+ * A phase that ended, told when its last row is in (its requests maybe still in flight),
+ * or once judged (steps up to the limit) a while later, with its verdict.
+ */
 export function formatPhaseLine(phase: PhaseResult, thresholds?: ThresholdResult[]): string {
   const verdict = thresholds ? (thresholds.every((threshold) => threshold.isPassed) ? 'held' : 'BROKE') : 'done';
   const failing = thresholds?.filter((threshold) => !threshold.isPassed).map((threshold) => `${threshold.threshold} measured ${threshold.measured}`) ?? [];
+  const inFlight = phase.sent - phase.ok - phase.errors;
   return (
-    `${verdict === 'BROKE' ? '✗' : '✓'} ${phase.name} ${verdict}: ${formatCount(phase.ok)} of ${formatCount(phase.expected)} expected answered ` +
-    `(${formatPercent(phase.deliveredPercent)}%), errors ${formatCount(phase.errors)}, p99 ${phase.latency ? formatMicros(phase.latency.p99) : '—'}` +
+    `${verdict === 'BROKE' ? '✗' : '✓'} ${phase.name} ${verdict} at ${formatSeconds(phase.endMs)}: sent ${formatCount(phase.sent)} of ${formatCount(phase.expected)} expected, ` +
+    `ok ${formatCount(phase.ok)} (${formatPercent(phase.deliveredPercent)}%), errors ${formatCount(phase.errors)}${inFlight > 0 ? `, ${formatCount(inFlight)} still in flight` : ''}, ` +
+    `p99 ${phase.latency ? formatMicros(phase.latency.p99Us) : '—'}` +
     (failing.length ? ` — ${failing.join('; ')}` : '')
   );
 }
@@ -68,7 +79,7 @@ export function formatPhaseLine(phase: PhaseResult, thresholds?: ThresholdResult
 const LATENCY_COLUMNS = [1, 2, 3, 4, 5];
 
 function latencyCells(latency: Percentiles | undefined): string[] {
-  return latency ? [latency.p50, latency.p90, latency.p99, latency.p999, latency.max].map((us) => formatMicros(us)) : ['—', '—', '—', '—', '—'];
+  return latency ? [latency.p50Us, latency.p90Us, latency.p99Us, latency.p999Us, latency.maxUs].map((us) => formatMicros(us)) : ['—', '—', '—', '—', '—'];
 }
 
 /** The summary printed after the run: figures per leg, the baseline side by side, phases, faults, thresholds, verdict. */
@@ -78,11 +89,19 @@ export function formatSummary(result: LoadResult): string[] {
   lines.push(`rsb load ${result.scenario}${result.description ? ` — ${result.description}` : ''}`);
   for (const leg of legs) {
     lines.push('', `${leg.label}: ${leg.targets.join(', ')}; ${leg.workers} worker${leg.workers === 1 ? '' : 's'} × ${leg.connectionsPerTarget} connection${leg.connectionsPerTarget === 1 ? '' : 's'} per target`);
-    if (leg.stoppedEarly) lines.push(`  stopped early: ${leg.stoppedEarly}`);
+    if (leg.stop) lines.push(`  ${leg.stop.reason}`);
+    const warmup = leg.warmup;
+    if (warmup.sent > 0) {
+      lines.push(
+        `  warm-up    sent ${formatCount(warmup.sent)}, ok ${formatCount(warmup.ok)}, errors ${formatCount(warmup.errors)}${warmup.errors ? ` (${formatOutcomes(warmup.outcomes, false)})` : ''}` +
+          ` — not measured, left out of every figure below (the brokers count them)`,
+      );
+    }
+    const over = leg.stop && leg.ranForMs < leg.profile.durationMs ? ` over the ${formatSeconds(leg.ranForMs)} that ran` : '';
     lines.push(
-      `  requests   expected ${formatCount(leg.requests.expected)}, sent ${formatCount(leg.requests.sent)}, ok ${formatCount(leg.requests.ok)}, errors ${formatCount(leg.requests.errors)}${leg.requests.errors ? ` (${formatOutcomes(leg.outcomes, false)})` : ''}`,
-      `  rate       target ${formatRate(leg.targetRate)}, achieved ${formatRate(leg.achievedRate)} (${formatPercent(leg.achievedPercent)}%)`,
+      `  requests   expected ${formatCount(leg.requests.expected)}${over}, sent ${formatCount(leg.requests.sent)}, ok ${formatCount(leg.requests.ok)}, errors ${formatCount(leg.requests.errors)}${leg.requests.errors ? ` (${formatOutcomes(leg.outcomes, false)})` : ''}`,
     );
+    if (leg.ranForMs > 0) lines.push(`  rate       target ${formatRate(leg.targetPerSecond)}, achieved ${formatRate(leg.achievedPerSecond)} (${formatPercent(leg.achievedPercent)}%)`);
     if (leg.pacing) lines.push(`  pacing     ${leg.pacing}`);
     const latencyRows = leg.pacing
       ? [['  from the actual send time', ...latencyCells(leg.latency.uncorrected)]]
@@ -92,6 +111,7 @@ export function formatSummary(result: LoadResult): string[] {
           ['  schedule lag (actual − intended send time)', ...latencyCells(leg.latency.scheduleLag)],
         ];
     lines.push(...formatTable(['  latency', 'p50', 'p90', 'p99', 'p99.9', 'max'], latencyRows, LATENCY_COLUMNS));
+    if (leg.latencySpectrum) lines.push(...formatSpectrum(leg.latencySpectrum));
     lines.push(
       leg.pacing
         ? `  generator  autocannon on the main thread; event-loop delay max ${leg.health.eventLoopDelayMaxMs.toFixed(1)} ms, rss peak ${formatBytes(leg.health.peakRssBytes)}`
@@ -105,13 +125,13 @@ export function formatSummary(result: LoadResult): string[] {
           ['    phase', 'target', 'expected', 'sent', 'ok', 'delivered', 'errors', 'p99', ''],
           leg.phases.map((phase) => [
               `    ${phase.name}`,
-              formatRate(phase.targetRate),
+              formatRate(phase.targetPerSecond),
               formatCount(phase.expected),
               formatCount(phase.sent),
               formatCount(phase.ok),
               `${formatPercent(phase.deliveredPercent)}%`,
               formatCount(phase.errors),
-              phase.latency ? formatMicros(phase.latency.p99) : '—',
+              phase.latency ? formatMicros(phase.latency.p99Us) : '—',
             phase.thresholds ? (phase.thresholds.every((threshold) => threshold.isPassed) ? 'held' : 'broke') : '',
           ]),
           [1, 2, 3, 4, 5, 6, 7],
@@ -137,6 +157,7 @@ export function formatSummary(result: LoadResult): string[] {
         : 'no errors followed';
       const upAgain = fault.action === 'restart' && fault.doneAtMs !== undefined ? `, up again at ${formatInstant(fault.doneAtMs)}` : '';
       lines.push(`  fault ${fault.action} ${fault.target} at ${formatSeconds(fault.atMs)}${upAgain}: ${fault.firedAtMs === undefined ? 'never fired' : window}${fault.error ? ` (failed: ${fault.error})` : ''}`);
+      if (fault.partition && fault.doneAtMs !== undefined) lines.push(`    ${describePartition(fault.partition, fault.doneAtMs)}`);
     }
   }
   if (result.baseline && result.overhead) {
@@ -148,7 +169,7 @@ export function formatSummary(result: LoadResult): string[] {
         [
           [result.baseline.label, ...latencyCells(result.baseline.latency.corrected)],
           [result.run.label, ...latencyCells(result.run.latency.corrected)],
-          ['overhead of the broker', ...[overhead.p50, overhead.p90, overhead.p99, overhead.p999, overhead.max].map(formatSigned)],
+          ['overhead of the broker', ...[overhead.p50Us, overhead.p90Us, overhead.p99Us, overhead.p999Us, overhead.maxUs].map(formatSigned)],
         ],
         LATENCY_COLUMNS,
       ),
@@ -169,6 +190,34 @@ export function formatSummary(result: LoadResult): string[] {
   return lines;
 }
 
+/**
+ * `--latency`: the corrected latency's percentile spectrum as wrk2 prints it — the headline
+ * percentiles, then every step (value in ms, percentile, count at or below, 1/(1−p)).
+ */
+export function formatSpectrum(spectrum: LatencySpectrum): string[] {
+  const ms = (us: number): string => (us / 1000).toFixed(3);
+  const lines = ['  latency distribution (corrected, HdrHistogram)'];
+  for (const point of spectrum.headline) lines.push(`  ${point.percentile.toFixed(3).padStart(8)}%  ${formatMicros(point.valueUs).padStart(10)}`);
+  lines.push('  detailed percentile spectrum', `  ${'Value (ms)'.padStart(12)}  ${'Percentile'.padStart(12)}  ${'TotalCount'.padStart(10)}  1/(1-Percentile)`);
+  for (const point of spectrum.detail) {
+    const inverse = point.percentile >= 100 ? 'inf' : (1 / (1 - point.percentile / 100)).toFixed(2);
+    lines.push(`  ${ms(point.valueUs).padStart(12)}  ${(point.percentile / 100).toFixed(6).padStart(12)}  ${String(point.totalCount).padStart(10)}  ${inverse.padStart(16)}`);
+  }
+  lines.push(
+    `  #[Mean    = ${ms(spectrum.meanUs).padStart(12)}, StdDeviation   = ${ms(spectrum.stdDeviationUs).padStart(12)}]`,
+    `  #[Max     = ${ms(spectrum.maxUs).padStart(12)}, Total count    = ${String(spectrum.count).padStart(12)}]`,
+  );
+  return lines;
+}
+
 function formatSigned(us: number): string {
   return `${us < 0 ? '−' : '+'}${formatMicros(Math.abs(us))}`;
+}
+
+/** `found cut off after 1.21 s (keepalive); healed at 10.00 s: 12 errors until the mocks had registered, back after 1.80 s` */
+function describePartition(partition: NonNullable<FaultResult['partition']>, healedAtMs: number): string {
+  const found = partition.lostAfterMs === undefined ? 'never found cut off' : `found cut off after ${formatMicros(partition.lostAfterMs * 1000)} (keepalive)`;
+  const errors = partition.healErrorWindow ? `${formatCount(partition.healErrorWindow.errors)} errors until the mocks had registered again` : 'no errors';
+  const back = partition.backAfterHealMs === undefined ? 'NOT back' : `back in rotation after ${formatMicros(partition.backAfterHealMs * 1000)}`;
+  return `${found}; healed at ${formatInstant(healedAtMs)}: ${errors}, ${back}`;
 }

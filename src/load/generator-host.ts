@@ -1,11 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { ConnectError, NoBrokerError, RSB_ERROR_CODE, RsbError, type RsbErrorCode } from '../errors.js';
 import type { PoolEvent } from './connection-pool.js';
-import { OpenLoopGenerator, warmUp, type GeneratorPlan, type GeneratorSink, type IntervalSnapshot } from './generator.js';
+import { addWarmupCounts, createWarmupCounts, OpenLoopGenerator, WarmUp, type GeneratorPlan, type GeneratorSink, type IntervalSnapshot, type WarmupCounts } from './generator.js';
 
 export type HostMessage = { kind: 'start'; startAtEpochMs: number } | { kind: 'stop' };
 export type WorkerMessage =
-  | { kind: 'connected' }
+  | { kind: 'connected'; warmup: WarmupCounts }
   | { kind: 'failed'; message: string; code?: string; hint?: string }
   | { kind: 'interval'; snapshot: IntervalSnapshot }
   | { kind: 'pool'; event: PoolEvent }
@@ -13,9 +13,11 @@ export type WorkerMessage =
 
 /** What drives load: the lean RSocket generators here; an HTTP engine (autocannon) can sit behind the same face. */
 export interface LoadEngine {
+  /** Connects and warms up, unmeasured; resolves with what the warm-up sent. A stop() meanwhile cuts the warm-up short. Call close() afterwards, also when it fails. */
+  prepare(): Promise<WarmupCounts>;
   /** Runs the schedule from `startAtEpochMs` (performance.timeOrigin + performance.now()); resolves when everything sent has ended. */
   run(startAtEpochMs: number): Promise<void>;
-  /** Sends nothing more; what is in flight still ends. */
+  /** Sends nothing more, in the warm-up or the run; what is in flight still ends. */
   stop(): void;
   close(): Promise<void>;
 }
@@ -23,21 +25,43 @@ export interface LoadEngine {
 const WORKER_SCRIPT = new URL('./load-worker.js', import.meta.url);
 
 /**
- * Starts one generator per plan, each on its own worker thread so that the main thread
+ * One generator per plan, each on its own worker thread so that the main thread
  * (reporting, Ink, faults) never delays a send; or all on this thread when `isInThread`
  * (tests running from the TypeScript sources, where there is no compiled worker script).
- * Resolves once every generator is connected and warmed up.
+ * `prepare()` connects them all and warms them up.
  */
-export async function startGenerators(plans: GeneratorPlan[], sink: GeneratorSink, isInThread: boolean): Promise<LoadEngine> {
-  const engines = isInThread ? plans.map((plan) => new OpenLoopGenerator(plan, sink)) : plans.map((plan) => new WorkerGenerator(plan, sink));
-  try {
-    await Promise.all(engines.map((engine) => engine.connect()));
-    if (isInThread) await Promise.all(plans.map((plan) => warmUp(plan)));
-  } catch (error) {
-    await Promise.allSettled(engines.map((engine) => engine.close()));
-    throw error;
-  }
+export function startGenerators(plans: GeneratorPlan[], sink: GeneratorSink, isInThread: boolean): LoadEngine {
+  if (!isInThread) return combine(plans.map((plan) => new WorkerGenerator(plan, sink)));
+  return combine(
+    plans.map((plan) => {
+      const generator = new OpenLoopGenerator(plan, sink);
+      const warmUp = new WarmUp(plan);
+      return {
+        prepare: async () => {
+          await generator.connect();
+          return warmUp.run();
+        },
+        run: (startAtEpochMs: number) => generator.run(startAtEpochMs),
+        stop: () => {
+          warmUp.stop();
+          generator.stop();
+        },
+        close: () => generator.close(),
+      };
+    }),
+  );
+}
+
+/** Several generators as one engine: prepared together (their warm-ups added up), run, stopped and closed together. */
+function combine(engines: LoadEngine[]): LoadEngine {
   return {
+    // On a failure the caller closes the engine, as after any run.
+    prepare: async () => {
+      const counts = await Promise.all(engines.map((engine) => engine.prepare()));
+      const total = createWarmupCounts();
+      for (const count of counts) addWarmupCounts(total, count);
+      return total;
+    },
     run: async (startAtEpochMs) => {
       await Promise.all(engines.map((engine) => engine.run(startAtEpochMs)));
     },
@@ -62,15 +86,15 @@ function reviveError(failure: { message: string; code?: string; hint?: string })
   }
 }
 
-class WorkerGenerator {
+class WorkerGenerator implements LoadEngine {
   private readonly worker: Worker;
-  private readonly connected: Promise<void>;
+  private readonly connected: Promise<WarmupCounts>;
   private readonly done: Promise<void>;
   private isExited = false;
 
   constructor(plan: GeneratorPlan, sink: GeneratorSink) {
     this.worker = new Worker(WORKER_SCRIPT, { workerData: { plan } });
-    let resolveConnected!: () => void;
+    let resolveConnected!: (warmup: WarmupCounts) => void;
     let rejectConnected!: (error: Error) => void;
     let resolveDone!: () => void;
     let rejectDone!: (error: Error) => void;
@@ -80,7 +104,7 @@ class WorkerGenerator {
     this.worker.on('message', (message: WorkerMessage) => {
       switch (message.kind) {
         case 'connected':
-          return resolveConnected();
+          return resolveConnected(message.warmup);
         case 'failed':
           return rejectConnected(reviveError(message));
         case 'interval':
@@ -100,7 +124,8 @@ class WorkerGenerator {
     this.worker.on('exit', (code) => onEnd(new Error(`load worker ${plan.worker} exited with code ${code}`)));
   }
 
-  connect(): Promise<void> {
+  /** The worker connects and warms up as soon as it starts. */
+  prepare(): Promise<WarmupCounts> {
     return this.connected;
   }
 

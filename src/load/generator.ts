@@ -24,6 +24,8 @@ export interface GeneratorPlan {
   token?: string;
   /** tcps and wss targets: TLS files, read by each generator. */
   tls?: TlsClientFiles;
+  /** A broker silent this long is taken for gone (`--keepalive-lifetime`); the connections' default otherwise. */
+  keepaliveLifetimeMs?: number;
   seed: number;
   /** Unmeasured ramp before the schedule (its own connections, results dropped): JIT and connections warm in generator, broker and mock. */
   warmupMs: number;
@@ -64,6 +66,13 @@ export interface IntervalSnapshot {
   /** Run-relative times of the first and last error in the interval, ms; -1 when there was none. */
   firstErrorAtMs: number;
   lastErrorAtMs: number;
+  /**
+   * This generator's share of the requests the schedule called for up to its end or its stop
+   * (sent or not): what a shortened run is judged against. Final snapshot only; 0 before.
+   */
+  expected: number;
+  /** Schedule time at which `stop()` cut the schedule short, ms; -1 when it ran to its end (or stopped after it). Final snapshot only. */
+  stoppedAtMs: number;
   isFinal: boolean;
 }
 
@@ -74,26 +83,65 @@ export interface GeneratorSink {
   onSend?(index: number, intendedAt: number, sentAt: number): void;
 }
 
-const DISCARD: GeneratorSink = { onInterval() {} };
+/** What a warm-up sent and how it ended, `outcomes[outcome]`: reported apart from the measured run. */
+export interface WarmupCounts {
+  sent: number;
+  outcomes: number[];
+}
+
+export function createWarmupCounts(): WarmupCounts {
+  return { sent: 0, outcomes: new Array<number>(OUTCOME_COUNT).fill(0) };
+}
+
+/** Adds `more` into `into` (the warm-ups of several workers). */
+export function addWarmupCounts(into: WarmupCounts, more: WarmupCounts): void {
+  into.sent += more.sent;
+  for (let outcome = 0; outcome < OUTCOME_COUNT; outcome++) into.outcomes[outcome]! += more.outcomes[outcome] ?? 0;
+}
 
 /**
  * Warms the path up before the measured run: a ramp from 0 to the schedule's first rate
  * over `warmupMs`, sent by a throw-away generator on this same thread (so the code the
- * measured run executes is already compiled), through the same targets.
+ * measured run executes is already compiled), through the same targets. Its latency is
+ * dropped, but what it sent and how each request ended is counted: the brokers count
+ * those requests too. `stop()` ends it early (what is in flight still ends).
  */
-export async function warmUp(plan: GeneratorPlan): Promise<void> {
-  if (plan.warmupMs <= 0) return;
-  const first = compileProfile(plan.profile).phases[0];
-  const rate = Math.max(100, (first ? Math.max(first.fromRate, first.toRate) : 0) / plan.workers);
-  const generator = new OpenLoopGenerator(
-    { ...plan, profile: { kind: PROFILE_KIND.RAMP, from: 0, to: rate, durationMs: plan.warmupMs }, worker: 0, workers: 1, timeoutMs: Math.min(plan.timeoutMs, 2_000), warmupMs: 0 },
-    DISCARD,
-  );
-  await generator.connect();
-  try {
-    await generator.run(performance.timeOrigin + performance.now());
-  } finally {
-    await generator.close();
+export class WarmUp {
+  readonly counts = createWarmupCounts();
+  private generator: OpenLoopGenerator | undefined;
+  private isStopped = false;
+
+  constructor(private readonly plan: GeneratorPlan) {}
+
+  async run(): Promise<WarmupCounts> {
+    if (this.plan.warmupMs <= 0 || this.isStopped) return this.counts;
+    const first = compileProfile(this.plan.profile).phases[0];
+    const rate = Math.max(100, (first ? Math.max(first.fromRate, first.toRate) : 0) / this.plan.workers);
+    const sink: GeneratorSink = {
+      onInterval: (snapshot) => {
+        this.counts.sent += snapshot.sent;
+        for (let i = 0; i < snapshot.byEntry.length; i++) this.counts.outcomes[i % OUTCOME_COUNT]! += snapshot.byEntry[i]!;
+      },
+    };
+    const generator = new OpenLoopGenerator(
+      { ...this.plan, profile: { kind: PROFILE_KIND.RAMP, from: 0, to: rate, durationMs: this.plan.warmupMs }, worker: 0, workers: 1, timeoutMs: Math.min(this.plan.timeoutMs, 2_000), warmupMs: 0 },
+      sink,
+    );
+    this.generator = generator;
+    await generator.connect();
+    try {
+      const done = generator.run(performance.timeOrigin + performance.now());
+      if (this.isStopped) generator.stop();
+      await done;
+    } finally {
+      await generator.close();
+    }
+    return this.counts;
+  }
+
+  stop(): void {
+    this.isStopped = true;
+    this.generator?.stop();
   }
 }
 
@@ -169,6 +217,10 @@ export class OpenLoopGenerator implements RequestObserver<number> {
   private nextAt: number;
   private isStopping = false;
   private isFinished = false;
+  private hasStarted = false;
+  private isClosed = false;
+  /** Schedule time at which stop() cut the schedule short; -1 while it has not. */
+  private stoppedAt = -1;
   private resolveDone!: () => void;
 
   // The current interval.
@@ -203,7 +255,11 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.pattern = buildRequestPattern(plan.mix, plan.seed);
     this.isFireAndForget = Uint8Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.FIRE_AND_FORGET ? 1 : 0));
     this.itemsWanted = Int32Array.from(plan.mix, (entry) => (entry.mode === INTERACTION.REQUEST_STREAM ? entry.items : 0));
-    this.pool = new ConnectionPool(plan.targets, plan.connectionsPerTarget, this, plan.appName, (event) => this.sink.onPoolEvent?.(event), plan.token, readTlsClientFiles(plan.tls));
+    this.pool = new ConnectionPool(plan.targets, plan.connectionsPerTarget, this, plan.appName, (event) => this.sink.onPoolEvent?.(event), {
+      token: plan.token,
+      keepaliveLifetimeMs: plan.keepaliveLifetimeMs,
+      tls: readTlsClientFiles(plan.tls),
+    });
     this.stride = plan.workers;
     this.nextIndex = plan.worker;
     this.nextAt = this.cursor.timeOf(this.nextIndex);
@@ -229,17 +285,34 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.intervalEnd = Math.min(this.plan.intervalMs, this.schedule.phases[0]?.endMs ?? Infinity);
     this.phaseEnd = this.schedule.phases[0]?.endMs ?? Infinity;
     this.eventLoopDelay.enable();
+    this.hasStarted = true;
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     this.scheduleTick(0, performance.now() - this.origin);
     return done;
   }
 
-  /** Sends nothing more; what is in flight still ends (answer or timeout) before `run` resolves. */
+  /**
+   * Sends nothing more; what is in flight still ends (answer or timeout) before `run`
+   * resolves. The requests that were due by now but not sent (the generator was behind)
+   * still count as expected: the schedule called for them.
+   */
   stop(): void {
+    if (this.isStopping) return;
     this.isStopping = true;
+    if (!this.hasStarted || this.nextAt === Infinity) return;
+    const now = performance.now() - this.origin;
+    // Stopped before its start: nothing was due yet.
+    this.stoppedAt = Math.max(0, now);
+    while (this.nextAt <= now) {
+      this.nextIndex += this.stride;
+      this.nextAt = this.cursor.timeOf(this.nextIndex);
+    }
   }
 
+  /** Closes the connections and frees the histograms; a second call does nothing. */
   async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
     this.eventLoopDelay.disable();
     await this.pool.close();
     // The WebAssembly histograms' memory is not the garbage collector's: give it back.
@@ -472,6 +545,9 @@ export class OpenLoopGenerator implements RequestObserver<number> {
         inFlight: this.inFlight,
       },
       ...this.errors.take(),
+      // Its requests are worker, worker + stride...: those before nextIndex were due (sent, or given up by stop()).
+      expected: isFinal ? this.ownShareOf(this.nextIndex) : 0,
+      stoppedAtMs: isFinal ? this.stoppedAt : -1,
       isFinal,
     };
     this.pending = { snapshot, histograms: this.current, step: 0 };
@@ -492,6 +568,11 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     // On a grid from the start, so that every worker cuts its intervals at the same planned times.
     const grid = (Math.floor(now / this.plan.intervalMs) + 1) * this.plan.intervalMs;
     this.intervalEnd = Math.min(grid, this.phaseEnd);
+  }
+
+  /** How many of the requests 0 .. end − 1 are this generator's (every `stride`-th from `worker`). */
+  private ownShareOf(end: number): number {
+    return end > this.plan.worker ? Math.ceil((end - this.plan.worker) / this.stride) : 0;
   }
 
   private encodeStep(): void {

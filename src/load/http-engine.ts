@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type autocannon from 'autocannon';
 import { ConnectError } from '../errors.js';
-import type { GeneratorSink, IntervalSnapshot } from './generator.js';
+import { createWarmupCounts, type GeneratorSink, type IntervalSnapshot, type WarmupCounts } from './generator.js';
 import type { LoadEngine } from './generator-host.js';
 import { createRecordingHistogram, encodeHistogram, recordMillis, type Histogram } from './histograms.js';
 import { OUTCOME, OUTCOME_COUNT, type Outcome } from '../protocol/index.js';
@@ -42,6 +42,12 @@ export function classifyHttpStatus(status: number): Outcome {
   return OUTCOME.OTHER_ERROR;
 }
 
+/** What is done as autocannon's clients send a request and as it ends (answered, timed out, connection lost). */
+interface RequestCounter {
+  onSend(): void;
+  onEnd(outcome: Outcome, message: string, responseTimeMs?: number): void;
+}
+
 /** Time a phase may overrun its end before its unsent requests are given up: a server that cannot keep the rate shows as a shortfall. */
 const PHASE_GRACE_MS = 1_000;
 /** How often autocannon checks whether it should stop (its default of a second would hold a finished phase that long). */
@@ -70,32 +76,54 @@ export class HttpLoadEngine implements LoadEngine {
   private intervalTimer: NodeJS.Timeout | undefined;
   private current: autocannon.Instance | undefined;
   private isStopped = false;
+  private isRunning = false;
+  /** Schedule time at which stop() cut the run short; -1 while it has not. */
+  private stoppedAt = -1;
   /** Ends the pause between phases early (stop). */
   private wake: (() => void) | undefined;
 
-  private constructor(
+  private launch!: typeof autocannon;
+  /** How the measured run counts a request: sent in its phase, ended with its latency. */
+  private readonly runCounter: RequestCounter = {
+    onSend: () => {
+      this.sent++;
+      this.inFlight++;
+      this.phaseSent[this.phase]!++;
+    },
+    onEnd: (outcome, message, responseTimeMs) => {
+      if (responseTimeMs !== undefined) recordMillis(this.latency, responseTimeMs);
+      this.count(outcome, message);
+    },
+  };
+
+  constructor(
     private readonly plan: HttpLoadPlan,
     private readonly sink: GeneratorSink,
-    private readonly launch: typeof autocannon,
   ) {
     this.schedule = compileProfile(plan.profile);
     this.phaseSent = new Float64Array(this.schedule.phases.length);
     this.phaseOutcomes = new Float64Array(this.schedule.phases.length * OUTCOME_COUNT);
   }
 
-  /** Checks that the URL answers at all (no connection: exit 7), then warms the connections up, unmeasured. */
-  static async start(plan: HttpLoadPlan, sink: GeneratorSink): Promise<HttpLoadEngine> {
-    await probe(plan.request, plan.timeoutMs);
+  /**
+   * Checks that the URL answers at all (no connection: exit 7), then warms the connections
+   * up, unmeasured; the probe and the warm-up's requests are counted as the warm-up's.
+   */
+  async prepare(): Promise<WarmupCounts> {
+    const counts = createWarmupCounts();
+    await probe(this.plan.request, this.plan.timeoutMs);
+    counts.sent++;
+    counts.outcomes[OUTCOME.OK]!++;
     // autocannon is loaded only for HTTP runs: it brings a terminal table and progress bar along.
-    const { default: launch } = await import('autocannon');
-    const engine = new HttpLoadEngine(plan, sink, launch);
-    await engine.warmUp();
-    return engine;
+    this.launch = (await import('autocannon')).default;
+    if (!this.isStopped) await this.warmUp(counts);
+    return counts;
   }
 
   async run(startAtEpochMs: number): Promise<void> {
+    this.origin = startAtEpochMs - performance.timeOrigin;
+    this.isRunning = true;
     await sleep(startAtEpochMs - (performance.timeOrigin + performance.now()));
-    this.origin = performance.now();
     this.eventLoopDelay.enable();
     this.intervalTimer = setInterval(() => this.closeInterval(false), this.plan.intervalMs);
     try {
@@ -115,6 +143,10 @@ export class HttpLoadEngine implements LoadEngine {
   }
 
   stop(): void {
+    if (this.isRunning && !this.isStopped) {
+      const now = performance.now() - this.origin;
+      if (now < this.schedule.durationMs) this.stoppedAt = Math.max(0, now);
+    }
     this.isStopped = true;
     this.current?.stop();
     this.wake?.();
@@ -146,7 +178,7 @@ export class HttpLoadEngine implements LoadEngine {
     return new Promise((resolve, reject) => {
       let overrun: NodeJS.Timeout | undefined;
       let isEnded = false;
-      const instance = this.launch(this.options({ amount, overallRate: rate, connections, setupClient: (client) => this.watch(client) }), (error) => {
+      const instance = this.launch(this.options({ amount, overallRate: rate, connections, setupClient: (client) => this.watch(client, this.runCounter) }), (error) => {
         isEnded = true;
         clearTimeout(overrun);
         this.current = undefined;
@@ -162,15 +194,28 @@ export class HttpLoadEngine implements LoadEngine {
     });
   }
 
-  /** The warm-up: the first phase's rate for `warmupMs`, its figures thrown away. */
-  private async warmUp(): Promise<void> {
+  /** The warm-up: the first phase's rate for `warmupMs`, its latency thrown away, its requests counted by outcome. */
+  private async warmUp(counts: WarmupCounts): Promise<void> {
     const first = this.schedule.phases[0];
     if (this.plan.warmupMs <= 0 || !first) return;
     const rate = Math.max(1, Math.round((first.fromRate + first.toRate) / 2));
     const seconds = Math.max(1, Math.round(this.plan.warmupMs / 1000));
+    let sent = 0;
+    let ended = 0;
+    const counter: RequestCounter = {
+      onSend: () => sent++,
+      onEnd: (outcome) => {
+        ended++;
+        counts.outcomes[outcome]!++;
+      },
+    };
     await new Promise<void>((resolve) => {
-      this.launch(this.options({ duration: seconds, overallRate: rate, connections: Math.min(this.plan.connections, rate) }), () => resolve());
+      this.current = this.launch(this.options({ duration: seconds, overallRate: rate, connections: Math.min(this.plan.connections, rate), setupClient: (client) => this.watch(client, counter) }), () => resolve());
     });
+    this.current = undefined;
+    counts.sent += sent;
+    // What autocannon dropped when the warm-up's time was up.
+    counts.outcomes[OUTCOME.CANCELED]! += sent - ended;
   }
 
   private options(extra: Partial<autocannon.Options>): autocannon.Options {
@@ -187,31 +232,28 @@ export class HttpLoadEngine implements LoadEngine {
   }
 
   /** Counts on each client's own events: autocannon's pipelining is 1, so a client has at most one request in flight. */
-  private watch(client: autocannon.Client): void {
+  private watch(client: autocannon.Client, counter: RequestCounter): void {
     // 'request', 'timeout' and 'connError' are events autocannon's client emits but its types leave out.
     const events = client as unknown as EventEmitter;
     let isBusy = false;
     events.on('request', () => {
       isBusy = true;
-      this.sent++;
-      this.inFlight++;
-      this.phaseSent[this.phase]!++;
+      counter.onSend();
     });
     events.on('response', (status: number, _bytes: number, responseTime: number) => {
       if (!isBusy) return;
       isBusy = false;
-      recordMillis(this.latency, responseTime);
-      this.count(classifyHttpStatus(status), `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim());
+      counter.onEnd(classifyHttpStatus(status), `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim(), responseTime);
     });
     events.on('timeout', () => {
       if (!isBusy) return;
       isBusy = false;
-      this.count(OUTCOME.TIMEOUT, `no answer within ${this.plan.timeoutMs} ms (autocannon times out in whole seconds)`);
+      counter.onEnd(OUTCOME.TIMEOUT, `no answer within ${this.plan.timeoutMs} ms (autocannon times out in whole seconds)`);
     });
     events.on('connError', (error: unknown) => {
       if (!isBusy) return;
       isBusy = false;
-      this.count(OUTCOME.CONNECTION_LOST, error instanceof Error ? error.message : String(error));
+      counter.onEnd(OUTCOME.CONNECTION_LOST, error instanceof Error ? error.message : String(error));
     });
   }
 
@@ -220,6 +262,17 @@ export class HttpLoadEngine implements LoadEngine {
     this.byOutcome[outcome]!++;
     this.phaseOutcomes[this.phase * OUTCOME_COUNT + outcome]!++;
     if (outcome !== OUTCOME.OK) this.errors.note(outcome, message, performance.now() - this.origin);
+  }
+
+  /**
+   * Requests the schedule called for up to a stop at `stoppedAt`, or all of them. autocannon
+   * spends each second's quota at the second's start, so by the stop it may have sent
+   * requests of the schedule intended a little later: they count as expected too, being sent.
+   */
+  private expectedBy(stoppedAt: number): number {
+    if (stoppedAt < 0) return this.schedule.totalRequests;
+    const sent = this.phaseSent.reduce((sum, count) => sum + count, 0);
+    return stoppedAt === 0 ? sent : Math.max(sent, this.schedule.dueBy(stoppedAt));
   }
 
   /** Sends the interval's figures in the RSocket generators' shape: one target, one mix entry. */
@@ -249,6 +302,8 @@ export class HttpLoadEngine implements LoadEngine {
         inFlight: this.inFlight,
       },
       ...this.errors.take(),
+      expected: isFinal ? this.expectedBy(this.stoppedAt) : 0,
+      stoppedAtMs: isFinal ? this.stoppedAt : -1,
       isFinal,
     };
     this.latency.reset();

@@ -1,13 +1,16 @@
 /** `rsb load`: the open-loop load engine, profiles, scenarios, thresholds, topology and reports. */
 export { runLoad, type RunLoadOptions } from './run-load.js';
+export { formatCommandLine } from './run-metadata.js';
 export { loadScenarioFile, parseScenario, resolveScenario, DEFAULT_SCENARIO, type LoadFlags, type LoadScenario, type FaultSpec, type TopologySpec } from './scenario.js';
 export { compileProfile, DEFAULT_DAILY_WEIGHTS, PROFILE_KIND, Schedule, type ProfileSpec, type Phase } from './profile.js';
 export { parseThreshold, evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
-export { LOAD_VERDICT, type LoadResult, type LegResult, type LoadVerdict, type FaultResult, type MaxResult } from './results.js';
+export { LOAD_VERDICT, RUN_MOMENT, STOP_CAUSE, type LoadResult, type LegResult, type LoadVerdict, type FaultResult, type MaxResult, type EarlyStop, type WarmupResult } from './results.js';
 export { OpenLoopGenerator, type GeneratorPlan, type IntervalSnapshot } from './generator.js';
 export { startGenerators, type LoadEngine } from './generator-host.js';
+export { HdrIntervalLog } from './hdr-log.js';
+export { LoadMetricsServer } from './live-metrics.js';
 export { RunRecorder, type TimelineRow, type PhaseResult } from './run-recorder.js';
-export { SILENT_REPORTER, type LoadReporter, type LegInfo } from './reporter.js';
+export { createEventReporter, SILENT_REPORTER, type LoadReporter, type LegInfo } from './reporter.js';
 export { formatSummary, formatRowLine, formatPhaseLine } from './format.js';
 export { renderHtmlReport } from './report-html.js';
 export { findExistingBrokers, startTopology, useExistingBrokers, type ExistingBrokers, type Topology } from './topology.js';

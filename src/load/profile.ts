@@ -119,6 +119,12 @@ export class Schedule {
     return this.cumulative[phase.index]! + phase.fromRate * t + (slope * t * t) / 2;
   }
 
+  /** Whole requests intended at or before `tMs`: request k is due once k requests were expected. */
+  dueBy(tMs: number): number {
+    if (tMs < 0) return 0;
+    return Math.min(this.totalRequests, Math.floor(this.expectedBy(tMs) + 1e-6) + 1);
+  }
+
   /** Requests intended before each phase starts (real-valued). */
   cumulativeAt(phaseIndex: number): number {
     return this.cumulative[phaseIndex]!;

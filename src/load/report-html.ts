@@ -1,6 +1,6 @@
 import { formatCount, formatMicros, formatPercent } from '../cli/format.js';
 import { formatRate, formatSeconds, formatSummary } from './format.js';
-import type { LoadResultFile } from './results.js';
+import type { LoadResultFile, LoadVerdict } from './results.js';
 
 /**
  * `--report FILE.html`: one self-contained page (inline SVG and CSS, no script, nothing
@@ -24,10 +24,11 @@ export function renderHtmlReport(result: LoadResultFile): string {
         xLabel: 'seconds',
         yFormat: (value) => formatCount(value),
         markers,
+        // The target last, so that it is drawn above the achieved rate it usually matches (dashed: the achieved line shows through).
         series: [
-          { name: 'target', color: '#888', dashed: true, points: timeline.map((row) => [t(row.atMs), row.targetRate]) },
           { name: 'achieved (answers)', color: '#1f77b4', points: timeline.map((row) => [t(row.atMs), row.okRate]) },
           { name: 'errors', color: '#d62728', points: timeline.map((row) => [t(row.atMs), Object.values(row.errors).reduce((sum, count) => sum + (count ?? 0), 0) / row.seconds]) },
+          { name: 'target', color: '#222', dashed: true, width: 2, points: timeline.map((row) => [t(row.atMs), row.targetRate]) },
         ],
       }),
     );
@@ -39,9 +40,9 @@ export function renderHtmlReport(result: LoadResultFile): string {
         yFormat: formatMicros,
         markers,
         series: [
-          { name: 'p50', color: '#2ca02c', points: timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.p50]) },
-          { name: 'p99', color: '#ff7f0e', points: timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.p99]) },
-          { name: 'max', color: '#d62728', points: timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.max]) },
+          { name: 'p50', color: '#2ca02c', points: timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.p50Us]) },
+          { name: 'p99', color: '#ff7f0e', points: timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.p99Us]) },
+          { name: 'max', color: '#d62728', points: timeline.filter((row) => row.latency).map((row) => [t(row.atMs), row.latency!.maxUs]) },
           { name: 'schedule lag p99', color: '#9467bd', dashed: true, points: timeline.map((row) => [t(row.atMs), Math.max(1, row.lagP99Us)]) },
         ],
       }),
@@ -62,6 +63,8 @@ export function renderHtmlReport(result: LoadResultFile): string {
     isLogY: true,
     xScale: 'nines',
     yFormat: formatMicros,
+    // Where the common percentiles fall: p50 sits a third of the way to 90 %, easy to miss on a scale of nines.
+    guides: [50, 90, 99, 99.9, 99.99].map((percentile) => ({ x: nines(percentile), label: `p${percentile}` })),
     series: legs.map((leg, i) => ({
       name: leg.label,
       color: colors[(i + colors.length - legs.length) % colors.length]!,
@@ -70,30 +73,38 @@ export function renderHtmlReport(result: LoadResultFile): string {
   });
   const run = result.run;
   const phases = run.phases.length > 1 ? phaseTable(result) : '';
+  const meta = result.meta;
+  const host = meta.host;
+  const stops = [result.baseline, result.run].flatMap((leg) => (leg?.stop ? [`${leg.label}: ${leg.stop.reason}`] : []));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>rsb load ${escape(result.scenario)}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
-.verdict{display:inline-block;padding:.2em .6em;border-radius:4px;color:#fff;background:${result.verdict === 'passed' ? '#2a7' : result.verdict === 'invalid-run' ? '#a72' : '#c33'}}
+.verdict{display:inline-block;padding:.2em .6em;border-radius:4px;color:#fff;background:${VERDICT_COLOR[result.verdict]}}
+.meta{color:#555;margin:.2em 0}.meta code{font-size:12px}
 table{border-collapse:collapse;margin:1em 0}td,th{padding:.25em .7em;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}
 svg{display:block;margin:1em 0}svg text{font:11px system-ui,sans-serif;fill:#444}
 </style></head><body>
 <h1>rsb load ${escape(result.scenario)} <span class="verdict">${escape(result.verdict)}</span></h1>
 ${result.description ? `<p>${escape(result.description)}</p>` : ''}
-<table><tr><th></th><th>expected</th><th>ok</th><th>errors</th><th>target rate</th><th>achieved</th><th>p50</th><th>p99</th><th>p99.9</th><th>max</th></tr>
+<p class="meta">${escape(formatStartTime(meta.startedAt))} · rsb ${escape(meta.rsbVersion)} · ${escape(host.hostname)}: ${host.cpus} × ${escape(host.cpuModel)}, ${(host.memoryBytes / 2 ** 30).toFixed(1)} GiB memory, Node ${escape(host.node)}, ${escape(host.platform)} ${escape(host.arch)}</p>
+<p class="meta">command <code>${escape(meta.command)}</code>${meta.scenarioFile ? ` · scenario file <code>${escape(meta.scenarioFile)}</code>` : ''}</p>
+${stops.map((stop) => `<p><strong>${escape(stop)}</strong></p>`).join('\n')}
+<table><tr><th></th><th>expected</th><th>sent</th><th>ok</th><th>errors</th><th>target rate</th><th>achieved</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 ${[result.baseline, result.run]
   .filter((leg) => leg !== undefined)
   .map(
     (leg) =>
-      `<tr><td>${escape(leg.label)}</td><td>${formatCount(leg.requests.expected)}</td><td>${formatCount(leg.requests.ok)}</td><td>${formatCount(leg.requests.errors)}</td>` +
-      `<td>${formatRate(leg.targetRate)}</td><td>${formatRate(leg.achievedRate)} (${formatPercent(leg.achievedPercent)}%)</td>` +
-      ['p50', 'p99', 'p999', 'max'].map((key) => `<td>${leg.latency.corrected ? formatMicros(leg.latency.corrected[key as 'p50']) : '—'}</td>`).join('') +
+      `<tr><td>${escape(leg.label)}</td><td>${formatCount(leg.requests.expected)}</td><td>${formatCount(leg.requests.sent)}</td><td>${formatCount(leg.requests.ok)}</td><td>${formatCount(leg.requests.errors)}</td>` +
+      `<td>${formatRate(leg.targetPerSecond)}</td><td>${formatRate(leg.achievedPerSecond)} (${formatPercent(leg.achievedPercent)}%)</td>` +
+      (['p50Us', 'p90Us', 'p99Us', 'p999Us', 'maxUs'] as const).map((key) => `<td>${leg.latency.corrected ? formatMicros(leg.latency.corrected[key]) : '—'}</td>`).join('') +
       '</tr>',
   )
   .join('\n')}
 </table>
+<p class="meta">Latency is corrected: from each request's intended send time. Warm-up requests (not measured) are left out of every figure.</p>
 ${distribution}
 ${phases}
 ${sections.join('\n')}
@@ -107,11 +118,18 @@ function phaseTable(result: LoadResultFile): string {
   const rows = result.run.phases
     .map(
       (phase) =>
-        `<tr><td>${escape(phase.name)}</td><td>${formatSeconds(phase.startMs)}</td><td>${formatRate(phase.targetRate)}</td><td>${formatCount(phase.expected)}</td>` +
-        `<td>${formatCount(phase.ok)}</td><td>${formatPercent(phase.deliveredPercent)}%</td><td>${formatCount(phase.errors)}</td><td>${phase.latency ? formatMicros(phase.latency.p99) : '—'}</td></tr>`,
+        `<tr><td>${escape(phase.name)}</td><td>${formatSeconds(phase.startMs)}</td><td>${formatRate(phase.targetPerSecond)}</td><td>${formatCount(phase.expected)}</td>` +
+        `<td>${formatCount(phase.ok)}</td><td>${formatPercent(phase.deliveredPercent)}%</td><td>${formatCount(phase.errors)}</td><td>${phase.latency ? formatMicros(phase.latency.p99Us) : '—'}</td></tr>`,
     )
     .join('\n');
   return `<h2>Phases: delivered against expected</h2><table><tr><th>phase</th><th>starts</th><th>target</th><th>expected</th><th>ok</th><th>delivered</th><th>errors</th><th>p99</th></tr>\n${rows}</table>`;
+}
+
+const VERDICT_COLOR: Record<LoadVerdict, string> = { passed: '#2a7', 'thresholds-failed': '#c33', 'invalid-run': '#a72', interrupted: '#777' };
+
+/** `2024-05-01 14:03:07 UTC`. */
+function formatStartTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
 /** 0 → 0, 90 → 1, 99 → 2, 99.9 → 3: the x axis of a percentile distribution. */
@@ -123,6 +141,8 @@ interface Series {
   name: string;
   color: string;
   dashed?: boolean;
+  /** Stroke width; 1.6 by default. */
+  width?: number;
   points: [number, number][];
 }
 
@@ -133,7 +153,10 @@ interface ChartSpec {
   yFormat: (value: number) => string;
   isLogY?: boolean;
   xScale?: 'linear' | 'nines';
+  /** Events on the x axis (faults), in red. */
   markers?: { x: number; label: string }[];
+  /** Reference lines on the x axis, in grey, labelled at the foot of the plot. */
+  guides?: { x: number; label: string }[];
 }
 
 const WIDTH = 960;
@@ -165,17 +188,24 @@ function lineChart(spec: ChartSpec): string {
     .filter((series) => series.points.length > 0)
     .map((series) => {
       const path = series.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${toX(x).toFixed(1)},${toY(y).toFixed(1)}`).join('');
-      return `<path d="${path}" fill="none" stroke="${series.color}" stroke-width="1.6"${series.dashed ? ' stroke-dasharray="5,4"' : ''}><title>${escape(series.name)}</title></path>`;
+      return `<path d="${path}" fill="none" stroke="${series.color}" stroke-width="${series.width ?? 1.6}"${series.dashed ? ' stroke-dasharray="5,4"' : ''}><title>${escape(series.name)}</title></path>`;
     });
   const markers = (spec.markers ?? []).map(
     (marker) => `<line x1="${toX(marker.x)}" x2="${toX(marker.x)}" y1="${PAD.top}" y2="${HEIGHT - PAD.bottom}" stroke="#c33" stroke-dasharray="2,3"/><text x="${toX(marker.x) + 4}" y="${PAD.top + 10}" fill="#c33">${escape(marker.label)}</text>`,
   );
+  const guides = (spec.guides ?? [])
+    .filter((guide) => guide.x >= xMin && guide.x <= xMax)
+    .map(
+      (guide) =>
+        `<line x1="${toX(guide.x)}" x2="${toX(guide.x)}" y1="${PAD.top}" y2="${HEIGHT - PAD.bottom}" stroke="#bbb" stroke-dasharray="1,3"/><text x="${toX(guide.x) + 3}" y="${HEIGHT - PAD.bottom - 6}" fill="#666">${escape(guide.label)}</text>`,
+    );
   const legend = spec.series.map(
     (series, i) => `<rect x="${PAD.left + i * 170}" y="8" width="12" height="3" fill="${series.color}"/><text x="${PAD.left + i * 170 + 16}" y="13">${escape(series.name)}</text>`,
   );
   return `<figure><figcaption><strong>${escape(spec.title)}</strong></figcaption><svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-label="${escape(spec.title)}">
 <rect x="${PAD.left}" y="${PAD.top}" width="${WIDTH - PAD.left - PAD.right}" height="${HEIGHT - PAD.top - PAD.bottom}" fill="none" stroke="#ccc"/>
 ${grid.join('\n')}
+${guides.join('\n')}
 ${lines.join('\n')}
 ${markers.join('\n')}
 ${legend.join('\n')}

@@ -1,6 +1,7 @@
 import type { LoadTarget } from './connection-pool.js';
+import { formatConnectionEvent } from './format.js';
 import type { Schedule } from './profile.js';
-import type { LegResult, LoadResult } from './results.js';
+import type { LegResult, LoadResult, WarmupResult } from './results.js';
 import type { PhaseResult, TimelineRow } from './run-recorder.js';
 import type { ThresholdResult } from './thresholds.js';
 
@@ -15,6 +16,8 @@ export interface LegInfo {
   legCount: number;
   /** How requests are paced when not open loop (HTTP runs: autocannon); there is no schedule lag then. */
   pacing?: string;
+  /** Schedule lag p99 above which the run is invalid, ms. */
+  maxLagMs: number;
 }
 
 /**
@@ -23,6 +26,10 @@ export interface LegInfo {
  */
 export interface LoadReporter {
   startLeg(info: LegInfo): void;
+  /** Connecting and warming up (unmeasured) for about `durationMs`. */
+  warmingUp(durationMs: number): void;
+  /** The measured run starts at `startAtEpochMs` (performance.timeOrigin + performance.now()); the warm-up sent this. */
+  measuring(startAtEpochMs: number, warmup: WarmupResult): void;
   row(row: TimelineRow): void;
   /** A phase ended; with its threshold verdicts when each phase is judged on its own (steps up to the limit). */
   phaseDone(phase: PhaseResult, thresholds?: ThresholdResult[]): void;
@@ -36,6 +43,8 @@ export interface LoadReporter {
 
 export const SILENT_REPORTER: LoadReporter = {
   startLeg() {},
+  warmingUp() {},
+  measuring() {},
   row() {},
   phaseDone() {},
   event() {},
@@ -43,3 +52,17 @@ export const SILENT_REPORTER: LoadReporter = {
   endLeg() {},
   finish() {},
 };
+
+/**
+ * Only the events — the topology started, faults, connections lost, a stop, the metrics
+ * URL — as lines: for `--json`, where stdout holds the result and these go to stderr.
+ */
+export function createEventReporter(print: (line: string) => void): LoadReporter {
+  let targets: readonly LoadTarget[] = [];
+  return {
+    ...SILENT_REPORTER,
+    startLeg: (info) => (targets = info.targets),
+    event: print,
+    connection: (target, isUp, message) => print(formatConnectionEvent(targets[target]?.name ?? `target ${target + 1}`, isUp, message)),
+  };
+}

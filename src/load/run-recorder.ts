@@ -1,6 +1,6 @@
 import type { LoadTarget } from './connection-pool.js';
 import type { GeneratorHealth, IntervalSnapshot } from './generator.js';
-import { createHistogram, encodeHistogram, mergeEncoded, readDistribution, readPercentiles, type Histogram, type Percentiles } from './histograms.js';
+import { createHistogram, encodeHistogram, mergeEncoded, readDistribution, readPercentiles, roundTo, type Histogram, type Percentiles } from './histograms.js';
 import { OUTCOME, OUTCOME_COUNT, OUTCOME_NAMES, type OutcomeName } from '../protocol/index.js';
 import { toOutcomeCounts, type OutcomeCounts } from './outcomes.js';
 import type { Schedule } from './profile.js';
@@ -17,12 +17,18 @@ export interface TimelineRow {
   sentRate: number;
   /** Answers that were not errors, per second: the achieved rate. */
   okRate: number;
+  /** Requests sent, and requests that ended (answer, error, timeout), in the interval. */
+  sent: number;
+  answered: number;
+  ok: number;
   errors: OutcomeCounts;
   latency: Percentiles | undefined;
   /** Corrected latency of the run so far. */
   runLatency: Percentiles | undefined;
   lagP99Us: number;
   lagMaxUs: number;
+  /** Schedule lag p99 of the run so far: what judges the run's validity at its end. */
+  runLagP99Us: number;
   maxTickLateMs: number;
   eventLoopDelayMaxMs: number;
   inFlight: number;
@@ -39,7 +45,7 @@ export interface PhaseResult {
   name: string;
   startMs: number;
   endMs: number;
-  targetRate: number;
+  targetPerSecond: number;
   expected: number;
   sent: number;
   ok: number;
@@ -58,7 +64,10 @@ export interface BreakdownRow {
 }
 
 export interface RunFigures {
+  /** Requests the schedule called for up to its end, or up to where the generators were stopped. */
   expected: number;
+  /** Schedule time at which the generators were stopped (the latest of them), ms; -1 when they ran the schedule to its end. */
+  stoppedAtMs: number;
   sent: number;
   ok: number;
   errors: number;
@@ -106,6 +115,9 @@ export class RunRecorder {
   private eventLoopDelayMaxMs = 0;
   private peakRssBytes = 0;
   private lastRowAt = 0;
+  private sent = 0;
+  private expected = 0;
+  private stoppedAtMs = -1;
 
   constructor(
     readonly schedule: Schedule,
@@ -113,6 +125,8 @@ export class RunRecorder {
     readonly targets: readonly LoadTarget[],
     readonly workers: number,
     private readonly onRow: (row: TimelineRow) => void = () => {},
+    /** Each row's corrected latency histogram, with the row's run-relative start and end (ms): `--hdr-log`. */
+    private readonly onRowHistogram?: (startMs: number, endMs: number, histogram: Histogram) => void,
   ) {
     const phases = schedule.phases.length;
     this.phaseCorrected = schedule.phases.map(() => createHistogram());
@@ -130,7 +144,11 @@ export class RunRecorder {
     this.phaseSent[snapshot.worker]!.set(snapshot.phaseSent);
     this.phaseOutcomes[snapshot.worker]!.set(snapshot.phaseOutcomes);
     for (const sample of snapshot.errorSamples) if (!this.errorSamples.has(sample.outcome)) this.errorSamples.set(sample.outcome, sample.message);
-    if (snapshot.isFinal) this.isWorkerDone[snapshot.worker] = true;
+    if (snapshot.isFinal) {
+      this.isWorkerDone[snapshot.worker] = true;
+      this.expected += snapshot.expected;
+      this.stoppedAtMs = Math.max(this.stoppedAtMs, snapshot.stoppedAtMs);
+    }
     this.drainRows();
   }
 
@@ -191,29 +209,37 @@ export class RunRecorder {
     this.peakRssBytes = Math.max(this.peakRssBytes, rssBytes);
     this.maxTickLateMs = Math.max(this.maxTickLateMs, health.maxTickLateMs);
     this.eventLoopDelayMaxMs = Math.max(this.eventLoopDelayMaxMs, health.eventLoopDelayMaxMs);
-    const seconds = Math.max(0.001, (endMs - Math.max(startMs, this.lastRowAt)) / 1000);
+    const rowStartMs = Math.max(startMs, this.lastRowAt);
+    const seconds = Math.max(0.001, (endMs - rowStartMs) / 1000);
     this.lastRowAt = endMs;
+    this.sent += sent;
+    this.onRowHistogram?.(rowStartMs, endMs, this.rowCorrected);
     const { OK: _, ...errorCounts } = toOutcomeCounts(rowOutcomes, 0);
     const lag = readPercentiles(this.rowLag);
+    const answered = rowOutcomes.reduce((sum, count) => sum + count, 0);
     const row: TimelineRow = {
-      atMs: endMs,
-      seconds,
+      atMs: roundTo(endMs, 3),
+      seconds: roundTo(seconds, 6),
       phase,
       isDrain: startMs >= this.schedule.durationMs,
-      targetRate: this.schedule.rateAt(Math.min(endMs, this.schedule.durationMs) - seconds * 500),
-      sentRate: sent / seconds,
-      okRate: ok / seconds,
+      targetRate: roundTo(this.schedule.rateAt(Math.min(endMs, this.schedule.durationMs) - seconds * 500), 2),
+      sentRate: roundTo(sent / seconds, 2),
+      okRate: roundTo(ok / seconds, 2),
+      sent,
+      answered,
+      ok,
       errors: errorCounts,
       latency: readPercentiles(this.rowCorrected),
       runLatency: readPercentiles(this.corrected),
-      lagP99Us: lag?.p99 ?? 0,
-      lagMaxUs: lag?.max ?? 0,
-      maxTickLateMs: health.maxTickLateMs,
-      eventLoopDelayMaxMs: health.eventLoopDelayMaxMs,
+      lagP99Us: lag?.p99Us ?? 0,
+      lagMaxUs: lag?.maxUs ?? 0,
+      runLagP99Us: this.lag.totalCount > 0 ? this.lag.getValueAtPercentile(99) : 0,
+      maxTickLateMs: roundTo(health.maxTickLateMs, 3),
+      eventLoopDelayMaxMs: roundTo(health.eventLoopDelayMaxMs, 3),
       inFlight: health.inFlight,
       rssBytes,
-      firstErrorAtMs,
-      lastErrorAtMs,
+      firstErrorAtMs: roundTo(firstErrorAtMs, 3),
+      lastErrorAtMs: roundTo(lastErrorAtMs, 3),
       byTarget,
     };
     this.timeline.push(row);
@@ -242,15 +268,26 @@ export class RunRecorder {
       name: phase.name,
       startMs: phase.startMs,
       endMs: phase.endMs,
-      targetRate: phase.fromRate === phase.toRate ? phase.fromRate : (phase.fromRate + phase.toRate) / 2,
+      targetPerSecond: roundTo(phase.fromRate === phase.toRate ? phase.fromRate : (phase.fromRate + phase.toRate) / 2, 2),
       expected: phase.expected,
       sent,
       ok,
       errors: answered - ok,
-      deliveredPercent: phase.expected === 0 ? 100 : (ok / phase.expected) * 100,
+      deliveredPercent: phase.expected === 0 ? 100 : roundTo((ok / phase.expected) * 100, 4),
       latency: readPercentiles(this.phaseCorrected[index]!),
       lag: readPercentiles(this.phaseLag[index]!),
     };
+  }
+
+  /** Requests sent, and those that ended by outcome, so far: what an abort-on-fail threshold is judged on during the run. */
+  totals(): { sent: number; ok: number; answered: number } {
+    let ok = 0;
+    let answered = 0;
+    for (let i = 0; i < this.byEntry.length; i++) {
+      answered += this.byEntry[i]!;
+      if (i % OUTCOME_COUNT === OUTCOME.OK) ok += this.byEntry[i]!;
+    }
+    return { sent: this.sent, ok, answered };
   }
 
   /** The run's figures; phases count requests by their intended time, so delivered against expected is exact. */
@@ -265,7 +302,8 @@ export class RunRecorder {
     const ok = outcomes.OK ?? 0;
     const answered = Object.values(outcomes).reduce((sum, count) => sum + (count ?? 0), 0);
     return {
-      expected: this.schedule.totalRequests,
+      expected: this.expected,
+      stoppedAtMs: this.stoppedAtMs,
       sent: phases.reduce((sum, phase) => sum + phase.sent, 0),
       ok,
       errors: answered - ok,
@@ -276,8 +314,8 @@ export class RunRecorder {
       brokers: this.targets.map((target, index) => ({ name: target.name, address: `${target.host}:${target.port}`, outcomes: toOutcomeCounts(this.byTarget, index) })),
       errorSamples: [...this.errorSamples].map(([outcome, message]) => ({ outcome: OUTCOME_NAMES[outcome]!, message })),
       health: {
-        maxTickLateMs: this.maxTickLateMs,
-        eventLoopDelayMaxMs: this.eventLoopDelayMaxMs,
+        maxTickLateMs: roundTo(this.maxTickLateMs, 3),
+        eventLoopDelayMaxMs: roundTo(this.eventLoopDelayMaxMs, 3),
         peakRssBytes: this.peakRssBytes,
         finalRssBytes: this.timeline.at(-1)?.rssBytes ?? process.memoryUsage.rss(),
       },

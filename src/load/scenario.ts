@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../cli/parse.js';
+import { parseDuration, parseMode } from '../cli/parse.js';
+import { findClosest } from '../cli/suggest.js';
 import { UsageError } from '../errors.js';
 import { parseMockSpec } from '../mock/index.js';
 import { INTERACTION, type Interaction } from '../transport/index.js';
-import { DEFAULT_DAILY_WEIGHTS, PROFILE_KIND, type ProfileSpec } from './profile.js';
+import { formatCount } from '../cli/format.js';
+import { compileProfile, DEFAULT_DAILY_WEIGHTS, PROFILE_KIND, type ProfileSpec } from './profile.js';
 import type { MixEntry, PayloadSpec } from './request-mix.js';
 import { parseThreshold, type Threshold } from './thresholds.js';
 
@@ -85,10 +87,27 @@ const DEFAULT_MOCK = { service: 'svc', methods: ['echo'], instances: 1 };
 const targetPattern = /^(broker|mock)-(\d+)$/;
 const faultSchema = z.strictObject({
   at: duration,
-  action: z.enum(['kill', 'restart']),
+  /** partition and bandwidth: a broker's host link in a lab of hosts (`topology.hosts`). */
+  action: z.enum(['kill', 'restart', 'partition', 'bandwidth']),
   /** `broker-2` or `mock-1`: the second broker, the first mock instance (numbered from 1). */
   target: z.string().regex(targetPattern, 'must be broker-N or mock-N (numbered from 1)'),
+  /** partition: how long the host is cut off; bandwidth: how long the cap holds (to the end of the run without). */
+  for: duration.optional(),
+  /** bandwidth: the cap, `1mbit`, `500kbit`. */
+  rate: z.string().optional(),
 });
+
+/** A threshold: `p99<5ms`, or with abort-on-fail: `{ threshold: p99<5ms, abortOnFail: true, abortGrace: 10s }`. */
+const thresholdSchema = z.union([
+  z.string(),
+  z.strictObject({
+    threshold: z.string(),
+    /** Stop the run as soon as the threshold fails on the figures so far (k6's abortOnFail). */
+    abortOnFail: z.boolean().default(false),
+    /** Not judged for abort before this much of the run has passed (k6's delayAbortEval). */
+    abortGrace: z.union([z.literal(0), duration]).default(0),
+  }),
+]);
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
@@ -97,6 +116,8 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       brokers: z.number().int().positive().max(16).default(1),
       mocks: z.array(mockSchema).default([DEFAULT_MOCK]),
+      /** Each broker on a host of its own (`rsb cluster up --hosts`: Linux, root), the mocks registered through the lab's DNS name. */
+      hosts: z.boolean().optional(),
     })
     .default({ brokers: 1, mocks: [DEFAULT_MOCK] }),
   profile: profileSchema,
@@ -104,8 +125,10 @@ export const scenarioSchema = z.strictObject({
   timeout: duration.default(10_000),
   connections: z.number().int().positive().max(256).default(1),
   workers: z.number().int().positive().max(64).default(1),
-  thresholds: z.array(z.string()).default([]),
+  thresholds: z.array(thresholdSchema).default([]),
   faults: z.array(faultSchema).default([]),
+  /** A broker silent this long is taken for gone by the generators and mocks (their keepalive lifetime). */
+  keepaliveLifetime: duration.optional(),
   /** p99 of the schedule lag above which the run is invalid: the generator, not the broker, was the limit. */
   maxLag: duration.default(10),
   /** Unmeasured ramp up to the first rate before each run, so that cold code does not count. */
@@ -126,15 +149,23 @@ export interface TopologyMock {
 export interface TopologySpec {
   brokers: number;
   mocks: TopologyMock[];
+  /** A lab of hosts: each broker in a network namespace of its own (Linux, root). */
+  hosts?: boolean;
+  /** The mocks' keepalive lifetime (`--keepalive-lifetime`); their default otherwise. */
+  keepaliveLifetimeMs?: number;
 }
 
 export interface FaultSpec {
   atMs: number;
-  action: 'kill' | 'restart';
+  action: 'kill' | 'restart' | 'partition' | 'bandwidth';
   kind: 'broker' | 'mock';
   /** 0-based among the brokers, or among all mock instances in the order the topology lists them. */
   index: number;
   target: string;
+  /** partition: how long the host is cut off; bandwidth: how long the cap holds. */
+  durationMs?: number;
+  /** bandwidth: the cap (`1mbit`). */
+  rate?: string;
 }
 
 /** A scenario after the file and the flags have been put together: what a run needs. */
@@ -151,6 +182,8 @@ export interface LoadScenario {
   faults: FaultSpec[];
   maxLagMs: number;
   warmupMs: number;
+  /** A broker silent this long is taken for gone (`--keepalive-lifetime`, the scenario's `keepaliveLifetime`). */
+  keepaliveLifetimeMs?: number;
 }
 
 /** Reads and checks a scenario file (YAML, or JSON, which YAML reads too). */
@@ -173,8 +206,9 @@ export function parseScenario(text: string, source = 'scenario'): LoadScenario {
   }
   const result = scenarioSchema.safeParse(data);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new UsageError(`scenario ${source} is invalid: ${describeIssue(issue)}`, 'See bench-scenarios/ for examples of every field.');
+    // A misspelt key explains the field it left unset (`duraton:` leaves `duration` missing): it is told first.
+    const issue = result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? result.error.issues[0]!;
+    throw new UsageError(`scenario ${source} is invalid: ${describeIssue(issue)}`, suggestKey(issue) ?? 'See bench-scenarios/ for examples of every field.');
   }
   return normalizeScenario(result.data, source);
 }
@@ -193,10 +227,42 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
+/** For an unknown key, the known one it was probably meant to be: `Did you mean "duration"?`. */
+function suggestKey(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'unrecognized_keys') return undefined;
+  const known = keysAt(scenarioSchema, issue.path);
+  const suggestions = issue.keys.map((key) => findClosest(key, known)).filter((key): key is string => key !== undefined);
+  return suggestions.length ? `Did you mean ${suggestions.map((key) => JSON.stringify(key)).join(', ')}? See bench-scenarios/ for examples of every field.` : undefined;
+}
+
+/** The keys an object of the schema takes at `path` (every option's, under a union). */
+function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const def = schema._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; innerType?: z.core.$ZodType; in?: z.core.$ZodType; options?: z.core.$ZodType[] };
+  const [first, ...rest] = path;
+  switch (def.type) {
+    case 'object':
+      if (first === undefined) return Object.keys(def.shape!);
+      return def.shape![String(first)] ? keysAt(def.shape![String(first)]!, rest) : [];
+    case 'array':
+      return first === undefined ? [] : keysAt(def.element!, rest);
+    case 'optional':
+    case 'default':
+    case 'nullable':
+      return keysAt(def.innerType!, path);
+    case 'pipe':
+      return keysAt(def.in!, path);
+    case 'union':
+      return [...new Set(def.options!.flatMap((option) => keysAt(option, path)))];
+    default:
+      return [];
+  }
+}
+
 function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
-  const thresholds = file.thresholds.map((text, i) => {
+  const thresholds = file.thresholds.map((entry, i) => {
     try {
-      return parseThreshold(text);
+      if (typeof entry === 'string') return parseThreshold(entry);
+      return { ...parseThreshold(entry.threshold), abortOnFail: entry.abortOnFail, abortGraceMs: entry.abortGrace };
     } catch (error) {
       throw new UsageError(`scenario ${source} is invalid: thresholds.${i}: ${(error as Error).message}`, (error as UsageError).hint);
     }
@@ -216,7 +282,23 @@ function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
     if (index < 0 || index >= count) {
       throw new UsageError(`scenario ${source} is invalid: faults.${i}.target: ${fault.target} does not exist (the topology has ${count} ${kind === 'broker' ? 'broker' : 'mock instance'}${count === 1 ? '' : 's'})`);
     }
-    return { atMs: fault.at, action: fault.action, kind: kind as 'broker' | 'mock', index, target: fault.target };
+    const where = `scenario ${source} is invalid: faults.${i}`;
+    if (fault.action === 'partition' || fault.action === 'bandwidth') {
+      if (kind !== 'broker' || !file.topology.hosts) throw new UsageError(`${where}: ${fault.action} takes a broker of a lab of hosts`, 'Set topology.hosts: true and target broker-N.');
+      if (fault.action === 'partition' && fault.for === undefined) throw new UsageError(`${where}: a partition needs "for", how long the host is cut off`);
+      if (fault.action === 'bandwidth' && fault.rate === undefined) throw new UsageError(`${where}: a bandwidth fault needs "rate", e.g. 1mbit`);
+    } else if (fault.for !== undefined || fault.rate !== undefined) {
+      throw new UsageError(`${where}: "for" and "rate" belong to partition and bandwidth faults`);
+    }
+    return {
+      atMs: fault.at,
+      action: fault.action,
+      kind: kind as 'broker' | 'mock',
+      index,
+      target: fault.target,
+      ...(fault.for !== undefined ? { durationMs: fault.for } : {}),
+      ...(fault.rate !== undefined ? { rate: fault.rate } : {}),
+    };
   });
   return {
     name: file.name,
@@ -231,6 +313,7 @@ function normalizeScenario(file: ScenarioFile, source: string): LoadScenario {
     faults,
     maxLagMs: file.maxLag,
     warmupMs: file.warmup,
+    ...(file.keepaliveLifetime !== undefined ? { keepaliveLifetimeMs: file.keepaliveLifetime } : {}),
   };
 }
 
@@ -272,6 +355,11 @@ export interface LoadFlags {
   threshold?: string[];
   maxLag?: string;
   warmup?: string;
+  /** Every threshold aborts the run as soon as it fails on the figures so far. */
+  abortOnFail?: boolean;
+  /** How long into the run before an abort-on-fail threshold is judged. */
+  abortGrace?: string;
+  keepaliveLifetime?: string;
 }
 
 export const DEFAULT_SCENARIO: LoadScenario = {
@@ -311,6 +399,10 @@ export function resolveScenario(base: LoadScenario | undefined, flags: LoadFlags
     if (!(flags.scale > 0 && flags.scale <= 1)) throw new UsageError(`--scale ${flags.scale} must be above 0 and at most 1`);
     scenario.profile.scale = flags.scale;
   }
+  // The file's description tells of its own profile (its total, its rate): once flags change the profile, it would tell of a run that did not happen.
+  if (scenario.description !== undefined && (flags.qps !== undefined || flags.duration !== undefined || flags.scale !== undefined)) {
+    scenario.description = describeChangedProfile(scenario.profile, flags);
+  }
   if (flags.route !== undefined || flags.mode !== undefined || flags.payload !== undefined) {
     const first = scenario.mix[0]!;
     const mode = flags.mode === undefined ? first.mode : parseMode(flags.mode);
@@ -324,7 +416,32 @@ export function resolveScenario(base: LoadScenario | undefined, flags: LoadFlags
   if (flags.threshold !== undefined && flags.threshold.length > 0) scenario.thresholds = flags.threshold.map(parseThreshold);
   if (flags.maxLag !== undefined) scenario.maxLagMs = parseDuration(flags.maxLag, '--max-lag');
   if (flags.warmup !== undefined) scenario.warmupMs = parseDuration(flags.warmup, '--warmup');
+  if (flags.abortOnFail) scenario.thresholds = scenario.thresholds.map((threshold) => ({ ...threshold, abortOnFail: true }));
+  if (flags.abortGrace !== undefined) {
+    const graceMs = parseDuration(flags.abortGrace, '--abort-grace');
+    if (!scenario.thresholds.some((threshold) => threshold.abortOnFail)) {
+      throw new UsageError('--abort-grace applies to thresholds that abort the run, and none does', "Add --abort-on-fail, or abortOnFail: true to a scenario's threshold.");
+    }
+    scenario.thresholds = scenario.thresholds.map((threshold) => (threshold.abortOnFail ? { ...threshold, abortGraceMs: graceMs } : threshold));
+  }
+  if (scenario.thresholds.some((threshold) => threshold.abortOnFail) && scenario.profile.kind === PROFILE_KIND.STEPS && scenario.profile.isStoppedAtFailure) {
+    throw new UsageError('abort-on-fail does not apply to a stopAtFailure profile: its thresholds judge each step, and the first step that breaks already ends the run');
+  }
+  if (flags.keepaliveLifetime !== undefined) scenario.keepaliveLifetimeMs = parseDuration(flags.keepaliveLifetime, '--keepalive-lifetime');
   return scenario;
+}
+
+/** `daily profile with --scale 0.02: 540,000 requests over 15 s, peak 62,000/s`: what runs once flags changed a scenario's profile. */
+function describeChangedProfile(profile: ProfileSpec, flags: LoadFlags): string {
+  const schedule = compileProfile(profile);
+  const given = [
+    flags.qps !== undefined ? `--qps ${flags.qps}` : '',
+    flags.duration !== undefined ? `--duration ${flags.duration}` : '',
+    flags.scale !== undefined ? `--scale ${flags.scale}` : '',
+  ].filter(Boolean);
+  const peak = Math.max(...schedule.phases.map((phase) => Math.max(phase.fromRate, phase.toRate)));
+  const seconds = schedule.durationMs >= 10_000 ? `${Math.round(schedule.durationMs / 1000)} s` : `${(schedule.durationMs / 1000).toFixed(1)} s`;
+  return `${schedule.kind} profile with ${given.join(' ')}: ${formatCount(schedule.totalRequests)} requests over ${seconds}, peak ${formatCount(peak)}/s`;
 }
 
 function profileDuration(profile: ProfileSpec): number {
@@ -335,23 +452,6 @@ function profileDuration(profile: ProfileSpec): number {
     default:
       return 10_000;
   }
-}
-
-const MODE_ALIASES: Record<string, Interaction> = {
-  'request-response': INTERACTION.REQUEST_RESPONSE,
-  rr: INTERACTION.REQUEST_RESPONSE,
-  'fire-and-forget': INTERACTION.FIRE_AND_FORGET,
-  fnf: INTERACTION.FIRE_AND_FORGET,
-  'request-stream': INTERACTION.REQUEST_STREAM,
-  stream: INTERACTION.REQUEST_STREAM,
-  'request-channel': INTERACTION.REQUEST_CHANNEL,
-  channel: INTERACTION.REQUEST_CHANNEL,
-};
-
-export function parseMode(text: string): Interaction {
-  const mode = MODE_ALIASES[text.trim().toLowerCase()];
-  if (!mode) throw new UsageError(`--mode ${JSON.stringify(text)} is not an interaction model`, 'Choose request-response, fire-and-forget, request-stream or request-channel.');
-  return mode;
 }
 
 /** `32` (bytes), or `16-1024` (uniform). */

@@ -1,6 +1,6 @@
 import { formatCount, formatMicros, formatPercent } from '../cli/format.js';
 import { UsageError } from '../errors.js';
-import type { Percentiles } from './histograms.js';
+import { roundTo, type Percentiles } from './histograms.js';
 
 /**
  * Pass/fail thresholds, as CI writes them: `p99<5ms`, `errors<0.1%`, `rate>=99%`.
@@ -28,8 +28,13 @@ export interface Threshold {
   operator: Operator;
   /** Microseconds for latency; percent or a count for errors; percent of the target or requests/s for rate. */
   value: number;
-  unit: 'us' | 'percent' | 'count' | 'per-second';
+  unit: ThresholdUnit;
+  /** Stop the run as soon as this threshold fails on the figures so far (k6's abortOnFail), once `abortGraceMs` of the run have passed. */
+  abortOnFail: boolean;
+  abortGraceMs: number;
 }
+
+export type ThresholdUnit = 'us' | 'percent' | 'count' | 'per-second';
 
 /** What thresholds are judged on: one run, or one phase of it. */
 export interface ThresholdInput {
@@ -46,8 +51,10 @@ export interface ThresholdInput {
 export interface ThresholdResult {
   threshold: string;
   isPassed: boolean;
-  /** The measured value in the threshold's unit, or undefined when there was nothing to measure. */
+  /** The measured value in `unit`, or undefined when there was nothing to measure. */
   actual: number | undefined;
+  /** `us` (microseconds), `percent`, `count` or `per-second` (requests per second). */
+  unit: ThresholdUnit;
   /** The measured value as a person reads it, or why there is none. */
   measured: string;
 }
@@ -55,6 +62,8 @@ export interface ThresholdResult {
 const LATENCY_UNITS_US: Record<string, number> = { us: 1, µs: 1, ms: 1_000, s: 1_000_000 };
 const LATENCY_METRICS = new Set<string>(['p50', 'p90', 'p99', 'p99.9', 'p999', 'max', 'mean']);
 const PATTERN = /^\s*([a-z][a-z0-9.]*)\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*(%|us|µs|ms|s|\/s)?\s*$/i;
+
+const NO_ABORT = { abortOnFail: false, abortGraceMs: 0 };
 
 export function parseThreshold(text: string): Threshold {
   const match = PATTERN.exec(text);
@@ -68,18 +77,18 @@ export function parseThreshold(text: string): Threshold {
     const scale = unitText === undefined ? undefined : LATENCY_UNITS_US[unitText];
     if (scale === undefined) throw new UsageError(`threshold ${JSON.stringify(text)} needs a time unit (us, ms or s)`, hint);
     const metric = (metricText === 'p999' ? THRESHOLD_METRIC.P999 : metricText) as ThresholdMetric;
-    return { text: text.trim(), metric, operator, value: value * scale, unit: 'us' };
+    return { text: text.trim(), metric, operator, value: value * scale, unit: 'us', ...NO_ABORT };
   }
   if (metricText === 'errors') {
     if (unitText !== undefined && unitText !== '%') throw new UsageError(`threshold ${JSON.stringify(text)}: errors are a percentage (0.1%) or a count (10)`, hint);
     if (unitText === '%' && value > 100) throw new UsageError(`threshold ${JSON.stringify(text)}: a percentage above 100`, hint);
-    return { text: text.trim(), metric: THRESHOLD_METRIC.ERRORS, operator, value, unit: unitText === '%' ? 'percent' : 'count' };
+    return { text: text.trim(), metric: THRESHOLD_METRIC.ERRORS, operator, value, unit: unitText === '%' ? 'percent' : 'count', ...NO_ABORT };
   }
   if (metricText === 'rate') {
     if (unitText !== undefined && unitText !== '%' && unitText !== '/s') {
       throw new UsageError(`threshold ${JSON.stringify(text)}: rate is a percentage of the target (99%) or requests per second (60000)`, hint);
     }
-    return { text: text.trim(), metric: THRESHOLD_METRIC.RATE, operator, value, unit: unitText === '%' ? 'percent' : 'per-second' };
+    return { text: text.trim(), metric: THRESHOLD_METRIC.RATE, operator, value, unit: unitText === '%' ? 'percent' : 'per-second', ...NO_ABORT };
   }
   throw new UsageError(
     `threshold ${JSON.stringify(text)} names an unknown metric ${JSON.stringify(match[1])}`,
@@ -93,8 +102,9 @@ export function evaluateThresholds(thresholds: readonly Threshold[], input: Thre
 
 function evaluateThreshold(threshold: Threshold, input: ThresholdInput): ThresholdResult {
   const actual = measure(threshold, input);
-  if (actual === undefined) return { threshold: threshold.text, isPassed: false, actual, measured: explainMissing(threshold, input) };
-  return { threshold: threshold.text, isPassed: compare(actual, threshold.operator, threshold.value), actual, measured: formatMeasured(threshold, actual) };
+  if (actual === undefined) return { threshold: threshold.text, isPassed: false, actual, unit: threshold.unit, measured: explainMissing(threshold, input) };
+  const rounded = roundTo(actual, 4);
+  return { threshold: threshold.text, isPassed: compare(actual, threshold.operator, threshold.value), actual: rounded, unit: threshold.unit, measured: formatMeasured(threshold, actual) };
 }
 
 function measure(threshold: Threshold, input: ThresholdInput): number | undefined {
@@ -108,11 +118,13 @@ function measure(threshold: Threshold, input: ThresholdInput): number | undefine
     default: {
       const latency = input.latency;
       if (latency === undefined) return undefined;
-      const key = threshold.metric === THRESHOLD_METRIC.P999 ? 'p999' : (threshold.metric as 'p50' | 'p90' | 'p99' | 'max' | 'mean');
-      return latency[key];
+      return latency[LATENCY_FIELD[threshold.metric as LatencyMetric]];
     }
   }
 }
+
+type LatencyMetric = 'p50' | 'p90' | 'p99' | 'p99.9' | 'max' | 'mean';
+const LATENCY_FIELD = { p50: 'p50Us', p90: 'p90Us', p99: 'p99Us', 'p99.9': 'p999Us', max: 'maxUs', mean: 'meanUs' } as const satisfies Record<LatencyMetric, keyof Percentiles>;
 
 function explainMissing(threshold: Threshold, input: ThresholdInput): string {
   if (threshold.metric === THRESHOLD_METRIC.ERRORS) return 'no request was sent';

@@ -2,8 +2,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RSB_BIN } from '../cli/paths.js';
-import { isSameAddress, queryBroker, readTlsClientFiles, resolveBrokers, selectListedAddress, type BrokerAddress, type ClusterBrokerRecord, type TlsClientFiles } from '../client/index.js';
-import { startCluster, stopCluster } from '../cluster/index.js';
+import {
+  isBrokerName,
+  isSameAddress,
+  queryBroker,
+  readTlsClientFiles,
+  resolveBrokerName,
+  resolveBrokerSources,
+  selectListedAddress,
+  type BrokerAddress,
+  type BrokerSource,
+  type ClusterBrokerRecord,
+  type LabRecord,
+  type TlsClientFiles,
+} from '../client/index.js';
+import { capLink, checkLabTools, cutLink, parseRate, restoreLink, startCluster, stopCluster, uncapLink, type HostLink } from '../cluster/index.js';
 import { ProcessStartError, RsbError, TopologyError, UsageError } from '../errors.js';
 import { killIfThisProcessExits, killProcess, launchProcess, LIFETIME, type LaunchedProcess, type MockReady } from '../process/index.js';
 import { BROKER_ROUTES, ProtocolError, readBrokerList, type CloudEvent } from '../protocol/index.js';
@@ -20,12 +33,18 @@ export interface Topology {
   /** Mock instances' direct listeners (no broker in between): the baseline's targets. */
   readonly direct: readonly LoadTarget[];
   readonly isSelfStarted: boolean;
+  /** The lab of hosts its brokers run on (`topology.hosts`). */
+  readonly lab?: LabRecord | undefined;
   /** Pids of the brokers it started, in broker order, as they are now (a restart changes one); empty for existing brokers. */
   brokerPids(): number[];
   /** SIGKILL a broker or a mock instance (faults: `kill`). */
   kill(kind: 'broker' | 'mock', index: number): Promise<void>;
   /** Start it again where it was (faults: `restart`); a running one is killed first. */
   restart(kind: 'broker' | 'mock', index: number): Promise<void>;
+  /** Cuts a broker's host off for `durationMs`, then heals it; resolves once healed (faults: `partition`, a lab of hosts). */
+  partition(index: number, durationMs: number): Promise<void>;
+  /** Caps a broker host's bandwidth, for `durationMs` or to the end (faults: `bandwidth`, a lab of hosts). */
+  capBandwidth(index: number, rate: string, durationMs: number | undefined): Promise<void>;
   /** Stops everything this topology started; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -35,10 +54,12 @@ export interface ExistingBrokers {
   /** `--cluster NAME`: every broker in that cluster's state file. */
   cluster?: string;
   /** `--broker HOST:PORT` (repeatable): these, and the other brokers of their cluster. */
-  brokers?: string[];
-  stateDir?: string;
+  brokers?: readonly (string | BrokerSource)[] | undefined;
+  stateDir?: string | undefined;
   /** Bearer token for brokers started with --auth jwt (their cluster list is asked with it). */
   token?: string | undefined;
+  /** Resolver of `dns:` brokers (`--dns-server`). */
+  dnsServer?: string | undefined;
   /** tcps and wss brokers: TLS files. */
   tls?: TlsClientFiles | undefined;
 }
@@ -46,11 +67,12 @@ export interface ExistingBrokers {
 /**
  * The brokers of `--cluster`, or those given with `--broker` and the rest of their
  * cluster: each given broker is asked its cluster's list (`rsb.broker.cluster`, the list it
- * also pushes), so one address is enough. The list is read once, before the run; a broker
- * the cluster adds during the run is not loaded.
+ * also pushes), so one address is enough; a `dns:` name is every broker behind it. The
+ * list is read once, before the run; a broker the cluster adds during the run is not loaded.
  */
 export async function findExistingBrokers(existing: ExistingBrokers): Promise<LoadTarget[]> {
-  const addresses = resolveBrokers({ cluster: existing.cluster, brokers: existing.brokers, stateDir: existing.stateDir });
+  const sources = resolveBrokerSources({ cluster: existing.cluster, brokers: existing.brokers, stateDir: existing.stateDir, dnsServer: existing.dnsServer });
+  const addresses = (await Promise.all(sources.map((source) => (isBrokerName(source) ? resolveBrokerName(source) : [source])))).flat();
   const tls = readTlsClientFiles(existing.tls);
   const found: LoadTarget[] = [];
   const named = new Set<LoadTarget>();
@@ -88,7 +110,7 @@ export async function findExistingBrokers(existing: ExistingBrokers): Promise<Lo
 /** Brokers someone else runs (`--broker`, `--cluster`): loaded as they are; nothing to start, kill or stop. */
 export function useExistingBrokers(brokers: LoadTarget[]): Topology {
   const refuse = (): Promise<void> => Promise.reject(new UsageError('faults need the self-started topology', 'Leave out --broker and --cluster so that rsb starts (and may kill) the brokers itself.'));
-  return { brokers, direct: [], isSelfStarted: false, brokerPids: () => [], kill: refuse, restart: refuse, stop: async () => {} };
+  return { brokers, direct: [], isSelfStarted: false, brokerPids: () => [], kill: refuse, restart: refuse, partition: refuse, capBandwidth: refuse, stop: async () => {} };
 }
 
 const HOST = '127.0.0.1';
@@ -140,9 +162,18 @@ class MockInstance {
   }
 }
 
-/** The arguments of one mock instance: ready once registered on every broker; with `--listen`, its report names the direct listener's port. */
-function mockArguments(mock: TopologyMock, brokers: readonly { host: string; port: number }[], isDirectNeeded: boolean): string[] {
-  const args = ['mock', mock.service, '--methods', mock.methods.join(','), '--instances', '1', ...brokers.flatMap((broker) => ['--broker', `${broker.host}:${broker.port}`])];
+/**
+ * The arguments of one mock instance: ready once registered on every broker; with
+ * `--listen`, its report names the direct listener's port. In a lab it finds the brokers
+ * through the lab's DNS name, as a service on another host would.
+ */
+function mockArguments(mock: TopologyMock, cluster: TopologyCluster, spec: TopologySpec, isDirectNeeded: boolean): string[] {
+  const lab = cluster.lab;
+  const where = lab
+    ? ['--broker', `dns:${lab.dnsName}:${cluster.brokers[0]!.port}`, '--dns-server', lab.dnsServer]
+    : cluster.brokers.flatMap((broker) => ['--broker', `${broker.host}:${broker.port}`]);
+  const args = ['mock', mock.service, '--methods', mock.methods.join(','), '--instances', '1', ...where];
+  if (spec.keepaliveLifetimeMs !== undefined) args.push('--keepalive-lifetime', `${spec.keepaliveLifetimeMs}ms`);
   if (isDirectNeeded) args.push('--listen', '0');
   for (const [flag, spec] of [['--latency', mock.latency], ['--error', mock.error], ['--stream', mock.stream]] as const) {
     for (const value of toEveryMethod(spec) ?? []) args.push(flag, value);
@@ -168,6 +199,8 @@ class TopologyCluster {
   private constructor(
     private readonly stateDir: string,
     private records: ClusterBrokerRecord[],
+    /** Its lab of hosts, when it runs on one. */
+    readonly lab: LabRecord | undefined,
   ) {
     this.watch();
   }
@@ -181,11 +214,11 @@ class TopologyCluster {
     this.releases.delete(pid);
   }
 
-  static async start(count: number, log?: (line: string) => void): Promise<TopologyCluster> {
+  static async start(count: number, hosts: boolean, log?: (line: string) => void): Promise<TopologyCluster> {
     const stateDir = await mkdtemp(join(tmpdir(), 'rsb-load-'));
     try {
-      const { state } = await startCluster({ name: CLUSTER_NAME, count, basePort: 0, stateDir, onProgress: log });
-      return new TopologyCluster(stateDir, state.brokers);
+      const { state } = await startCluster({ name: CLUSTER_NAME, count, stateDir, onProgress: log, ...(hosts ? { hosts: true } : { basePort: 0 }) });
+      return new TopologyCluster(stateDir, state.brokers, state.lab);
     } catch (error) {
       await rm(stateDir, { recursive: true, force: true });
       throw new TopologyError(`the load run's brokers did not start: ${(error as Error).message}`, (error as TopologyError).hint);
@@ -205,10 +238,39 @@ class TopologyCluster {
 
   /** Kills it if it runs, then brings the cluster back up: a dead broker starts again on its port. */
   async restart(index: number): Promise<void> {
+    if (this.lab) throw new UsageError('a broker of a lab of hosts is not restarted alone', 'Use a partition fault to take one away and bring it back.');
     await this.kill(index);
     const { state } = await startCluster({ name: CLUSTER_NAME, stateDir: this.stateDir });
     this.records = state.brokers;
     this.watch();
+  }
+
+  /** The host link of broker `index` in the lab. */
+  hostLink(index: number): HostLink {
+    const record = this.records[index]!;
+    if (!this.lab || record.netns === undefined || record.link === undefined) throw new UsageError('network faults need a lab of hosts', 'Set topology.hosts: true in the scenario (Linux, root).');
+    return { netns: record.netns, link: record.link };
+  }
+
+  async partition(index: number, durationMs: number): Promise<void> {
+    const host = this.hostLink(index);
+    await cutLink(host);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, durationMs));
+    } finally {
+      await restoreLink(host);
+    }
+  }
+
+  async capBandwidth(index: number, rate: string, durationMs: number | undefined): Promise<void> {
+    const host = this.hostLink(index);
+    await capLink(host, parseRate(rate));
+    if (durationMs === undefined) return;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, durationMs));
+    } finally {
+      await uncapLink(host);
+    }
   }
 
   async stop(): Promise<void> {
@@ -228,7 +290,8 @@ const CLUSTER_NAME = 'broker';
  * error is thrown.
  */
 export async function startTopology(spec: TopologySpec, options: StartTopologyOptions): Promise<Topology> {
-  const cluster = await TopologyCluster.start(spec.brokers);
+  if (spec.hosts) await checkLabTools({ dnsmasq: true });
+  const cluster = await TopologyCluster.start(spec.brokers, spec.hosts ?? false);
   const mocks: MockInstance[] = [];
   let isStopped = false;
   const stop = async (): Promise<void> => {
@@ -239,7 +302,7 @@ export async function startTopology(spec: TopologySpec, options: StartTopologyOp
   };
   try {
     for (const mock of spec.mocks) {
-      for (let i = 0; i < mock.instances; i++) mocks.push(new MockInstance(`mock-${mocks.length + 1}`, mockArguments(mock, cluster.brokers, options.isDirectNeeded)));
+      for (let i = 0; i < mock.instances; i++) mocks.push(new MockInstance(`mock-${mocks.length + 1}`, mockArguments(mock, cluster, spec, options.isDirectNeeded)));
     }
     await Promise.all(mocks.map((mock) => mock.start()));
   } catch (error) {
@@ -256,6 +319,7 @@ export async function startTopology(spec: TopologySpec, options: StartTopologyOp
     brokers: cluster.brokers.map((broker, i) => ({ name: brokerName(i), host: broker.host, port: broker.port })),
     direct: mocks.filter((mock) => mock.directPort !== 0).map((mock) => ({ name: `${mock.name} (direct)`, host: HOST, port: mock.directPort })),
     isSelfStarted: true,
+    lab: cluster.lab,
     brokerPids: () => cluster.brokers.map((broker) => broker.pid),
     kill: async (kind, index) => {
       check(kind, index);
@@ -266,6 +330,14 @@ export async function startTopology(spec: TopologySpec, options: StartTopologyOp
       if (kind === 'broker') return cluster.restart(index);
       await mocks[index]!.kill();
       await mocks[index]!.start();
+    },
+    partition: (index, durationMs) => {
+      check('broker', index);
+      return cluster.partition(index, durationMs);
+    },
+    capBandwidth: (index, rate, durationMs) => {
+      check('broker', index);
+      return cluster.capBandwidth(index, rate, durationMs);
     },
     stop,
   };

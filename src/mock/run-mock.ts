@@ -6,15 +6,16 @@ import { UsageError } from '../errors.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
 import { ResponderServer, type TlsClientOptions } from '../transport/index.js';
 import { announceReady, type MockReady } from '../process/index.js';
-import { ClusterResponder, FAST_RECONNECT_POLICY, LINK_EVENT, type BrokerAddress, type LinkEvent, type ReconnectPolicy } from '../client/index.js';
+import { ClusterResponder, FAST_RECONNECT_POLICY, keepAliveForLifetime, type BrokerSource, type ReconnectPolicy } from '../client/index.js';
 import { createLiveView, type MockMethodRow } from '../ui/index.js';
+import { LINK_SUMMARY_INTERVAL_MS, LinkLog } from './link-log.js';
 import { MockHandler, type MethodCounters } from './mock-handler.js';
 import { describeBehaviour, type MockSpec } from './spec.js';
 
 export interface RunMockOptions {
   spec: MockSpec;
   /** Where to register: every broker of a cluster, or any of them (the others are learned from the list they push). */
-  brokers: BrokerAddress[];
+  brokers: BrokerSource[];
   /** Join the brokers the pushed lists name (default true); false keeps to `brokers`. */
   followBrokerList?: boolean | undefined;
   /** Separate connections to each broker, each a registered instance. */
@@ -28,6 +29,8 @@ export interface RunMockOptions {
   /** App name in SETUP; default `rsb-mock-<service>`. */
   appName?: string | undefined;
   reconnect?: Partial<ReconnectPolicy> | undefined;
+  /** A broker silent this long is taken for gone (`--keepalive-lifetime`); the lean default otherwise. */
+  keepaliveLifetimeMs?: number | undefined;
   /** Live Ink view (a terminal) or plain lines. */
   isInteractive: boolean;
   print: (line: string) => void;
@@ -97,8 +100,15 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
       rows: rates.read(handler.counters),
     }),
   });
+  // Connections lost and regained: a line per broker and change, never one per retry.
+  const links = new LinkLog({ instances: options.instances, print: (line) => view.event(line) });
+  const summaries = setInterval(() => {
+    const line = links.summarize();
+    if (line !== undefined) view.event(line);
+  }, LINK_SUMMARY_INTERVAL_MS).unref();
   let server: ResponderServer | undefined;
   const stop = async (): Promise<void> => {
+    clearInterval(summaries);
     await Promise.all(instances.map((instance) => instance.close()));
     await server?.close();
   };
@@ -113,11 +123,21 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
         services: [parseServiceKey(spec.service)],
         token: options.token,
       });
-      const onEvent = (event: LinkEvent): void => {
-        const line = describePoolEvent(instance, event);
-        if (line !== undefined) view.event(line);
-      };
-      instances.push(new ClusterResponder({ ...setup, tls: options.tls, brokers: options.brokers, followBrokerList: options.followBrokerList, reconnect: { ...MOCK_RECONNECT_POLICY, ...options.reconnect }, onEvent }, handler));
+      const timing = options.keepaliveLifetimeMs === undefined ? {} : keepAliveForLifetime(options.keepaliveLifetimeMs);
+      instances.push(
+        new ClusterResponder(
+          {
+            ...setup,
+            ...timing,
+            tls: options.tls,
+            brokers: options.brokers,
+            followBrokerList: options.followBrokerList,
+            reconnect: { ...MOCK_RECONNECT_POLICY, ...options.reconnect },
+            onEvent: (event) => links.record(instance, event),
+          },
+          handler,
+        ),
+      );
     }
     // Resolves once each instance is registered on every broker it could reach (at least one); the others keep being tried.
     await Promise.all(instances.map((instance) => instance.start()));
@@ -125,11 +145,12 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
     await stop();
     throw error;
   }
-  print(`rsb mock ${spec.service} ready: ${options.instances} instance(s) on ${brokers().join(', ')}`);
+  const instanceCount = formatCountOf(options.instances, 'instance');
+  print(`rsb mock ${spec.service} ready: ${instanceCount} on ${brokers().join(', ')}`);
   for (const behaviour of spec.methods) print(`  ${spec.service}.${behaviour.method}: ${describeBehaviour(behaviour)}`);
   options.onReady?.({ listenPort: server?.port ?? null });
   announceReady({ service: spec.service, instances: options.instances, brokers: brokers(), direct: server ? { host: options.listen!.host, port: server.port } : null } satisfies MockReady);
-  where = `${options.instances} instance(s) on ${brokers().join(', ')}${server ? `, direct on ${options.listen!.host}:${server.port}` : ''}`;
+  where = `${instanceCount} on ${brokers().join(', ')}${server ? `, direct on ${options.listen!.host}:${server.port}` : ''}`;
   view.start();
   const stoppedBy = await (options.until ?? waitForShutdownSignal());
   view.stop();
@@ -137,7 +158,7 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
   const finalBrokers = brokers();
   await stop();
   const total = handler.counters.reduce((sum, counters) => sum + counters.requests, 0);
-  print(`rsb mock ${spec.service} stopped after ${formatCount(total)} requests: ${formatCounts(handler.counters)}`);
+  print(`rsb mock ${spec.service} stopped after ${formatCountOf(total, 'request')}: ${formatCounts(handler.counters)}`);
   return {
     service: spec.service,
     brokers: finalBrokers,
@@ -165,27 +186,6 @@ async function loadResponseFiles(spec: MockSpec): Promise<Map<string, Buffer>> {
     }
   }
   return files;
-}
-
-/** An instance's broker connections as log lines; its first connections are told by the ready line instead. */
-function describePoolEvent(instance: number, event: LinkEvent): string | undefined {
-  switch (event.kind) {
-    case LINK_EVENT.DISCONNECTED:
-      return `- instance ${instance} lost ${event.broker}: ${event.message}; reconnecting in ${event.retryInMs} ms`;
-    case LINK_EVENT.CONNECT_FAILED:
-      return `  instance ${instance}: ${event.message}; next try in ${event.retryInMs} ms`;
-    case LINK_EVENT.CONNECTED:
-      return event.isReconnect ? `+ instance ${instance} reconnected to ${event.broker} and registered again` : undefined;
-    case LINK_EVENT.BROKER_ADDED:
-      return `+ instance ${instance} joins ${event.broker}, named by the cluster's broker list`;
-    case LINK_EVENT.BROKER_REMOVED:
-      return `- instance ${instance} leaves ${event.broker}, no longer in the cluster's broker list`;
-    case LINK_EVENT.BAD_EVENT:
-      return `! instance ${instance} ignored an event from ${event.from}: ${event.message}`;
-    case LINK_EVENT.BROKER_LIST:
-    case LINK_EVENT.ROTATED:
-      return undefined;
-  }
 }
 
 function formatCounts(counters: readonly MethodCounters[]): string {

@@ -47,6 +47,11 @@ export interface LaunchOptions {
   logHeader?: string;
   /** Aborted (Ctrl-C) while it starts: it is stopped again and the launch fails. */
   signal?: AbortSignal;
+  /**
+   * Runs it inside this network namespace (`ip netns exec NS node …`, a host of the lab):
+   * `ip` execs node in place, so the pid is node's, and the ready channel passes through.
+   */
+  netns?: string;
 }
 
 export interface ExitStatus {
@@ -116,7 +121,9 @@ function spawnChild(options: LaunchOptions, output: OutputTail | LogTail): Child
   else env[LIFELINE_ENV] = 'stdin';
   const out = output instanceof LogTail ? output.fd : 'pipe';
   try {
-    const child = spawn(process.execPath, [options.script, ...options.args], {
+    const command = [process.execPath, options.script, ...options.args];
+    if (options.netns !== undefined) command.unshift('ip', 'netns', 'exec', options.netns);
+    const child = spawn(command[0]!, command.slice(1), {
       detached: options.lifetime !== LIFETIME.SAME_GROUP,
       // stdin: /dev/null for a detached child; otherwise a pipe this process holds until it exits (the lifeline).
       stdio: [isDetached ? 'ignore' : 'pipe', out, out, 'pipe'],

@@ -17,12 +17,20 @@ export interface CloudEvent<T = unknown> {
   time?: string;
   subject?: string;
   datacontenttype?: string;
+  /** URI of the schema `data` adheres to (optional attribute). */
+  dataschema?: string;
   data?: T;
 }
 
 export const CLOUD_EVENT_TYPE = {
   /** The brokers of a cluster, sent by each of them on SETUP and whenever the list changes. */
   BROKER_LIST: 'com.rsb.broker.list',
+  /**
+   * The Alibaba RSocket broker's cluster list, the type being its Java class name: its SDK
+   * connects to every URI in the data and leaves the brokers no longer named. rsb pushes it
+   * beside its own list, so that Alibaba clients follow an rsb cluster too.
+   */
+  UPSTREAM_CLUSTER_CHANGED: 'com.alibaba.rsocket.upstream.UpstreamClusterChangedEvent',
 } as const;
 export type CloudEventType = (typeof CLOUD_EVENT_TYPE)[keyof typeof CLOUD_EVENT_TYPE];
 
@@ -35,14 +43,16 @@ export interface BrokerListEntry {
   /** Its plain TCP listener (or its first listener when it has none): what clients that predate `uris` dial. */
   host: string;
   port: number;
-  /**
-   * One URI per listener (`tcp://…`, `tcps://…`, `ws://…/path`, `wss://…/path`): a client
-   * follows the URIs of the transport it uses. Absent from lists of brokers that predate
-   * it, and then the broker listens on `host:port` over TCP alone.
-   */
-  uris?: string[];
   /** Its admin HTTP port, when known. */
   adminPort?: number;
+  /**
+   * Every address it is reached at, one URI per listener (`tcp://…`, `tcps://…`,
+   * `ws://…/path`, `wss://…/path`), as it advertises them (`rsb start --advertise`; its
+   * bound listeners otherwise): a client follows the URIs of the transport it uses.
+   * Absent when it would say no more than `tcp://host:port` (one plain TCP listener), and
+   * in lists of brokers that predate it.
+   */
+  uris?: string[];
 }
 
 /** The data of a `com.rsb.broker.list` event. */
@@ -133,9 +143,50 @@ export function checkBrokerListEntry(item: unknown, where: string): BrokerListEn
   const hasAdminPort = Number.isInteger(entry.adminPort) && entry.adminPort! >= 1 && entry.adminPort! <= 0xffff;
   return {
     id: entry.id,
-    host: entry.host,
-    port: entry.port!,
-    ...(entry.uris !== undefined ? { uris: [...entry.uris] } : {}),
+    ...trimPlainUris({ host: entry.host, port: entry.port!, uris: entry.uris }),
     ...(hasAdminPort ? { adminPort: entry.adminPort! } : {}),
   };
+}
+
+/**
+ * A broker's addresses as a list entry carries them: `uris` are left out when they say no
+ * more than `tcp://host:port` (one plain TCP listener), so that such a broker's entry
+ * stays the `{id, host, port}` every client has always read.
+ */
+export function trimPlainUris(address: Pick<BrokerListEntry, 'host' | 'port' | 'uris'>): Pick<BrokerListEntry, 'host' | 'port' | 'uris'> {
+  const uris = address.uris ?? [];
+  const isPlainTcp = uris.length === 1 && uris[0] === describeBrokerUri({ id: '', host: address.host, port: address.port });
+  return { host: address.host, port: address.port, ...(uris.length > 0 && !isPlainTcp ? { uris: [...uris] } : {}) };
+}
+
+/** The data of a `com.alibaba.rsocket.upstream.UpstreamClusterChangedEvent`: `*` is every service, the URIs every broker. */
+export interface UpstreamClusterChanged {
+  interfaceName: string;
+  group: string;
+  version: string;
+  uris: string[];
+}
+
+/**
+ * The Alibaba form of a broker list (docs/wire.md, "Alibaba clients"): one URI per broker —
+ * the first `tcp://` or `tcps://` it advertises, which is what the Alibaba SDK dials — for
+ * every service (`interfaceName` `*`), with the schema the Alibaba broker names.
+ */
+export function buildUpstreamClusterEvent(list: BrokerList, id: string, time: Date): CloudEvent<UpstreamClusterChanged> {
+  return {
+    specversion: '1.0',
+    id,
+    source: `rsb://broker/${encodeURIComponent(list.broker)}`,
+    type: CLOUD_EVENT_TYPE.UPSTREAM_CLUSTER_CHANGED,
+    time: time.toISOString(),
+    datacontenttype: 'application/json',
+    dataschema: `rsocket:event:${CLOUD_EVENT_TYPE.UPSTREAM_CLUSTER_CHANGED}`,
+    data: { interfaceName: '*', group: '', version: '', uris: list.brokers.map(describeBrokerUri) },
+  };
+}
+
+/** The URI a TCP client dials for this broker: its first `tcp://` or `tcps://`, else `tcp://host:port`. */
+export function describeBrokerUri(entry: BrokerListEntry): string {
+  const stream = entry.uris?.find((uri) => uri.startsWith('tcp://') || uri.startsWith('tcps://'));
+  return stream ?? `tcp://${entry.host.includes(':') ? `[${entry.host}]` : entry.host}:${entry.port}`;
 }

@@ -52,12 +52,43 @@ export const WELL_KNOWN_MIME_TYPE = {
   'message/x.rsocket.composite-metadata.v0': 0x7f,
 } as const;
 
-const MIME_BY_ID = new Map<number, string>(Object.entries(WELL_KNOWN_MIME_TYPE).map(([mime, id]) => [id, mime]));
+/**
+ * Ids the Alibaba RSocket broker's SDK reserves for its own composite entries: it adds them
+ * to its copy of the well-known table (alibaba-rsocket-core, io.rsocket.metadata.WellKnownMimeType),
+ * outside the extension's list. rsb reads them so that Alibaba clients register and route
+ * through it (docs/wire.md, "Alibaba clients"); it never sends them itself, so rsb's own
+ * peers keep the standard ids.
+ */
+export const ALIBABA_MIME_ID = {
+  /** int32 service id, int32 handler id, int32 flags, then the UTF-8 routing key. */
+  BINARY_ROUTING: 0x50,
+  APPLICATION: 0x51,
+  DATA_CACHE_CONTROL: 0x53,
+  SERVICE_REGISTRY: 0x54,
+  MESSAGE_TAGS: 0x57,
+  MESSAGE_ORIGIN: 0x58,
+} as const;
 
+const ALIBABA_MIME_TYPE: Record<number, string> = {
+  [ALIBABA_MIME_ID.BINARY_ROUTING]: 'message/x.rsocket.binary-routing.v0',
+  [ALIBABA_MIME_ID.APPLICATION]: 'message/x.rsocket.application+json',
+  [ALIBABA_MIME_ID.DATA_CACHE_CONTROL]: 'message/x.rsocket.rsocket.data.cache-control',
+  [ALIBABA_MIME_ID.SERVICE_REGISTRY]: 'message/x.rsocket.service.registry.v0+json',
+  [ALIBABA_MIME_ID.MESSAGE_TAGS]: 'message/x.rsocket.message.tags',
+  [ALIBABA_MIME_ID.MESSAGE_ORIGIN]: 'message/x.rsocket.message.origin',
+};
+
+const MIME_BY_ID = new Map<number, string>([
+  ...Object.entries(ALIBABA_MIME_TYPE).map(([id, mime]): [number, string] => [Number(id), mime]),
+  ...Object.entries(WELL_KNOWN_MIME_TYPE).map(([mime, id]): [number, string] => [id, mime]),
+]);
+
+/** The id rsb sends for a MIME type: the extension's table only (never an Alibaba id). */
 export function lookupWellKnownMimeId(mimeType: string): number | undefined {
   return (WELL_KNOWN_MIME_TYPE as Record<string, number>)[mimeType];
 }
 
+/** The MIME type of an id received: the extension's table, and the ids Alibaba's SDK reserves. */
 export function lookupWellKnownMimeType(id: number): string | undefined {
   return MIME_BY_ID.get(id);
 }
@@ -71,6 +102,8 @@ export const MIME = {
   DATA_MIME_TYPE: 'message/x.rsocket.mime-type.v0',
   APPLICATION_INFO: 'message/x.rsocket.application+json',
   SERVICE_REGISTRY: 'message/x.rsocket.service.registry.v0+json',
+  /** Alibaba's binary routing entry (id 0x50), read for its routing key. */
+  BINARY_ROUTING: 'message/x.rsocket.binary-routing.v0',
   CLOUDEVENTS_JSON: 'application/cloudevents+json',
   JSON: 'application/json',
   TEXT: 'text/plain',

@@ -93,6 +93,11 @@ export type MetadataFormat = (typeof METADATA_FORMAT)[keyof typeof METADATA_FORM
 
 const ROUTING_MIME_ID = 0x7e;
 const ROUTING_MIME_BYTES = Buffer.from('message/x.rsocket.routing.v0', 'ascii');
+/** Alibaba's binary routing entry (ALIBABA_MIME_ID.BINARY_ROUTING): the SDK puts it first in a request's metadata. */
+const BINARY_ROUTING_MIME_ID = 0x50;
+/** Its service id, handler id and flags (int32 each) before the routing key. */
+const BINARY_ROUTING_IDS_SIZE = 12;
+const QUESTION_MARK = 0x3f;
 
 /**
  * Reads the route (first routing tag) of a REQUEST_* frame from its metadata bytes.
@@ -112,14 +117,20 @@ export function locateWireRoute(buf: Buffer, frameStart: number, frameEnd: numbe
   return readRouteFromComposite(buf, metadataStart, metadataEnd);
 }
 
-/** Walks composite metadata entries in place until the routing entry; see composite-metadata.ts for the layout. */
+/**
+ * Walks composite metadata entries in place until the routing entry (see
+ * composite-metadata.ts for the layout): rsb's own, a routing entry (0x7E), is tested
+ * first; an Alibaba binary routing entry (0x50) that carries a routing key routes too.
+ */
 export function readRouteFromComposite(buf: Buffer, start: number, end: number): string | null {
   let at = start;
   while (at < end) {
     const mimeByte = buf[at++]!;
     let isRouting: boolean;
+    let isBinaryRouting = false;
     if (mimeByte & 0x80) {
       isRouting = (mimeByte & 0x7f) === ROUTING_MIME_ID;
+      isBinaryRouting = !isRouting && (mimeByte & 0x7f) === BINARY_ROUTING_MIME_ID;
     } else {
       const mimeLength = (mimeByte & 0x7f) + 1;
       if (at + mimeLength > end) throw compositeOverrun('MIME type');
@@ -131,9 +142,26 @@ export function readRouteFromComposite(buf: Buffer, start: number, end: number):
     at += 3;
     if (contentEnd > end) throw compositeOverrun('entry content');
     if (isRouting) return readFirstTag(buf, at, contentEnd);
+    if (isBinaryRouting) {
+      const key = readBinaryRoutingKey(buf, at, contentEnd);
+      if (key !== null) return key;
+    }
     at = contentEnd;
   }
   return null;
+}
+
+// Alibaba binary routing entry content (alibaba-rsocket-core BinaryRoutingMetadata):
+//   | service id i32 | handler id i32 | flags i32 | routing key (UTF-8, to the end) |
+// The key is `group!service.method:version`, perhaps followed by `?sticky=1&e=ENDPOINT`,
+// which is the SDK's own instance pinning and is cut off. An entry of ids alone (older
+// SDKs, 8 bytes) names no key: the walk goes on to the routing entry the SDK also sends.
+function readBinaryRoutingKey(buf: Buffer, start: number, end: number): string | null {
+  const keyStart = start + BINARY_ROUTING_IDS_SIZE;
+  if (keyStart >= end) return null;
+  let keyEnd = keyStart;
+  while (keyEnd < end && buf[keyEnd] !== QUESTION_MARK) keyEnd++;
+  return keyEnd > keyStart ? buf.toString('utf8', keyStart, keyEnd) : null;
 }
 
 function readFirstTag(buf: Buffer, start: number, end: number): string | null {

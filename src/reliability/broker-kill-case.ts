@@ -1,5 +1,5 @@
 import type { CaseResult } from './case-result.js';
-import { countAnswersFrom, describeErrors, describeFault, describeWindow, runFaultLoad, seconds, type FaultLoadOptions } from './fault-load-run.js';
+import { countAnswersFrom, countRunFigures, describeErrors, describeFault, describeWindow, runFaultLoad, seconds, type FaultLoadOptions } from './fault-load-run.js';
 
 /** New requests must reach the brokers left within this long of the kill: the reliability target. */
 export const BROKER_RECOVERY_BOUND_MS = 1_000;
@@ -60,12 +60,8 @@ export async function runBrokerKillCase(options: FaultLoadOptions): Promise<Case
       `kill -9 of broker-2 of ${BROKERS} at ${seconds(killAtMs)}, restarted at ${seconds(restartAtMs)}, under ${options.rate.toLocaleString('en-US')} requests/s ` +
       `to ${INSTANCES} mock instances: every request answered or failed, the other brokers take over within ${BROKER_RECOVERY_BOUND_MS / 1000} s, broker-2 routes its share again once back`,
     connections: BROKERS * (1 + INSTANCES),
-    requestsSent: run.figures.sent,
-    answered: run.figures.answered,
-    errored: run.figures.errored,
-    unanswered: run.figures.unanswered,
+    ...countRunFigures(run),
     brokerRestarts: failures.length === 0 ? 1 : 0,
-    peakBrokerRssBytes: run.peakBrokerRssBytes,
     isPassed: failures.length === 0 && run.figures.unanswered === 0,
     notes: [
       `kill: ${describeWindow(kill)}, recovered after ${kill.recoveredAfterMs === undefined ? 'NEVER' : `${kill.recoveredAfterMs.toFixed(0)} ms`}`,

@@ -12,6 +12,8 @@ export interface CaseResult {
   brokerRestarts: number;
   peakBrokerRssBytes: number;
   isPassed: boolean;
+  /** Not run here (the machine lacks what it needs, said in the notes); it neither held nor failed. */
+  isSkipped?: boolean;
   /** Figures particular to the case, e.g. memory per idle connection. */
   notes: string[];
 }

@@ -1,4 +1,5 @@
 import { readProcessMemory } from '../process/index.js';
+import type { CaseResult } from './case-result.js';
 import {
   DEFAULT_SCENARIO,
   PROFILE_KIND,
@@ -20,6 +21,8 @@ export interface FaultLoadOptions {
   durationMs: number;
   /** Generators on this thread (tests running from the TypeScript sources have no compiled worker script). */
   isInThread?: boolean;
+  /** The generators' and mocks' keepalive lifetime: how soon a broker cut off is found gone. */
+  keepaliveLifetimeMs?: number;
 }
 
 export interface FaultLoadRun {
@@ -31,6 +34,8 @@ export interface FaultLoadRun {
   figures: { sent: number; answered: number; errored: number; unanswered: number };
   /** Highest peak resident memory (VmHWM) of any broker process of the run, restarted ones included. */
   peakBrokerRssBytes: number;
+  /** The lab of hosts the run's brokers ran on, when it had one. */
+  lab: { bridge: string; subnet: string; tag: string } | undefined;
 }
 
 /** How often the brokers' peak memory is read; VmHWM only grows, so a sample loses only a killed broker's last moments. */
@@ -39,9 +44,9 @@ const MEMORY_SAMPLE_MS = 250;
 const UNJUDGED_LAG_MS = 60_000;
 
 /** `broker-2` → the second broker: the fault as `rsb load`'s scenario files give it. */
-export function describeFault(atMs: number, action: FaultSpec['action'], target: `${'broker' | 'mock'}-${number}`): FaultSpec {
+export function describeFault(atMs: number, action: FaultSpec['action'], target: `${'broker' | 'mock'}-${number}`, durationMs?: number): FaultSpec {
   const [kind, number] = target.split('-') as ['broker' | 'mock', string];
-  return { atMs, action, kind, index: Number(number) - 1, target };
+  return { atMs, action, kind, index: Number(number) - 1, target, ...(durationMs !== undefined ? { durationMs } : {}) };
 }
 
 /**
@@ -60,6 +65,7 @@ export async function runFaultLoad(name: string, topology: TopologySpec, faults:
     faults,
     maxLagMs: UNJUDGED_LAG_MS,
     warmupMs: 500,
+    ...(options.keepaliveLifetimeMs !== undefined ? { keepaliveLifetimeMs: options.keepaliveLifetimeMs } : {}),
   };
   const timeline: TimelineRow[] = [];
   const peaks = new Map<number, number>();
@@ -93,10 +99,16 @@ export async function runFaultLoad(name: string, topology: TopologySpec, faults:
       timeline,
       figures: { sent, answered: ok, errored: errors - timedOut, unanswered: timedOut + (sent - ok - errors) },
       peakBrokerRssBytes: Math.max(0, ...peaks.values()),
+      lab: watched?.lab ? { bridge: watched.lab.bridge, subnet: watched.lab.subnet, tag: watched.lab.tag } : undefined,
     };
   } finally {
     clearInterval(sampler);
   }
+}
+
+/** A fault run's figures as a reliability row counts them. */
+export function countRunFigures(run: FaultLoadRun): Pick<CaseResult, 'requestsSent' | 'answered' | 'errored' | 'unanswered' | 'peakBrokerRssBytes'> {
+  return { requestsSent: run.figures.sent, answered: run.figures.answered, errored: run.figures.errored, unanswered: run.figures.unanswered, peakBrokerRssBytes: run.peakBrokerRssBytes };
 }
 
 /** Errors by outcome, `CONNECTION_LOST 12, REJECTED 300`, or `none`. */

@@ -8,5 +8,6 @@ export { runStreamIdCase } from './stream-id-case.js';
 export { runTransportInputCase, TRANSPORT_INPUT_CASES } from './transport-input-case.js';
 export { runMockKillCase, MOCK_RECOVERY_BOUND_MS } from './mock-kill-case.js';
 export { runBrokerKillCase, BROKER_RECOVERY_BOUND_MS, REREGISTRATION_BOUND_MS } from './broker-kill-case.js';
+export { runPartitionCase, PARTITION_DETECTION_BOUND_MS, PARTITION_RETURN_BOUND_MS, PARTITION_KEEPALIVE_LIFETIME_MS } from './partition-case.js';
 export { runFaultLoad, type FaultLoadOptions, type FaultLoadRun } from './fault-load-run.js';
 export { formatReliabilityReport, runReliability, type ReliabilityOptions, type ReliabilityReport } from './run-reliability.js';

@@ -1,5 +1,5 @@
 import type { CaseResult } from './case-result.js';
-import { countAnswersFrom, describeErrors, describeFault, describeWindow, runFaultLoad, seconds, type FaultLoadOptions } from './fault-load-run.js';
+import { countAnswersFrom, countRunFigures, describeErrors, describeFault, describeWindow, runFaultLoad, seconds, type FaultLoadOptions } from './fault-load-run.js';
 
 /** New requests must reach the instances left within this long of the kill: the reliability target. */
 export const MOCK_RECOVERY_BOUND_MS = 1_000;
@@ -35,12 +35,8 @@ export async function runMockKillCase(options: FaultLoadOptions): Promise<CaseRe
     name: 'mock killed',
     claim: `kill -9 of one of ${INSTANCES} mock instances at ${seconds(killAtMs)} under ${options.rate.toLocaleString('en-US')} requests/s through one broker: every request answered or failed, routed to the instance left within ${MOCK_RECOVERY_BOUND_MS / 1000} s`,
     connections: 1 + INSTANCES,
-    requestsSent: run.figures.sent,
-    answered: run.figures.answered,
-    errored: run.figures.errored,
-    unanswered: run.figures.unanswered,
+    ...countRunFigures(run),
     brokerRestarts: 0,
-    peakBrokerRssBytes: run.peakBrokerRssBytes,
     isPassed: failures.length === 0 && run.figures.unanswered === 0,
     notes: [
       `mock-1 killed at ${kill.firedAtMs === undefined ? 'never' : seconds(kill.firedAtMs)}: ${describeWindow(kill)}, recovered after ${recoveredAfterMs === undefined ? 'NEVER' : `${recoveredAfterMs.toFixed(0)} ms`} (errors: ${describeErrors(run.leg)})`,

@@ -6,6 +6,7 @@ import { runBackpressureCase } from './backpressure-case.js';
 import { runBrokerKillCase } from './broker-kill-case.js';
 import type { CaseResult } from './case-result.js';
 import { runMockKillCase } from './mock-kill-case.js';
+import { runPartitionCase } from './partition-case.js';
 import { runScaleCase } from './scale-case.js';
 import { runStreamIdCase } from './stream-id-case.js';
 import { runTransportInputCase } from './transport-input-case.js';
@@ -41,12 +42,13 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
     { name: 'scale', run: () => runScaleCase({ connections: quick ? 2_000 : 10_000 }) },
     { name: 'mock killed', run: () => runMockKillCase(quick ? QUICK_FAULT_LOAD : FULL_FAULT_LOAD) },
     { name: 'broker killed', run: () => runBrokerKillCase(quick ? QUICK_FAULT_LOAD : FULL_FAULT_LOAD) },
+    { name: 'network partition', run: () => runPartitionCase(quick ? QUICK_FAULT_LOAD : FULL_FAULT_LOAD) },
   ];
   const cases: CaseResult[] = [];
   for (const step of plan) {
     progress(`running ${step.name}...`);
     const result = await step.run();
-    progress(`${step.name}: ${result.isPassed ? 'held' : 'FAILED'} — ${result.notes.join('; ')}`);
+    progress(`${step.name}: ${result.isSkipped ? 'skipped' : result.isPassed ? 'held' : 'FAILED'} — ${result.notes.join('; ')}`);
     cases.push(result);
   }
   const sum = (pick: (result: CaseResult) => number): number => cases.reduce((total, result) => total + pick(result), 0);
@@ -69,7 +71,7 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
 /** The report as the table `rsb reliability` prints and docs/benchmarks.md shows. */
 export function formatReliabilityReport(report: ReliabilityReport): string[] {
   const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-  const row = (name: string, figures: ReliabilityReport['totals'], isPassed: boolean): string[] => [
+  const row = (name: string, figures: ReliabilityReport['totals'], isPassed: boolean, isSkipped = false): string[] => [
     name,
     formatCount(figures.connections),
     formatCount(figures.requestsSent),
@@ -78,11 +80,11 @@ export function formatReliabilityReport(report: ReliabilityReport): string[] {
     formatCount(figures.unanswered),
     String(figures.brokerRestarts),
     mib(figures.peakBrokerRssBytes),
-    isPassed ? 'yes' : 'NO',
+    isSkipped ? 'skipped' : isPassed ? 'yes' : 'NO',
   ];
   const lines = formatMarkdownTable(
     ['case', 'connections', 'requests sent', 'answered', 'errored', 'unanswered', 'broker restarts', 'peak broker RSS', 'held'],
-    [...report.cases.map((result) => row(result.name, result, result.isPassed)), row('**all**', report.totals, report.isPassed)],
+    [...report.cases.map((result) => row(result.name, result, result.isPassed, result.isSkipped)), row('**all**', report.totals, report.isPassed)],
     [LEFT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, CENTER],
   );
   lines.push('');

@@ -4,9 +4,10 @@ import {
   formatBrokerAddress,
   LINK_STATE,
   resolveBrokerAddresses,
-  resolveBrokers,
+  resolveBrokerSources,
   resolveBrokerTls,
   type BrokerAddress,
+  type BrokerSource,
   type BrokerLink,
   type BrokerMember,
   type LinkEvent,
@@ -27,8 +28,12 @@ export interface ConnectOptions {
   /**
    * Brokers as text (`host:port` for TCP, or `tcp://`, `tcps://`, `ws://host:port/path`,
    * `wss://` URIs) or addresses; one connection to each. Default: 127.0.0.1:9999.
+   * `dns:NAME:PORT` (or `dns+tcps://NAME:PORT`, ...) stands for every broker behind the
+   * name, followed as its answer changes.
    */
-  brokers?: readonly (string | BrokerAddress)[];
+  brokers?: readonly (string | BrokerSource)[];
+  /** Resolver of the `dns:` names, `IP[:PORT]`; the system's when absent. */
+  dnsServer?: string;
   /**
    * tcps and wss: the CA to trust (PEM), a client certificate and key (mTLS), or, for
    * development only, `isVerificationSkipped`. Default: Node's trusted CAs, or the CA of a
@@ -142,7 +147,7 @@ export class RsbClient {
     });
     this.pool = new BrokerPool(
       {
-        brokers: resolveBrokers({ cluster: options.cluster, brokers: options.brokers, stateDir: options.stateDir }),
+        brokers: resolveBrokerSources({ cluster: options.cluster, brokers: options.brokers, stateDir: options.stateDir, dnsServer: options.dnsServer }),
         followBrokerList: options.followBrokerList,
         reconnect: options.reconnect,
         onEvent: options.onLinkEvent,

@@ -18,7 +18,7 @@ import {
   type TlsClientAuth,
 } from '../broker/index.js';
 import { parseDuration } from '../cli/parse.js';
-import { parseBrokerAddress } from '../client/index.js';
+import { isBrokerName, parseBrokerAddress, resolveBrokerSources, type BrokerSource } from '../client/index.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT, TRANSPORT } from '../protocol/index.js';
 
@@ -48,6 +48,12 @@ import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT, TRANSPORT } from '../protocol/
  *   apps:
  *     web: { rateLimit: { requestsPerSecond: 500 } }
  *   auth: { secret: change-me }                  # or { publicKey: keys/broker.pub.pem }
+ *   advertise: [tcp://10.0.0.5:9999]             # one per listener; default: see resolveAdvertised
+ *   peers: [dns:brokers.rsb.svc.cluster.local:9999]   # or host:port of each other broker
+ *   dnsServer: 10.96.0.10                        # the resolver of dns: peers; default: the system's
+ *   dnsInterval: 5s
+ *   clusterName: rsb
+ *   drain: 20s                                   # on SIGTERM: /readyz 503, clients sent elsewhere, then stop
  */
 const duration = z.union([z.number().nonnegative(), z.string()]).transform((value, context) => {
   try {
@@ -107,6 +113,12 @@ export const BROKER_CONFIG_SCHEMA = z.strictObject({
   services: z.record(z.string(), serviceRule).optional(),
   apps: z.record(z.string(), appRule).optional(),
   auth: auth.optional(),
+  advertise: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+  peers: z.array(z.string().min(1)).optional(),
+  dnsServer: z.string().min(1).optional(),
+  dnsInterval: duration.optional(),
+  clusterName: z.string().min(1).optional(),
+  drain: duration.optional(),
 });
 export type BrokerConfigFile = z.output<typeof BROKER_CONFIG_SCHEMA>;
 
@@ -167,12 +179,34 @@ export interface StartFlags {
   /** `--ws-allowed-origins`: origins, comma-separated or repeated. */
   wsAllowedOrigins?: string[];
   handshakeTimeout?: string;
+  /** `--advertise URI` (repeatable): what clients are told, one per listener. */
+  advertise?: string[];
+  /** `--peers` (repeatable): the other brokers, by address or `dns:NAME:PORT`. */
+  peers?: string[];
+  dnsServer?: string;
+  dnsInterval?: string;
+  clusterName?: string;
+  /** `--drain DURATION`: how long SIGTERM drains before the broker stops. */
+  drain?: string;
+}
+
+/** How the broker meets its cluster and leaves it (src/start/peer-discovery.ts, advertise.ts). */
+export interface NetworkSettings {
+  /** `--advertise`, as given: resolved against the listeners once they listen. */
+  advertise: string[];
+  /** `--peers`: addresses and `dns:` names (with the resolver and interval set). */
+  peers: BrokerSource[];
+  /** The cluster name the peers form; undefined without peers. */
+  clusterName: string | undefined;
+  /** 0: SIGTERM stops at once, as SIGINT does. */
+  drainMs: number;
 }
 
 export interface NodeSettings {
   broker: BrokerOptions;
   /** Where the admin HTTP server listens, or null when it is off. */
   admin: { host: string; port: number } | null;
+  network: NetworkSettings;
 }
 
 /** Config file, then flags, then defaults: everything `rsb start` runs with. */
@@ -207,7 +241,27 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     auth: resolveAuth(flags, file.auth, baseDir),
     ...(flags.clusterFile ? { clusterFile: flags.clusterFile } : {}),
   };
-  return { broker, admin: isAdminOn ? { host: flags.adminHost ?? fileAdmin.host ?? DEFAULT_BROKER_OPTIONS.host, port: adminPort } : null };
+  return { broker, admin: isAdminOn ? { host: flags.adminHost ?? fileAdmin.host ?? DEFAULT_BROKER_OPTIONS.host, port: adminPort } : null, network: resolveNetwork(flags, file) };
+}
+
+/** Where `--peers` names no port, this one: a cluster's brokers listen alike. */
+function resolveNetwork(flags: StartFlags, file: BrokerConfigFile): NetworkSettings {
+  const fileAdvertise = file.advertise === undefined ? [] : [file.advertise].flat();
+  const peerTexts = flags.peers ?? file.peers ?? [];
+  if (peerTexts.length > 0 && flags.clusterFile) throw new UsageError('give --peers or --cluster-file, not both', 'A cluster file already lists every broker.');
+  const dnsServer = flags.dnsServer ?? file.dnsServer;
+  const intervalMs = flags.dnsInterval !== undefined ? parseDuration(flags.dnsInterval, '--dns-interval') : file.dnsInterval;
+  if (intervalMs !== undefined && intervalMs < 100) throw new UsageError(`--dns-interval ${flags.dnsInterval ?? file.dnsInterval} is too short`, 'Resolve at most ten times a second, e.g. 1s.');
+  const peers = resolveBrokerSources({ brokers: peerTexts.flatMap((text) => text.split(',')).filter((text) => text.trim() !== ''), dnsServer }).map((source) =>
+    isBrokerName(source) && intervalMs !== undefined ? { ...source, intervalMs } : source,
+  );
+  const firstName = peers.find(isBrokerName);
+  return {
+    advertise: flags.advertise ?? fileAdvertise,
+    peers: peerTexts.length > 0 ? peers : [],
+    clusterName: peerTexts.length > 0 ? (flags.clusterName ?? file.clusterName ?? firstName?.dnsName ?? 'peers') : undefined,
+    drainMs: flags.drain !== undefined ? parseDuration(flags.drain, '--drain') : (file.drain ?? 0),
+  };
 }
 
 /**

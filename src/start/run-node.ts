@@ -1,13 +1,18 @@
 import { waitForShutdownSignal } from '../cli/output.js';
-import { formatCount } from '../cli/format.js';
+import { formatCount, formatCountOf } from '../cli/format.js';
 import { announceReady, type BrokerReady } from '../process/index.js';
 import { formatBrokerAddress } from '../client/index.js';
-import { nameErrorCode, TRANSPORT } from '../protocol/index.js';
-import { AdminServer, Broker, type AdminServerOptions, type BrokerEvent, type BrokerOptions, type BrokerSnapshot } from '../broker/index.js';
+import { BROKER_ROUTES, isWebSocketTransport, nameErrorCode, TRANSPORT } from '../protocol/index.js';
+import { AdminServer, Broker, createToken, type AdminServerOptions, type BrokerEvent, type BrokerOptions, type BrokerSnapshot } from '../broker/index.js';
+import { resolveAdvertised } from './advertise.js';
+import type { NetworkSettings } from './config.js';
+import { PeerDiscovery } from './peer-discovery.js';
 import { createLiveView } from '../ui/index.js';
 
 export interface RunNodeOptions {
   broker: Partial<BrokerOptions>;
+  /** Advertised addresses, peers, drain; default: none of them. */
+  network?: NetworkSettings;
   /** The admin HTTP server, or null for none. */
   admin: AdminServerOptions | null;
   /** Live Ink status line (a terminal) or plain log lines. */
@@ -31,7 +36,7 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
       if (snapshot.requestsRouted === lastRouted) return undefined;
       lastRouted = snapshot.requestsRouted;
       return (
-        `connections ${snapshot.connections}, services ${snapshot.services} (${snapshot.instances} instances), ` +
+        `${formatCountOf(snapshot.connections, 'connection')}, ${formatCountOf(snapshot.services, 'service')} (${formatCountOf(snapshot.instances, 'instance')}), ` +
         `${formatCount(rate)} requests/s, ${formatCount(snapshot.requestsRouted)} routed, ${formatCount(snapshot.requestsRejected)} rejected`
       );
     },
@@ -49,17 +54,27 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
       };
     },
   });
+  const network = options.network ?? NO_NETWORK;
   const broker = new Broker(options.broker, (event) => view.event(describeEvent(event)));
   const { host, port, listeners } = await broker.start();
   let admin: AdminServer | undefined;
-  if (options.admin) {
-    admin = new AdminServer(broker, options.admin);
-    try {
+  let discovery: PeerDiscovery | undefined;
+  try {
+    const advertised = resolveAdvertised(
+      listeners.map((listener) => ({ scheme: listener.transport, host: listener.host, port: listener.port, path: isWebSocketTransport(listener.transport) ? (listener.path ?? '/') : undefined })),
+      network.advertise,
+    );
+    broker.advertiseAs(advertised);
+    if (options.admin) {
+      admin = new AdminServer(broker, options.admin);
       await admin.start();
-    } catch (error) {
-      await broker.stop();
-      throw error;
     }
+    print(`advertised to clients as ${advertised.uris.join(', ')} (${advertised.reason})`);
+    if (network.peers.length > 0) discovery = await startDiscovery(broker, network, (line) => view.event(line));
+  } catch (error) {
+    discovery?.stop();
+    await broker.stop();
+    throw error;
   }
   // "listening on" and the ready message come last: once a script sees the line, or a launcher gets the message, the admin API is up too.
   if (admin) print(`admin API and metrics on ${admin.url} (/healthz /readyz /metrics /api/services /api/connections /api/cluster)`);
@@ -69,6 +84,9 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
   announceReady({ id: broker.id, host, port, uris: listeners.map((listener) => listener.uri), adminPort: admin?.port ?? null } satisfies BrokerReady);
   view.start();
   const signal = await waitForShutdownSignal();
+  // Discovery first: it would put this broker back in the list the drain pushes without it.
+  discovery?.stop();
+  if (signal === 'SIGTERM' && network.drainMs > 0) await drainBroker(broker, network.drainMs, print);
   view.stop();
   print(`rsb broker ${broker.id} stopping on ${signal}`);
   await broker.stop();
@@ -76,6 +94,41 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
   const final = broker.snapshot();
   print(`rsb broker ${broker.id} stopped after routing ${formatCount(final.requestsRouted)} requests`);
   return final;
+}
+
+const NO_NETWORK: NetworkSettings = { advertise: [], peers: [], clusterName: undefined, drainMs: 0 };
+/** A drain looks this often whether its connections have gone. */
+const DRAIN_POLL_MS = 100;
+
+/** Finds the peers (`--peers`) and keeps the pushed list to them; with HS256 auth the probes carry a token of its own. */
+async function startDiscovery(broker: Broker, network: NetworkSettings, log: (line: string) => void): Promise<PeerDiscovery> {
+  const auth = broker.options.auth;
+  const token = auth?.secret !== undefined ? (await createToken({ secret: auth.secret, sub: `rsb-peer-${broker.id}`, services: [], routes: [BROKER_ROUTES.CLUSTER] })).token : undefined;
+  const clusterName = network.clusterName ?? 'peers';
+  const discovery = new PeerDiscovery({
+    self: broker.describeSelf(),
+    sources: network.peers,
+    token,
+    // Peers on tcps or wss are trusted by the CA this broker was given: a cluster's brokers share one.
+    ...(broker.options.tls?.ca ? { tls: { ca: broker.options.tls.ca } } : {}),
+    onChange: (brokers) => broker.membership.update({ name: clusterName, brokers }),
+    onProblem: log,
+  });
+  discovery.start();
+  return discovery;
+}
+
+/**
+ * SIGTERM under an orchestrator: readiness off and clients sent to the other brokers
+ * first (Broker.drain), then up to `drainMs` for the connections to go, so the broker
+ * exits within the pod's grace period with nothing cut that could have moved.
+ */
+async function drainBroker(broker: Broker, drainMs: number, print: (line: string) => void): Promise<void> {
+  print(`rsb broker ${broker.id} draining for up to ${(drainMs / 1000).toFixed(1)} s: /readyz answers 503, clients are sent to the other brokers`);
+  broker.drain();
+  const deadline = Date.now() + drainMs;
+  while (broker.connectionCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+  print(`rsb broker ${broker.id} drained: ${broker.connectionCount} connection${broker.connectionCount === 1 ? '' : 's'} left`);
 }
 
 /** One line saying what the broker manages beside routing. */
@@ -93,7 +146,7 @@ function describeManagement(options: BrokerOptions): string {
 
 function describeEvent(event: BrokerEvent): string {
   if (event.kind === 'cluster-changed') {
-    const brokers = event.brokers.map((entry) => `${entry.id} ${entry.host}:${entry.port}`).join(', ');
+    const brokers = event.brokers.map((entry) => `${entry.id} ${entry.uris?.[0] ?? `${entry.host}:${entry.port}`}`).join(', ');
     return `cluster ${event.cluster}: ${event.brokers.length} broker${event.brokers.length === 1 ? '' : 's'} (${brokers}), pushed to every client`;
   }
   if (event.kind === 'cluster-file-error') return `! cluster file ignored, keeping the last list: ${event.message}`;

@@ -1,6 +1,7 @@
 import type { BrokerSnapshot, ClusterView, ConnectionSummary, ServiceSummary } from '../broker/index.js';
 import { checkClusterName, requireClusterState, resolveStateDir } from '../client/index.js';
 import { UsageError } from '../errors.js';
+import type { StatusTarget } from './status-targets.js';
 
 /** One broker as `rsb status` sees it through its admin API. */
 export interface BrokerStatus {
@@ -16,11 +17,30 @@ export interface BrokerStatus {
   requestsPerSecond?: number;
   /** Requests rejected per second since the previous reading (watch mode). */
   rejectedPerSecond?: number;
+  /** The cluster (of `rsb cluster up`) it was read as part of. */
+  cluster?: string;
 }
 
 export interface StatusReport {
   takenAt: string;
   brokers: BrokerStatus[];
+  /** Per cluster read, its figures summed over its brokers. */
+  clusters?: ClusterTotals[];
+}
+
+/** A cluster's figures over the brokers that answered; a service or an instance registered on several brokers counts once. */
+export interface ClusterTotals {
+  name: string;
+  brokers: number;
+  brokersUp: number;
+  connections: number;
+  services: number;
+  instances: number;
+  requestsRouted: number;
+  requestsRejected: number;
+  openCircuits: number;
+  /** Summed over its brokers, while watching. */
+  requestsPerSecond?: number;
 }
 
 const ADMIN_TIMEOUT_MS = 2_000;
@@ -64,9 +84,11 @@ export function readClusterAdminsFromState(name: string, stateDir?: string): str
 }
 
 /** Reads every broker at once. */
-export async function collectStatus(admins: readonly string[], previous?: StatusReport): Promise<StatusReport> {
+export async function collectStatus(targets: readonly StatusTarget[], previous?: StatusReport): Promise<StatusReport> {
   const takenAt = new Date();
-  const brokers = await Promise.all(admins.map((admin) => readBrokerStatus(admin)));
+  const brokers = await Promise.all(
+    targets.map(async ({ admin, cluster }) => ({ ...(await readBrokerStatus(admin)), ...(cluster !== undefined ? { cluster } : {}) })),
+  );
   if (previous) {
     const seconds = (takenAt.getTime() - Date.parse(previous.takenAt)) / 1000;
     for (const status of brokers) {
@@ -76,5 +98,37 @@ export async function collectStatus(admins: readonly string[], previous?: Status
       status.rejectedPerSecond = Math.max(0, (status.broker.requestsRejected - before.requestsRejected) / seconds);
     }
   }
-  return { takenAt: takenAt.toISOString(), brokers };
+  const clusters = sumClusters(brokers);
+  return { takenAt: takenAt.toISOString(), brokers, ...(clusters.length ? { clusters } : {}) };
+}
+
+/** Each cluster's totals, in the order its brokers were read. */
+export function sumClusters(brokers: readonly BrokerStatus[]): ClusterTotals[] {
+  const names = [...new Set(brokers.map((status) => status.cluster).filter((name): name is string => name !== undefined))];
+  return names.map((name) => {
+    const members = brokers.filter((status) => status.cluster === name);
+    const up = members.filter((status) => status.isUp && status.broker);
+    const services = new Set<string>();
+    const instances = new Set<string>();
+    for (const status of up) {
+      for (const service of status.services ?? []) {
+        services.add(service.key);
+        for (const instance of service.instances) instances.add(`${service.key} ${instance.uuid}`);
+      }
+    }
+    const sum = (read: (status: BrokerStatus) => number): number => up.reduce((total, status) => total + read(status), 0);
+    const rates = up.filter((status) => status.requestsPerSecond !== undefined);
+    return {
+      name,
+      brokers: members.length,
+      brokersUp: up.length,
+      connections: sum((status) => status.broker!.connections),
+      services: services.size,
+      instances: instances.size,
+      requestsRouted: sum((status) => status.broker!.requestsRouted),
+      requestsRejected: sum((status) => status.broker!.requestsRejected),
+      openCircuits: sum((status) => status.broker!.openCircuits),
+      ...(rates.length ? { requestsPerSecond: sum((status) => status.requestsPerSecond ?? 0) } : {}),
+    };
+  });
 }

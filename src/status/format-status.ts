@@ -1,8 +1,8 @@
 import type { ServiceSummary } from '../broker/index.js';
-import { formatCount, formatMicros, PRECISION } from '../cli/format.js';
+import { formatCount, formatCountOf, formatMicros, PRECISION } from '../cli/format.js';
 import { formatTable } from '../cli/table.js';
 import type { StatusTableProps } from '../ui/index.js';
-import type { BrokerStatus, StatusReport } from './collect-status.js';
+import type { BrokerStatus, ClusterTotals, StatusReport } from './collect-status.js';
 
 /** `3723000` → `1h 2m 3s`. */
 export function formatUptime(ms: number): string {
@@ -28,11 +28,11 @@ export function formatBrokerLines(status: BrokerStatus): string[] {
   const broker = status.broker;
   const rate = status.requestsPerSecond !== undefined ? `, ${formatCount(status.requestsPerSecond)} req/s` : '';
   const circuits =
-    (broker.openCircuits > 0 ? `, ${broker.openCircuits} open circuit${broker.openCircuits === 1 ? '' : 's'}` : '') +
+    (broker.openCircuits > 0 ? `, ${formatCountOf(broker.openCircuits, 'open circuit')}` : '') +
     (broker.halfOpenCircuits > 0 ? `, ${broker.halfOpenCircuits} half-open` : '');
   return [
     `● ${broker.id} on ${broker.host}:${broker.port} (admin ${status.admin}), up ${formatUptime(broker.uptimeMs)}`,
-    `  ${broker.connections} connections, ${broker.services} services (${broker.instances} instances)${rate}, ` +
+    `  ${formatCountOf(broker.connections, 'connection')}, ${formatCountOf(broker.services, 'service')} (${formatCountOf(broker.instances, 'instance')})${rate}, ` +
       `${formatCount(broker.requestsRouted)} routed, ${formatCount(broker.requestsRejected)} rejected${circuits}`,
   ];
 }
@@ -67,17 +67,39 @@ export function formatServiceLines(service: ServiceSummary): string[] {
   return [...headline, ...formatTable(INSTANCE_COLUMNS, rows).map((line) => `  ${line}`)];
 }
 
-/** The whole report as plain lines: each broker's headline, then its services. */
+/**
+ * A cluster's total line: `cluster default: 3 of 3 brokers up, 9 connections, 1 service,
+ * 1 instance, 3,000 routed, 0 rejected` — an instance registered on every broker counts once.
+ */
+export function formatClusterTotals(totals: ClusterTotals): string {
+  const rate = totals.requestsPerSecond !== undefined ? `, ${formatCount(totals.requestsPerSecond)} req/s` : '';
+  const circuits = totals.openCircuits > 0 ? `, ${formatCountOf(totals.openCircuits, 'open circuit')}` : '';
+  return (
+    `cluster ${totals.name}: ${totals.brokersUp} of ${formatCountOf(totals.brokers, 'broker')} up, ${formatCountOf(totals.connections, 'connection')}, ` +
+    `${formatCountOf(totals.services, 'service')}, ${formatCountOf(totals.instances, 'instance')}${rate}, ` +
+    `${formatCount(totals.requestsRouted)} routed, ${formatCount(totals.requestsRejected)} rejected${circuits}`
+  );
+}
+
+/** The whole report as plain lines: each broker's headline, then its services; after the last broker of a cluster, the cluster's total. */
 export function formatStatusReport(report: StatusReport): string[] {
   const lines: string[] = [];
-  for (const status of report.brokers) {
+  report.brokers.forEach((status, index) => {
     if (lines.length) lines.push('');
     lines.push(...formatBrokerLines(status));
-    if (!status.services) continue;
-    if (status.services.length === 0) lines.push('  no services registered');
-    for (const service of status.services) lines.push(...formatServiceLines(service).map((line) => `  ${line}`));
-  }
+    if (status.services?.length === 0) lines.push('  no services registered');
+    for (const service of status.services ?? []) lines.push(...formatServiceLines(service).map((line) => `  ${line}`));
+    const totals = totalsAfter(report, index);
+    if (totals) lines.push('', formatClusterTotals(totals));
+  });
   return lines;
+}
+
+/** The totals of the cluster whose last broker is `report.brokers[index]`, if it is one. */
+function totalsAfter(report: StatusReport, index: number): ClusterTotals | undefined {
+  const name = report.brokers[index]!.cluster;
+  if (name === undefined || report.brokers[index + 1]?.cluster === name) return undefined;
+  return report.clusters?.find((totals) => totals.name === name);
 }
 
 /** What the live table of `rsb status --watch` draws: the same lines as the plain report. */
@@ -91,5 +113,6 @@ export function toStatusTableProps(report: StatusReport): StatusTableProps {
       services: (status.services ?? []).map((service) => ({ key: service.key, lines: formatServiceLines(service) })),
       hasNoServices: status.isUp && status.services?.length === 0,
     })),
+    totals: (report.clusters ?? []).map(formatClusterTotals),
   };
 }

@@ -1,6 +1,6 @@
 import { Box, Static, Text } from 'ink';
 import React from 'react';
-import { formatCount } from '../cli/format.js';
+import { formatCount, formatCountOf } from '../cli/format.js';
 
 export interface BrokerStatusProps {
   id: string;
@@ -26,7 +26,7 @@ export function BrokerStatus(props: BrokerStatusProps): React.JSX.Element {
           connections <Text bold>{formatCount(props.connections)}</Text>
         </Text>
         <Text>
-          services <Text bold>{formatCount(props.services)}</Text> ({formatCount(props.instances)} instances)
+          services <Text bold>{formatCount(props.services)}</Text> ({formatCountOf(props.instances, 'instance')})
         </Text>
         <Text>
           requests/s <Text bold>{formatCount(props.requestsPerSecond)}</Text>

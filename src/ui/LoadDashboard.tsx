@@ -19,14 +19,25 @@ export interface DashboardBroker {
   isUp: boolean;
 }
 
+/** Where the run is: starting, warming up (nothing measured), sending its schedule, or waiting for the answers in flight. */
+export type DashboardStage = 'starting' | 'warm-up' | 'run' | 'draining';
+
 export interface LoadDashboardProps {
   scenario: string;
   leg: string;
   phase: string;
-  /** 0 to 1 of the schedule. */
+  stage: DashboardStage;
+  /** Length of the warm-up, ms. */
+  warmupMs: number;
+  /** 0 to 1 of the measured schedule (0 in the warm-up). */
   progress: number;
+  /** Measured time so far (in the warm-up: the warm-up's time). */
   elapsedMs: number;
   durationMs: number;
+  /** Measured requests so far: sent, ended (answered, errors, timeouts), and the schedule's total. */
+  requests: { sent: number; answered: number; expected: number };
+  /** Set once the schedule lag makes the run invalid: why, in a few words. */
+  invalid?: string;
   targetRate: number;
   achievedRate: number;
   /** Achieved rates of the last intervals, oldest first: the sparkline. */
@@ -36,7 +47,7 @@ export interface LoadDashboardProps {
   latencyRun: DashboardLatency | undefined;
   errors: readonly { kind: string; count: number }[];
   brokers: readonly DashboardBroker[];
-  health: { lagP99Us: number; maxTickLateMs: number; eventLoopDelayMaxMs: number; inFlight: number; rssBytes: number; workers: number; isKeepingSchedule: boolean };
+  health: { lagP99Us: number; maxTickLateMs: number; eventLoopDelayMaxMs: number; rssBytes: number; workers: number; isKeepingSchedule: boolean };
   /** Set for closed-loop runs (HTTP, autocannon): shown instead of the schedule figures, which they do not have. */
   pacing?: string;
   /** Finished lines (phases done, faults, connection events), kept above the live panel. */
@@ -88,10 +99,29 @@ export function LoadDashboard(props: LoadDashboardProps): React.JSX.Element {
       <Box flexDirection="column" borderStyle="round" paddingX={1}>
         <Text>
           <Text bold>{props.scenario}</Text> {props.leg} · <Text color="cyan">{props.phase}</Text>
+          {props.stage === 'warm-up' ? <Text color="yellow"> · WARM-UP (not measured)</Text> : ''}
+          {props.stage === 'draining' ? <Text color="yellow"> · schedule sent, waiting for the answers in flight</Text> : ''}
         </Text>
+        {props.stage === 'warm-up' || props.stage === 'starting' ? (
+          <Text>
+            <Text color="yellow">warm-up</Text> {seconds(props.elapsedMs)} / {seconds(props.warmupMs)} · connecting and warming up; the measured run of {seconds(props.durationMs)} follows
+          </Text>
+        ) : (
+          <Text>
+            {drawProgressBar(props.progress)} {Math.round(props.progress * 100)}% {seconds(props.elapsedMs)} / {seconds(props.durationMs)} measured
+          </Text>
+        )}
         <Text>
-          {drawProgressBar(props.progress)} {Math.round(props.progress * 100)}% {seconds(props.elapsedMs)} / {seconds(props.durationMs)}
+          requests sent <Text bold>{formatCount(props.requests.sent)}</Text> of {formatCount(props.requests.expected)} · answered <Text bold>{formatCount(props.requests.answered)}</Text> · in flight{' '}
+          {formatCount(Math.max(0, props.requests.sent - props.requests.answered))}
         </Text>
+        {props.invalid ? (
+          <Text color="red" bold>
+            INVALID RUN: {props.invalid} — the generator cannot keep its schedule, so these figures say nothing of the broker (exit 4)
+          </Text>
+        ) : (
+          ''
+        )}
         <Text>
           rate target <Text bold>{formatCount(props.targetRate)}/s</Text> achieved{' '}
           <Text bold color={ratio >= 0.99 ? 'green' : 'yellow'}>
@@ -132,7 +162,7 @@ export function LoadDashboard(props: LoadDashboardProps): React.JSX.Element {
             </Text>
           )}
           <Text dimColor>
-            event-loop delay max {health.eventLoopDelayMaxMs.toFixed(1)} ms · in flight {formatCount(health.inFlight)} · rss {Math.round(health.rssBytes / 1048576)} MB
+            event-loop delay max {health.eventLoopDelayMaxMs.toFixed(1)} ms · rss {Math.round(health.rssBytes / 1048576)} MB
           </Text>
         </Box>
       </Box>

@@ -12,7 +12,7 @@ export interface MockMethodRow {
 
 export interface MockStatusProps {
   service: string;
-  /** `2 instance(s) on 127.0.0.1:9999`, and the listening port if any. */
+  /** `2 instances on 127.0.0.1:9999`, and the listening port if any. */
   where: string;
   connected: number;
   connections: number;

@@ -17,10 +17,12 @@ export interface StatusTableProps {
   /** `10:20:30`: when the brokers were read. */
   time: string;
   brokers: readonly StatusTableBroker[];
+  /** Each cluster's total line, under the brokers. */
+  totals?: readonly string[];
 }
 
 /** `rsb status --watch` on a terminal: each broker's headline and its services, redrawn as readings come. */
-export function StatusTable({ time, brokers }: StatusTableProps): React.JSX.Element {
+export function StatusTable({ time, brokers, totals = [] }: StatusTableProps): React.JSX.Element {
   return (
     <Box flexDirection="column">
       <Text dimColor>rsb status at {time} (Ctrl-C to stop)</Text>
@@ -46,6 +48,15 @@ export function StatusTable({ time, brokers }: StatusTableProps): React.JSX.Elem
           </Box>
         );
       })}
+      {totals.length ? (
+        <Box flexDirection="column" marginTop={1}>
+          {totals.map((line) => (
+            <Text key={line} bold>
+              {line}
+            </Text>
+          ))}
+        </Box>
+      ) : null}
     </Box>
   );
 }

@@ -89,6 +89,10 @@ class InkView<Name extends ViewName> implements LiveView {
   private readonly events: EventLine[] = [];
   private timer: NodeJS.Timeout | undefined;
   private instance: ReturnType<typeof import('ink').render> | undefined;
+  private isInterrupted = false;
+  private readonly onInterrupt = (): void => {
+    this.isInterrupted = true;
+  };
 
   constructor(
     private readonly options: LiveViewOptions<Name>,
@@ -110,12 +114,18 @@ class InkView<Name extends ViewName> implements LiveView {
     if (this.instance) return;
     this.instance = this.ink.render(this.element(), { exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS });
     this.timer = setInterval(() => this.draw(), this.options.redrawMs ?? DEFAULT_REDRAW_MS);
+    // `once`: a listener left behind must not keep a second Ctrl-C from ending the process.
+    process.once('SIGINT', this.onInterrupt);
   }
 
   stop(): void {
     clearInterval(this.timer);
-    this.instance?.unmount();
+    process.off('SIGINT', this.onInterrupt);
+    if (!this.instance) return;
+    this.instance.unmount();
     this.instance = undefined;
+    // The terminal echoed `^C` after the last frame: what is printed next starts on a line of its own.
+    if (this.isInterrupted) process.stdout.write('\n');
   }
 
   private draw(): void {

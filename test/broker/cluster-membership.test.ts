@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker, type BrokerEvent } from '../../src/broker/index.js';
-import { BROKER_ROUTES, decodeCloudEvent, readBrokerList, type BrokerList, type CloudEvent } from '../../src/protocol/index.js';
+import { BROKER_ROUTES, CLOUD_EVENT_TYPE, decodeCloudEvent, readBrokerList, type BrokerList, type CloudEvent } from '../../src/protocol/index.js';
 import { NO_STREAMS, PeerConnection } from '../../src/transport/index.js';
 import { call, connectRequester } from '../support/lean-calls.js';
 import { runRsb } from '../support/processes.js';
@@ -14,11 +14,19 @@ const BROKERS = [
   { id: 'b2', host: '127.0.0.1', port: 7002 },
 ];
 
-/** A client that records the broker lists pushed to it. */
-async function connectListener(port: number): Promise<{ peer: PeerConnection; lists: BrokerList[] }> {
+/** A client that records the broker lists pushed to it: rsb's, and the same list in the Alibaba broker's form. */
+async function connectListener(port: number): Promise<{ peer: PeerConnection; lists: BrokerList[]; alibaba: CloudEvent[]; raw: Buffer[] }> {
   const lists: BrokerList[] = [];
-  const peer = await PeerConnection.connect({ host: '127.0.0.1', port, onMetadataPush: (metadata) => lists.push(readBrokerList(decodeCloudEvent(metadata))) }, NO_STREAMS);
-  return { peer, lists };
+  const alibaba: CloudEvent[] = [];
+  const raw: Buffer[] = [];
+  const onMetadataPush = (metadata: Buffer): void => {
+    raw.push(Buffer.from(metadata));
+    const event = decodeCloudEvent(metadata);
+    if (event.type === CLOUD_EVENT_TYPE.BROKER_LIST) lists.push(readBrokerList(event));
+    else alibaba.push(event);
+  };
+  const peer = await PeerConnection.connect({ host: '127.0.0.1', port, onMetadataPush }, NO_STREAMS);
+  return { peer, lists, alibaba, raw };
 }
 
 
@@ -54,6 +62,26 @@ describe('a broker that knows its cluster', () => {
     expect(lists).toEqual([{ cluster: 'east', broker: 'b1', brokers: BROKERS }]);
   });
 
+  it("pushes the list a second time as Alibaba's UpstreamClusterChangedEvent, with one tcp:// URI per broker", async () => {
+    const advertised = [...BROKERS, { id: 'b3', host: '10.0.0.5', port: 9999, uris: ['ws://10.0.0.5:8080/rsocket', 'tcp://10.0.0.5:9999'] }];
+    const broker = await startBroker({ id: 'b1', cluster: { name: 'east', brokers: advertised } });
+    const { peer, alibaba, raw } = await connectListener(broker.port);
+    cleanups.push(() => peer.close());
+    expect(alibaba).toHaveLength(1);
+    const event = alibaba[0]!;
+    expect(event).toMatchObject({
+      specversion: '1.0',
+      type: 'com.alibaba.rsocket.upstream.UpstreamClusterChangedEvent',
+      source: 'rsb://broker/b1',
+      datacontenttype: 'application/json',
+      dataschema: 'rsocket:event:com.alibaba.rsocket.upstream.UpstreamClusterChangedEvent',
+    });
+    // Byte for byte, the data is what the Alibaba SDK's UpstreamClusterChangedEvent reads.
+    const text = raw[1]!.toString('utf8');
+    expect(text.startsWith('{"specversion":"1.0",')).toBe(true);
+    expect(text).toContain('"data":{"interfaceName":"*","group":"","version":"","uris":["tcp://127.0.0.1:7001","tcp://127.0.0.1:7002","tcp://10.0.0.5:9999"]}}');
+  });
+
   it('pushes the new list to every connected client when its cluster file changes', async () => {
     const file = temporaryFile();
     writeAtomically(file, { name: 'east', brokers: BROKERS });
@@ -65,6 +93,7 @@ describe('a broker that knows its cluster', () => {
     await waitFor(() => clients.every((client) => client.lists.length === 2), 'the second push', 3_000);
     for (const client of clients) expect(client.lists.map((list) => list.brokers.length)).toEqual([2, 3]);
     expect(clients[0]!.lists[1]).toEqual({ cluster: 'east', broker: 'b1', brokers: grown });
+    expect(clients[0]!.alibaba.map((event) => (event.data as { uris: string[] }).uris.length)).toEqual([2, 3]);
   });
 
   it('reads a cluster file that appears after it started', async () => {
@@ -125,7 +154,7 @@ describe('a broker that knows its cluster', () => {
     const requester = await connectRequester({ host: '127.0.0.1', port: broker.port });
     cleanups.push(() => requester.peer.close());
     const answer = await call(requester, BROKER_ROUTES.CLUSTER);
-    expect(readBrokerList(decodeCloudEvent(Buffer.from(answer.data!)))).toEqual({ cluster: '', broker: 'alone', brokers: [{ id: 'alone', host: '127.0.0.1', port: broker.port, uris: [`tcp://127.0.0.1:${broker.port}`] }] });
+    expect(readBrokerList(decodeCloudEvent(Buffer.from(answer.data!)))).toEqual({ cluster: '', broker: 'alone', brokers: [{ id: 'alone', host: '127.0.0.1', port: broker.port }] });
     expect(lists).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { describeFrameHeader, formatFrameDump, formatServicesReport, loadCallData, parseHeaderFlags, splitChannelItems } from '../../src/call/index.js';
+import type { InstanceSummary, ServiceSummary } from '../../src/broker/index.js';
+import { describeFrameHeader, formatFrameDump, formatServicesReport, loadCallData, mergeInstances, parseHeaderFlags, splitChannelItems, type BrokerServices, type ServicesReport } from '../../src/call/index.js';
 import { encodeFrameBody, ERROR_CODE, FRAME_TYPE } from '../../src/protocol/index.js';
 import { encodeRequestMetadata } from '../../src/sdk/index.js';
 
@@ -54,43 +55,67 @@ describe('rsb call --debug frame dump', () => {
 });
 
 describe('rsb services table', () => {
-  it('prints one row per instance under a line per broker', () => {
-    const now = Date.parse('2026-01-01T00:01:05Z');
+  const now = Date.parse('2026-01-01T00:01:05Z');
+  const service = (instances: InstanceSummary[]): ServiceSummary => ({
+    key: 'svc',
+    service: 'svc',
+    group: '',
+    version: '',
+    loadBalancing: 'round-robin',
+    requests: { ok: 15, error: 0, rejected: 0, cancelled: 0, timeout: 0, disconnected: 0 },
+    methods: {},
+    latency: { count: 0, p50Us: 0, p99Us: 0 },
+    instances,
+  });
+  const instance = (uuid: string, address: string, inFlight: number, connectedAt: string): InstanceSummary => ({
+    app: 'rsb-mock-svc',
+    uuid,
+    address,
+    weight: 1,
+    inFlight,
+    forwarded: 10,
+    connectedAt,
+  });
+  const report = (brokers: BrokerServices[]): ServicesReport => ({ brokers, instances: mergeInstances(brokers) });
+
+  it('prints a line per broker, then one row per instance', () => {
     const lines = formatServicesReport(
-      {
-        brokers: [
-          {
-            address: '127.0.0.1:9999',
-            broker: 'broker-1',
-            services: [
-              {
-                key: 'svc',
-                service: 'svc',
-                group: '',
-                version: '',
-                loadBalancing: 'round-robin',
-                requests: { ok: 15, error: 0, rejected: 0, cancelled: 0, timeout: 0, disconnected: 0 },
-                methods: {},
-                latency: { count: 0, p50Us: 0, p99Us: 0 },
-                instances: [
-                  { app: 'rsb-mock-svc', uuid: 'u-1', address: '127.0.0.1:5000', weight: 1, inFlight: 3, forwarded: 10, connectedAt: '2026-01-01T00:00:00Z' },
-                  { app: 'rsb-mock-svc', uuid: 'u-2', address: '127.0.0.1:5001', weight: 1, inFlight: 12, forwarded: 20, connectedAt: '2026-01-01T00:01:00Z' },
-                ],
-              },
-            ],
-          },
-          { address: '127.0.0.1:10000', broker: null, services: [], error: 'not connected' },
-        ],
-      },
+      report([
+        {
+          address: '127.0.0.1:9999',
+          broker: 'broker-1',
+          services: [service([instance('u-1', '127.0.0.1:5000', 3, '2026-01-01T00:00:00Z'), instance('u-2', '127.0.0.1:5001', 12, '2026-01-01T00:01:00Z')])],
+        },
+        { address: '127.0.0.1:10000', broker: null, services: [], error: 'not connected' },
+      ]),
       now,
     );
     expect(lines).toEqual([
       'broker broker-1 at 127.0.0.1:9999: 1 service, 2 instances',
+      'broker at 127.0.0.1:10000: not connected',
       'SERVICE  APP           UUID  ADDRESS         IN FLIGHT  CONNECTED',
       'svc      rsb-mock-svc  u-1   127.0.0.1:5000          3  1m05s ago',
       'svc      rsb-mock-svc  u-2   127.0.0.1:5001         12  5s ago',
-      '',
-      'broker at 127.0.0.1:10000: not connected',
+    ]);
+  });
+
+  it('lists an instance registered on three brokers once, with its brokers', () => {
+    const brokers = ['b-1', 'b-2', 'b-3'].map((id, i) => ({
+      address: `127.0.0.1:${9999 + i}`,
+      broker: id,
+      services: [service([instance('u-1', `127.0.0.1:${5000 + i}`, 1, `2026-01-01T00:00:0${i}Z`)])],
+    }));
+    const merged = report(brokers);
+    expect(merged.instances).toEqual([
+      { service: 'svc', app: 'rsb-mock-svc', uuid: 'u-1', addresses: ['127.0.0.1:5000', '127.0.0.1:5001', '127.0.0.1:5002'], brokers: ['b-1', 'b-2', 'b-3'], inFlight: 3, connectedAt: '2026-01-01T00:00:00Z' },
+    ]);
+    expect(formatServicesReport(merged, now)).toEqual([
+      'broker b-1 at 127.0.0.1:9999: 1 service, 1 instance',
+      'broker b-2 at 127.0.0.1:10000: 1 service, 1 instance',
+      'broker b-3 at 127.0.0.1:10001: 1 service, 1 instance',
+      '3 brokers: 1 service, 1 instance',
+      'SERVICE  APP           UUID  ADDRESS                    BROKERS        IN FLIGHT  CONNECTED',
+      'svc      rsb-mock-svc  u-1   127.0.0.1 (3 connections)  b-1, b-2, b-3          3  1m05s ago',
     ]);
   });
 });

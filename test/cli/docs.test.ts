@@ -74,6 +74,19 @@ describe('docs/commands.md', () => {
       }
     }
   });
+
+  it('gives each flag the default that --help shows', () => {
+    const manifest = JSON.parse(read('oclif.manifest.json')) as { commands: Record<string, { flags: Record<string, { default?: unknown }> }> };
+    const text = read('docs/commands.md');
+    for (const [id, command] of Object.entries(manifest.commands)) {
+      for (const [flag, { default: shown }] of Object.entries(command.flags)) {
+        if (shown === undefined || shown === '' || shown === false) continue;
+        // A flag's rows in the tables: `| \`--flag\`... | default | meaning |`.
+        const rows = [...text.matchAll(new RegExp(`^\\| \`--${flag}\`[^|]*\\| ([^|]*) \\|`, 'gm'))].map((match) => match[1]!.replace(/`/g, '').trim());
+        expect(rows, `docs/commands.md gives --${flag} of rsb ${id.replace(/:/g, ' ')} no default ${String(shown)}`).toContain(String(shown));
+      }
+    }
+  });
 });
 
 describe('docs/config.md', () => {

@@ -132,7 +132,7 @@ describe('rsb load', () => {
     expect(result.baseline?.targets[0]).toMatch(/^mock-1 \(direct\) 127\.0\.0\.1:\d+$/);
     expect(result.baseline?.requests.ok).toBe(300);
     expect(result.run.requests.ok).toBe(300);
-    expect(result.overhead?.p50).toBe(result.run.latency.corrected!.p50 - result.baseline!.latency.corrected!.p50);
+    expect(result.overhead?.p50Us).toBe(result.run.latency.corrected!.p50Us - result.baseline!.latency.corrected!.p50Us);
   }, 45_000);
 
   it('fails over when a broker of three is killed mid-run, and spreads over it again once it is restarted', async () => {
@@ -192,7 +192,7 @@ describe('rsb load', () => {
     expect(okOf(1)).toBeGreaterThan(0.25 * (okOf(0) + okOf(1) + okOf(2)));
   }, 60_000);
 
-  it('stops cleanly on Ctrl-C at a terminal: drains and reports what ran, and leaves no broker or mock behind', async () => {
+  it('stops cleanly on Ctrl-C at a terminal: drains, reports what ran as interrupted (exit 130), and leaves no broker or mock behind', async () => {
     // A terminal sends SIGINT to its whole foreground process group: run rsb load as the leader of its own group, and signal the group.
     const load = spawn(process.execPath, [RSB_BIN, 'load', '--qps', '200', '--duration', '60s', ...RELAXED], { detached: true, env: { ...process.env, CI: '1' } });
     let stdout = '';
@@ -211,9 +211,11 @@ describe('rsb load', () => {
       const mockPid = Number((await waitFor(/started mock-1 \(pid (\d+)\)/))[1]);
       await waitFor(/achieved/);
       process.kill(-load.pid!, 'SIGINT');
-      expect(await exited).toBe(0);
+      // Interrupted: never a pass, with its own exit code (130, the shell's 128 + SIGINT).
+      expect(await exited).toBe(130);
       expect(stdout).toContain('stopping on SIGINT');
-      expect(stdout).toContain('stopped early: stopped on SIGINT');
+      expect(stdout).toMatch(/interrupted at \d+\.\d s of 60 s \(SIGINT\)/);
+      expect(stdout).toContain('verdict: interrupted (exit 130)');
       // The broker and the mock outlived the Ctrl-C long enough to answer what was in flight.
       expect(stdout).not.toContain('CONNECTION_LOST');
       expect(isProcessRunning(brokerPid)).toBe(false);

@@ -42,12 +42,12 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
       try {
         await caller.callMany('calc.add', 12);
         const admin = adminUrl.replace('http://', '');
-        const plain = await runRsb(['status', '--broker', admin]);
+        const plain = await runRsb(['status', '--admin', admin]);
         expect(plain.code, plain.stderr).toBe(0);
-        expect(plain.stdout).toMatch(/^● edge-9 on 127\.0\.0\.1:\d+ \(admin 127\.0\.0\.1:\d+\), up \d+s\n  2 connections, 1 services \(1 instances\), 12 routed, 0 rejected\n/);
+        expect(plain.stdout).toMatch(/^● edge-9 on 127\.0\.0\.1:\d+ \(admin 127\.0\.0\.1:\d+\), up \d+s\n  2 connections, 1 service \(1 instance\), 12 routed, 0 rejected\n/);
         expect(plain.stdout).toMatch(/  calc: least-outstanding, rate limit 500\/s burst 500\n    ok 12, failed 0, rejected 0; p50 ≤ [\d.]+ .s, p99 ≤ [\d.]+ .s\n/);
         expect(plain.stdout).toMatch(/    INSTANCE +ADDRESS +WEIGHT +IN FLIGHT +FORWARDED +CIRCUIT\n    calc-1 +127\.0\.0\.1:\d+ +1 +0 +12 +closed\n/);
-        const json = await runRsb(['status', '--broker', admin, '--json']);
+        const json = await runRsb(['status', '--admin', admin, '--json']);
         expect(json.code, json.stderr).toBe(0);
         const report = JSON.parse(json.stdout) as StatusReport;
         expect(report.brokers[0]).toMatchObject({ isUp: true, broker: { id: 'edge-9', requestsRouted: 12 } });
@@ -67,9 +67,9 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
       const admin = (await broker.waitForOutput(/admin API and metrics on http:\/\/([\d.]+:\d+)/))[1]!;
       const service = await connectService(port, { name: 'calc-1', services: ['calc'] });
       const caller = await Caller.connect(port);
-      const watching = new RsbProcess(['status', '--broker', admin, '--watch', '--interval', '200ms']);
+      const watching = new RsbProcess(['status', '--admin', admin, '--watch', '--interval', '200ms']);
       try {
-        await watching.waitForOutput(/^\d\d:\d\d:\d\d ● broker-1 on .*: 2 connections, 1 services \(1 instances\), 0 routed/m, 20_000);
+        await watching.waitForOutput(/^\d\d:\d\d:\d\d ● broker-1 on .*: 2 connections, 1 service \(1 instance\), 0 routed/m, 20_000);
         await caller.callMany('calc.add', 50);
         await watching.waitForOutput(/\d+ req\/s, 50 routed, 0 rejected/);
         expect(await watching.stop('SIGINT')).toBe(0);
@@ -127,7 +127,7 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
 
   it('exits 7 when no broker answers at the admin address', async () => {
     const port = await freePort();
-    const { code, stderr } = await runRsb(['status', '--broker', `127.0.0.1:${port}`]);
+    const { code, stderr } = await runRsb(['status', '--admin', `127.0.0.1:${port}`]);
     expect(code).toBe(7);
     expect(stderr).toContain(`no broker answered at 127.0.0.1:${port}: ECONNREFUSED`);
   });
@@ -165,7 +165,7 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
     const callerToken = (await createToken({ sub: 'cli', services: [], routes: ['svc.*'], secret: 'cli-secret' })).token;
     const mock = new RsbProcess(['mock', 'svc', '--broker', address, '--token', serviceToken]);
     try {
-      await mock.waitForOutput(/rsb mock svc ready: 1 instance\(s\)/, 20_000);
+      await mock.waitForOutput(/rsb mock svc ready: 1 instance on/, 20_000);
       expect(await runRsb(['call', 'svc.echo', '-d', 'hi', '--broker', address, '--token', callerToken])).toMatchObject({ code: 0, stdout: 'hi\n' });
       expect(await runRsb(['call', 'svc.echo', '-d', 'env', '--broker', address], { env: { RSB_TOKEN: callerToken } })).toMatchObject({ code: 0, stdout: 'env\n' });
       const refused = await runRsb(['call', 'svc.echo', '-d', 'hi', '--broker', address], { env: { RSB_TOKEN: '' } });
@@ -174,7 +174,8 @@ describe('rsb start, status and token create', { timeout: CLI_TEST_TIMEOUT_MS },
       const services = await runRsb(['services', '--broker', address, '--token', callerToken]);
       expect(services.code, services.stderr).toBe(0);
       expect(services.stdout).toMatch(/svc +rsb-mock-svc/);
-      const load = await runRsb(['load', '--broker', address, '--token', callerToken, '--qps', '200', '--duration', '1s', '--warmup', '0', '--json'], {
+      // The test is about the token; a busy machine's schedule lag must not turn the run invalid (exit 4).
+      const load = await runRsb(['load', '--broker', address, '--token', callerToken, '--qps', '200', '--duration', '1s', '--warmup', '0', '--max-lag', '1s', '--json'], {
         timeoutMs: 40_000,
       });
       expect(load.code, load.stderr).toBe(0);

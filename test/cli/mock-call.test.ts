@@ -26,7 +26,7 @@ describe('rsb mock, rsb call and rsb services end to end', () => {
     brokerAddress = `127.0.0.1:${port}`;
     mock = new RsbProcess(['mock', 'svc', '--methods', 'echo,slow,fail', '--instances', '2', '--broker', brokerAddress, '--listen', '0']);
     listenPort = Number((await mock.waitForOutput(/rsb mock svc listening on 127\.0\.0\.1:(\d+) for direct connections/))[1]);
-    await mock.waitForOutput(/rsb mock svc ready: 2 instance\(s\) on 127\.0\.0\.1:\d+\n/);
+    await mock.waitForOutput(/rsb mock svc ready: 2 instances on 127\.0\.0\.1:\d+\n/);
     folder = await mkdtemp(join(tmpdir(), 'rsb-e2e-'));
     // An SDK service that answers with what it received, to show what rsb call sends.
     headersService = await connect({
@@ -93,12 +93,14 @@ describe('rsb mock, rsb call and rsb services end to end', () => {
     expect(stderr).toContain('rsb: could not connect to 127.0.0.1:1: ECONNREFUSED');
   });
 
-  it('stream: prints each item on its own line, ten by default, or --take of them', async () => {
+  it('stream: prints each item on its own line, ten by default, or --take of them (--mode request-stream, or stream as before)', async () => {
     const all = await call('svc.echo', '-d', 'tick', '--mode', 'stream');
     expect(all.code).toBe(EXIT_CODE.OK);
     expect(all.stdout).toBe('tick\n'.repeat(10));
-    const three = await call('svc.echo', '-d', 'tick', '--mode', 'stream', '--take', '3', '--json');
-    expect((JSON.parse(three.stdout) as CallResult).responses.map((response) => response.data)).toEqual(['tick', 'tick', 'tick']);
+    const three = await call('svc.echo', '-d', 'tick', '--mode', 'request-stream', '--take', '3', '--json');
+    const result = JSON.parse(three.stdout) as CallResult;
+    expect(result.mode).toBe('request-stream');
+    expect(result.responses.map((response) => response.data)).toEqual(['tick', 'tick', 'tick']);
   });
 
   it('stream on fail: exits 5', async () => {
@@ -203,9 +205,9 @@ describe('rsb mock lifecycle', () => {
     try {
       await mock.waitForOutput(/ready/);
       await broker.stop();
-      await mock.waitForOutput(/- instance 1 lost 127\.0\.0\.1:\d+: .*; reconnecting in \d+ ms/);
+      await mock.waitForOutput(/- lost 127\.0\.0\.1:\d+: .*; reconnecting\n/);
       ({ broker } = await startBrokerProcess([], port));
-      await mock.waitForOutput(/\+ instance 1 reconnected to 127\.0\.0\.1:\d+ and registered again/, 15_000);
+      await mock.waitForOutput(/\+ back on 127\.0\.0\.1:\d+: 1 instance registered again after \d+s\n/, 15_000);
       const { code, stdout } = await runRsb(['call', 'phoenix.echo', '-d', 'again', '--broker', `127.0.0.1:${port}`]);
       expect({ code, stdout }).toEqual({ code: EXIT_CODE.OK, stdout: 'again\n' });
     } finally {

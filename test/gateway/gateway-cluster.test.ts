@@ -23,7 +23,7 @@ describe('rsb gateway on a cluster', () => {
     const mock = new RsbProcess(['mock', 'svc', '--cluster', 'default', '--state-dir', dir]);
     const gateway = new RsbProcess(['gateway', '--port', '0', '--cluster', 'default', '--state-dir', dir]);
     cleanups.push(() => mock.stop(), () => gateway.stop());
-    await mock.waitForOutput(/ready: 1 instance\(s\) on 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+/);
+    await mock.waitForOutput(/ready: 1 instance on 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+/);
     const url = (await gateway.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/))[1]!;
 
     for (let i = 0; i < 20; i++) {

@@ -9,6 +9,8 @@ describe('rsb load --http', () => {
   let gatewayUrl: string;
   let plain: Server;
   let plainUrl: string;
+  /** Every request the plain server received. */
+  let received = 0;
 
   beforeAll(async () => {
     const { broker, port } = await startBrokerProcess();
@@ -20,7 +22,7 @@ describe('rsb load --http', () => {
     gatewayUrl = (await gateway.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/))[1]!;
     // Every third request refused: the run must count each outcome, not just the successes.
     let served = 0;
-    plain = createServer((request, response) => request.resume().on('end', () => response.writeHead(++served % 3 === 0 ? 503 : 200).end('ok')));
+    plain = createServer((request, response) => (received++, request.resume().on('end', () => response.writeHead(++served % 3 === 0 ? 503 : 200).end('ok'))));
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     plainUrl = `http://127.0.0.1:${(plain.address() as { port: number }).port}/anything`;
   }, 30_000);
@@ -57,6 +59,30 @@ describe('rsb load --http', () => {
     expect(code).toBe(0);
     expect(result!.run.requests).toEqual({ expected: 90, sent: 90, ok: 60, errors: 30 });
     expect(result!.run.connectionsPerTarget).toBe(3);
+  }, 60_000);
+
+  it('counts the probe and the warm-up apart: with the run, they add up to what the server received', async () => {
+    const before = received;
+    const { code, result } = await load(['--http', plainUrl, '--method', 'GET', '--qps', '60', '--duration', '1s', '--warmup', '1s', '--connections', '3']);
+    expect(code).toBe(0);
+    const { run } = result!;
+    expect(run.warmup.sent).toBeGreaterThan(1);
+    expect(run.warmup.ok + run.warmup.errors).toBe(run.warmup.sent);
+    expect(run.requests.sent).toBe(60);
+    expect(received - before).toBe(run.requests.sent + run.warmup.sent);
+  }, 60_000);
+
+  it('interrupted mid-run, exits 130 and judges what was sent against what the schedule called for by then', async () => {
+    const loadRun = new RsbProcess(['load', '--http', plainUrl, '--method', 'GET', '--qps', '50', '--duration', '30s', '--warmup', '0', '--connections', '2', '--json']);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    loadRun.child.kill('SIGINT');
+    expect(await loadRun.exited, loadRun.stderr).toBe(130);
+    const result = JSON.parse(loadRun.stdout) as LoadResult;
+    expect(result.verdict).toBe('interrupted');
+    expect(result.run.stop).toMatchObject({ cause: 'interrupted', during: 'run', signal: 'SIGINT' });
+    expect(result.run.requests.sent).toBeLessThanOrEqual(result.run.requests.expected);
+    expect(result.run.achievedPercent).toBeLessThanOrEqual(100);
+    expect(result.run.ranForMs).toBeLessThan(30_000);
   }, 60_000);
 
   it('prints the pacing note in the plain summary', async () => {

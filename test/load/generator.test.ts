@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/index.js';
-import { OpenLoopGenerator, type GeneratorPlan, type IntervalSnapshot } from '../../src/load/generator.js';
+import { OpenLoopGenerator, WarmUp, type GeneratorPlan, type IntervalSnapshot } from '../../src/load/generator.js';
 import { decodeHistogram } from '../../src/load/histograms.js';
 import { OUTCOME, OUTCOME_COUNT } from '../../src/protocol/index.js';
 import { PROFILE_KIND } from '../../src/load/profile.js';
@@ -156,6 +156,78 @@ describe('open-loop generator', () => {
     expect(byTarget(0, OUTCOME.OK)).toBeGreaterThan(350);
     expect(byTarget(1, OUTCOME.OK)).toBeGreaterThan(50);
     expect(byTarget(1, OUTCOME.OK)).toBeLessThan(250);
+  });
+});
+
+describe('stopping and warming up', () => {
+  it('stopped mid-schedule, reports where it stopped and as expected exactly the requests that were due by then, sent or not', async () => {
+    const server = await ResponderServer.listen({ host: '127.0.0.1', port: 0 }, ECHO_HANDLER);
+    try {
+      const snapshots: IntervalSnapshot[] = [];
+      const sends: number[] = [];
+      const generatorPlan = plan(server.port, { profile: { kind: PROFILE_KIND.CONSTANT, rate: 2_000, durationMs: 5_000 }, worker: 1, workers: 2 });
+      const generator = new OpenLoopGenerator(generatorPlan, { onInterval: (snapshot) => snapshots.push(snapshot), onSend: (index) => sends.push(index) });
+      await generator.connect();
+      const done = generator.run(performance.timeOrigin + performance.now() + 20);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      generator.stop();
+      await done;
+      await generator.close();
+      const final = snapshots.at(-1)!;
+      expect(final.isFinal).toBe(true);
+      expect(final.stoppedAtMs).toBeGreaterThan(0);
+      expect(final.stoppedAtMs).toBeLessThan(5_000);
+      // This worker's requests are 1, 3, 5...: those intended at or before the stop (request k at k / 2 ms).
+      const cursor = generator.schedule.cursor();
+      let due = 0;
+      for (let k = 1; cursor.timeOf(k) <= final.stoppedAtMs; k += 2) due++;
+      expect(final.expected).toBe(due);
+      expect(sends.length).toBeLessThanOrEqual(due);
+      expect(sends.length).toBe(snapshots.reduce((sum, snapshot) => sum + snapshot.sent, 0));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('run to its end, reports its whole share as expected and no stop', async () => {
+    const server = await ResponderServer.listen({ host: '127.0.0.1', port: 0 }, ECHO_HANDLER);
+    try {
+      const snapshots = await runGenerator(plan(server.port, { worker: 1, workers: 2 }));
+      expect(snapshots.at(-1)).toMatchObject({ isFinal: true, expected: 300, stoppedAtMs: -1 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('counts what the warm-up sent and how each request ended, apart from the run', async () => {
+    const broker = new Broker({ port: 0 });
+    await broker.start();
+    try {
+      const warmUp = new WarmUp(plan(broker.port, { targets: [{ name: 'broker-1', host: '127.0.0.1', port: broker.port }], warmupMs: 300 }));
+      const counts = await warmUp.run();
+      // A ramp from 0 to 2,000/s over 300 ms: 300 requests, all REJECTED (no service behind the broker).
+      expect(counts.sent).toBe(300);
+      expect(counts.outcomes[OUTCOME.REJECTED]).toBe(300);
+      expect(counts.outcomes.reduce((sum, count) => sum + count, 0)).toBe(300);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('ends the warm-up early when stopped, still counting everything it sent', async () => {
+    const server = await ResponderServer.listen({ host: '127.0.0.1', port: 0 }, ECHO_HANDLER);
+    try {
+      const warmUp = new WarmUp(plan(server.port, { warmupMs: 10_000 }));
+      const running = warmUp.run();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      warmUp.stop();
+      const counts = await running;
+      expect(counts.sent).toBeGreaterThan(0);
+      expect(counts.sent).toBeLessThan(10_000);
+      expect(counts.outcomes[OUTCOME.OK]).toBe(counts.sent);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IntervalSnapshot } from '../../src/load/generator.js';
-import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, readPercentiles, recordMillis } from '../../src/load/histograms.js';
+import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, readCumulativeCounts, readPercentiles, readSpectrum, recordMillis } from '../../src/load/histograms.js';
 import { OUTCOME, OUTCOME_COUNT } from '../../src/protocol/index.js';
 import { compileProfile, PROFILE_KIND } from '../../src/load/profile.js';
 import { RunRecorder, type TimelineRow } from '../../src/load/run-recorder.js';
@@ -28,6 +28,8 @@ function snapshot(worker: number, fields: Partial<IntervalSnapshot>): IntervalSn
     phaseOutcomes: new Array(2 * OUTCOME_COUNT).fill(0),
     health: { ticks: 1, maxTickLateMs: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0, inFlight: 0 },
     errorSamples: [],
+    expected: 0,
+    stoppedAtMs: -1,
     firstErrorAtMs: -1,
     lastErrorAtMs: -1,
     isFinal: false,
@@ -60,6 +62,41 @@ describe('histograms', () => {
 
   it('has no percentiles when nothing was recorded', () => {
     expect(readPercentiles(createHistogram())).toBeUndefined();
+    expect(readSpectrum(createHistogram())).toBeUndefined();
+  });
+
+  it('names the unit of every percentile: microseconds', () => {
+    const histogram = createHistogram();
+    for (let us = 1; us <= 1000; us++) histogram.recordValue(us);
+    expect(readPercentiles(histogram)).toEqual({ count: 1000, p50Us: 500, p90Us: 900, p99Us: 990, p999Us: 999, maxUs: 1000, meanUs: 501 });
+  });
+
+  it('reads the percentile spectrum as HdrHistogram prints it: headline percentiles, then every step up to the last value', () => {
+    const histogram = createHistogram();
+    for (let us = 1; us <= 1000; us++) histogram.recordValue(us);
+    const spectrum = readSpectrum(histogram)!;
+    expect(spectrum.headline).toEqual([
+      { percentile: 50, valueUs: 500 },
+      { percentile: 75, valueUs: 750 },
+      { percentile: 90, valueUs: 900 },
+      { percentile: 99, valueUs: 990 },
+      { percentile: 99.9, valueUs: 999 },
+      { percentile: 99.99, valueUs: 1000 },
+      { percentile: 99.999, valueUs: 1000 },
+      { percentile: 100, valueUs: 1000 },
+    ]);
+    expect(spectrum.detail[0]).toEqual({ percentile: 0, valueUs: 1, totalCount: 1 });
+    expect(spectrum.detail.at(-1)).toEqual({ percentile: 100, valueUs: 1000, totalCount: 1000 });
+    for (let i = 1; i < spectrum.detail.length; i++) expect(spectrum.detail[i]!.percentile).toBeGreaterThanOrEqual(spectrum.detail[i - 1]!.percentile);
+    expect(spectrum).toMatchObject({ count: 1000, maxUs: 1000, meanUs: 500.5 });
+  });
+
+  it('counts values at or below each bound, for Prometheus buckets', () => {
+    const histogram = createHistogram();
+    for (const us of [10, 20, 20, 300, 5_000]) histogram.recordValue(us);
+    const { counts, sumUs } = readCumulativeCounts(histogram, [5, 20, 1_000, 10_000]);
+    expect(counts).toEqual([0, 3, 4, 5]);
+    expect(sumUs).toBeCloseTo(5_350, -1);
   });
 });
 
@@ -74,8 +111,8 @@ describe('run recorder', () => {
     expect(rows).toHaveLength(0);
     recorder.add(snapshot(1, { sent: 500, byEntry: ok(498), corrected: histogramOf(new Array(498).fill(400)), lastErrorAtMs: 700, firstErrorAtMs: 600, byTarget: Object.assign(ok(498), { [OUTCOME.TIMEOUT]: 2 }), errorSamples: [{ outcome: OUTCOME.TIMEOUT, message: 'no answer within 1000 ms' }] }));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ sentRate: 1000, okRate: 998, targetRate: 1000, firstErrorAtMs: 600, lastErrorAtMs: 700 });
-    expect(rows[0]!.latency).toMatchObject({ count: 998, p50: 200 });
+    expect(rows[0]).toMatchObject({ sentRate: 1000, okRate: 998, sent: 1000, answered: 998, ok: 998, targetRate: 1000, firstErrorAtMs: 600, lastErrorAtMs: 700 });
+    expect(rows[0]!.latency).toMatchObject({ count: 998, p50Us: 200 });
     expect(rows[0]!.byTarget).toEqual([{ ok: 998, errors: 2 }]);
     expect(recorder.corrected.totalCount).toBe(998);
   });
@@ -90,6 +127,6 @@ describe('run recorder', () => {
       [2000, 2000, 1990, 0],
     ]);
     expect(figures.phases[1]!.deliveredPercent).toBeCloseTo(99.5, 9);
-    expect(figures.phases.map((phase) => phase.latency?.max)).toEqual([100, 900]);
+    expect(figures.phases.map((phase) => phase.latency?.maxUs)).toEqual([100, 900]);
   });
 });

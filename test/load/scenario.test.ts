@@ -1,6 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PROFILE_KIND } from '../../src/load/profile.js';
-import { parseScenario, resolveScenario } from '../../src/load/scenario.js';
+import { compileProfile, PROFILE_KIND } from '../../src/load/profile.js';
+import { loadScenarioFile, parseScenario, resolveScenario } from '../../src/load/scenario.js';
 import { evaluateThresholds, parseThreshold, type ThresholdInput } from '../../src/load/thresholds.js';
 
 const SMOKE = `
@@ -92,13 +93,47 @@ describe('scenario files', () => {
 });
 
 const INPUT: ThresholdInput = {
-  latency: { count: 1000, p50: 400, p90: 900, p99: 4_200, p999: 9_000, max: 12_000, mean: 500 },
+  latency: { count: 1000, p50Us: 400, p90Us: 900, p99Us: 4_200, p999Us: 9_000, maxUs: 12_000, meanUs: 500 },
   expected: 1000,
   sent: 1000,
   ok: 995,
   errors: 5,
   seconds: 1,
 };
+
+describe('flags that change a scenario', () => {
+  it('--scale rewrites the description to the profile that runs, so that it no longer tells of the file\'s total', async () => {
+    const ci = await loadScenarioFile(fileURLToPath(new URL('../../bench-scenarios/daily-27m-ci.yaml', import.meta.url)));
+    expect(ci.description).toContain('2,700,000');
+    const scaled = resolveScenario(ci, { scale: 0.02 });
+    expect(scaled.description).toBe(`daily profile with --scale 0.02: 540,000 requests over ${Math.round(compileProfile(scaled.profile).durationMs / 1000)} s, peak 62,000/s`);
+    expect(resolveScenario(ci, { qps: 1000, duration: '2s' }).description).toBe('constant profile with --qps 1000 --duration 2s: 2,000 requests over 2.0 s, peak 1,000/s');
+    expect(resolveScenario(ci, { workers: 2 }).description).toBe(ci.description);
+  });
+
+  it('--abort-on-fail makes every threshold abort the run, and --abort-grace sets how long into the run before they are judged', () => {
+    const scenario = parseScenario(SMOKE);
+    expect(scenario.thresholds.every((threshold) => !threshold.abortOnFail)).toBe(true);
+    const aborting = resolveScenario(scenario, { abortOnFail: true, abortGrace: '10s' });
+    expect(aborting.thresholds.map((threshold) => [threshold.abortOnFail, threshold.abortGraceMs])).toEqual([
+      [true, 10_000],
+      [true, 10_000],
+      [true, 10_000],
+    ]);
+    expect(messageOf(() => resolveScenario(scenario, { abortGrace: '10s' }))).toBe('--abort-grace applies to thresholds that abort the run, and none does');
+  });
+
+  it('reads abortOnFail and abortGrace on a threshold of a scenario file, next to plain ones', () => {
+    const scenario = parseScenario(['name: a', 'profile: { type: constant, rate: 10, duration: 1s }', 'thresholds:', '  - { threshold: p99<5ms, abortOnFail: true, abortGrace: 30s }', '  - errors<1%'].join('\n'));
+    expect(scenario.thresholds.map((threshold) => [threshold.text, threshold.abortOnFail, threshold.abortGraceMs])).toEqual([
+      ['p99<5ms', true, 30_000],
+      ['errors<1%', false, 0],
+    ]);
+    expect(messageOf(() => parseScenario('name: a\nprofile: { type: constant, rate: 10, duration: 1s }\nthresholds: [{ threshold: p99<5ms, abortOnFial: true }]'))).toContain('unknown field "abortOnFial"');
+    const steps = 'name: m\nprofile: { type: steps, steps: [{ rate: 10, duration: 1s }], stopAtFailure: true }\nthresholds: [{ threshold: p99<5ms, abortOnFail: true }]';
+    expect(messageOf(() => resolveScenario(parseScenario(steps), {}))).toContain('abort-on-fail does not apply to a stopAtFailure profile');
+  });
+});
 
 describe('thresholds', () => {
   it('parses latency in us, ms or s, errors as a percentage or a count, rate as a percentage or per second', () => {
@@ -142,13 +177,13 @@ describe('thresholds', () => {
 });
 
 describe('bench-scenarios/', () => {
-  it('holds the six shipped scenarios, every one valid against the schema', async () => {
+  it('holds the seven shipped scenarios, every one valid against the schema', async () => {
     const { readdir } = await import('node:fs/promises');
     const { loadScenarioFile } = await import('../../src/load/scenario.js');
     const { compileProfile } = await import('../../src/load/profile.js');
     const folder = new URL('../../bench-scenarios/', import.meta.url);
     const files = (await readdir(folder)).filter((file) => file.endsWith('.yaml')).sort();
-    expect(files).toEqual(['daily-27m-ci.yaml', 'daily-27m.yaml', 'failover.yaml', 'max.yaml', 'peak-62k.yaml', 'smoke.yaml']);
+    expect(files).toEqual(['daily-27m-ci.yaml', 'daily-27m.yaml', 'failover.yaml', 'max.yaml', 'partition.yaml', 'peak-62k.yaml', 'smoke.yaml']);
     const scenarios = Object.fromEntries(await Promise.all(files.map(async (file) => [file, await loadScenarioFile(new URL(file, folder).pathname)] as const)));
     expect(compileProfile(scenarios['daily-27m.yaml']!.profile).totalRequests).toBe(27_000_000);
     expect(compileProfile(scenarios['daily-27m-ci.yaml']!.profile).totalRequests).toBe(2_700_000);
@@ -156,5 +191,19 @@ describe('bench-scenarios/', () => {
     expect(scenarios['failover.yaml']!.topology.brokers).toBe(3);
     expect(scenarios['failover.yaml']!.faults.map((fault) => `${fault.action} ${fault.target}`)).toEqual(['kill broker-2', 'restart broker-2']);
     expect(scenarios['max.yaml']!.profile).toMatchObject({ kind: 'steps', isStoppedAtFailure: true });
+    expect(scenarios['partition.yaml']!.topology.hosts).toBe(true);
+    expect(scenarios['partition.yaml']!.keepaliveLifetimeMs).toBe(1_000);
+    expect(scenarios['partition.yaml']!.faults).toEqual([{ atMs: 6_000, action: 'partition', kind: 'broker', index: 1, target: 'broker-2', durationMs: 5_000 }]);
+  });
+
+  it('refuses a network fault outside a lab of hosts, and a partition without its duration, in one sentence', async () => {
+    const { parseScenario } = await import('../../src/load/scenario.js');
+    const base = { name: 'n', profile: { type: 'constant', rate: 10, duration: '1s' } };
+    expect(() => parseScenario(JSON.stringify({ ...base, topology: { brokers: 2 }, faults: [{ at: '1s', action: 'partition', target: 'broker-2', for: '1s' }] }), 'x.yaml')).toThrowError(
+      'scenario x.yaml is invalid: faults.0: partition takes a broker of a lab of hosts',
+    );
+    expect(() => parseScenario(JSON.stringify({ ...base, topology: { brokers: 2, hosts: true }, faults: [{ at: '1s', action: 'partition', target: 'broker-2' }] }), 'x.yaml')).toThrowError(
+      'scenario x.yaml is invalid: faults.0: a partition needs "for", how long the host is cut off',
+    );
   });
 });

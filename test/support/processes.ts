@@ -10,8 +10,8 @@ export class RsbProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [RSB_BIN, ...args], { env: { ...process.env, CI: '1', ...env } });
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
+    this.child = spawn(process.execPath, [RSB_BIN, ...args], { env: { ...process.env, CI: '1', ...env }, cwd });
     this.child.stdout.setEncoding('utf8').on('data', (text: string) => (this.stdout += text));
     this.child.stderr.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
@@ -52,8 +52,11 @@ export class RsbProcess {
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */
-export async function runRsb(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const run = new RsbProcess(args, options.env);
+export async function runRsb(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = new RsbProcess(args, options.env, options.cwd);
   if (options.input !== undefined) run.child.stdin.end(options.input);
   else run.child.stdin.end();
   const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 15_000);

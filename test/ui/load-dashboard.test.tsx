@@ -7,9 +7,12 @@ const PROPS: LoadDashboardProps = {
   scenario: 'peak-62k',
   leg: 'through the broker',
   phase: 'constant',
+  stage: 'run',
+  warmupMs: 1_000,
   progress: 0.5,
   elapsedMs: 10_000,
   durationMs: 20_000,
+  requests: { sent: 620_000, answered: 619_880, expected: 1_240_000 },
   targetRate: 62_000,
   achievedRate: 61_940,
   rateHistory: [0, 31_000, 62_000, 61_940],
@@ -20,7 +23,7 @@ const PROPS: LoadDashboardProps = {
     { name: 'broker-1', address: '127.0.0.1:9999', rate: 30_970, errors: 0, isUp: true },
     { name: 'broker-2', address: '127.0.0.1:10000', rate: 30_970, errors: 3, isUp: false },
   ],
-  health: { lagP99Us: 45, maxTickLateMs: 1.2, eventLoopDelayMaxMs: 3.4, inFlight: 120, rssBytes: 90 * 1048576, workers: 2, isKeepingSchedule: true },
+  health: { lagP99Us: 45, maxTickLateMs: 1.2, eventLoopDelayMaxMs: 3.4, rssBytes: 90 * 1048576, workers: 2, isKeepingSchedule: true },
   events: [{ key: 0, text: 'started broker-1 on 127.0.0.1:9999' }],
 };
 
@@ -42,6 +45,29 @@ describe('load dashboard', () => {
     expect(frame).toContain('event-loop delay max 3.4 ms');
     expect(frame).toContain('started broker-1 on 127.0.0.1:9999');
     expect(frame).not.toContain('BEHIND SCHEDULE');
+    unmount();
+  });
+
+  it('shows the requests sent and answered against the schedule, and what is in flight', () => {
+    const { lastFrame, unmount } = render(<LoadDashboard {...PROPS} />);
+    expect(lastFrame()).toContain('requests sent 620,000 of 1,240,000 · answered 619,880 · in flight 120');
+    expect(lastFrame()).toContain(`${drawProgressBar(0.5)} 50% 10.0 s / 20.0 s measured`);
+    unmount();
+  });
+
+  it('labels the warm-up as not measured, with its own clock instead of the progress bar', () => {
+    const { lastFrame, unmount } = render(<LoadDashboard {...PROPS} stage="warm-up" progress={0} elapsedMs={400} requests={{ ...PROPS.requests, sent: 0, answered: 0 }} />);
+    const frame = lastFrame()!;
+    expect(frame).toContain('WARM-UP (not measured)');
+    expect(frame).toContain('warm-up 0.4 s / 1.0 s · connecting and warming up; the measured run of 20.0 s follows');
+    expect(frame).not.toContain(drawProgressBar(0));
+    unmount();
+  });
+
+  it('says plainly when the schedule lag makes the run invalid', () => {
+    const { lastFrame, unmount } = render(<LoadDashboard {...PROPS} invalid="schedule lag p99 12.30 ms is above --max-lag 10.00 ms" />);
+    expect(lastFrame()).toContain('INVALID RUN: schedule lag p99 12.30 ms is above --max-lag 10.00 ms');
+    expect(lastFrame()).toContain('say nothing of the broker (exit 4)');
     unmount();
   });
 

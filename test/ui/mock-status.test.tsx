@@ -7,7 +7,7 @@ describe('mock status view', () => {
     const { lastFrame, unmount } = render(
       <MockStatus
         service="svc"
-        where="2 instance(s) on 127.0.0.1:9999"
+        where="2 instances on 127.0.0.1:9999"
         connected={2}
         connections={2}
         rows={[

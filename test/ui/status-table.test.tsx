@@ -61,7 +61,7 @@ describe('rsb status live table', () => {
     const frame = lastFrame()!;
     expect(frame).toContain('rsb status at 10:20:30');
     expect(frame).toContain('● edge-1 on 127.0.0.1:9999 (admin 127.0.0.1:9998), up 1h 2m 3s');
-    expect(frame).toContain('3 connections, 1 services (2 instances), 62,000 req/s, 1,211 routed, 7 rejected, 1 open circuit');
+    expect(frame).toContain('3 connections, 1 service (2 instances), 62,000 req/s, 1,211 routed, 7 rejected, 1 open circuit');
     expect(frame).toContain('calc: round-robin, rate limit 1,000/s burst 100');
     expect(frame).toContain('ok 1,200, failed 4, rejected 7; p50 ≤ 256 µs, p99 ≤ 2.0 ms');
     expect(frame).toMatch(/calc-a +127\.0\.0\.1:5001 +1 +4 +800 +closed/);
