@@ -26,7 +26,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** Runs `command` in a pseudo-terminal (util-linux `script`), typing `keys` once `after` shows; resolves with the transcript, escape sequences removed. */
 function runInTerminal(command: string, keys: string, after: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; transcript: string }> {
   const { CI: _ci, ...environment } = process.env;
-  const child = spawn('script', ['-qfec', `stty cols 150 rows 40; ${command}`, '/dev/null'], { env: { ...environment, ...env } });
+  // `exec`: script runs the line with $SHELL, and a dash left waiting would itself die of the
+  // Ctrl-C (exit 130) whatever the command does with it.
+  const child = spawn('script', ['-qfec', `stty cols 150 rows 40; exec ${command}`, '/dev/null'], { env: { ...environment, ...env } });
   let transcript = '';
   let isTyped = false;
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
