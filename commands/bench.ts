@@ -3,8 +3,11 @@ import { BENCH_SETUP, formatBenchReport, runBench, type BenchReport, type BenchS
 import { defaultShown, parseDuration, parseIntegerList, RsbCommand } from '../src/cli/index.js';
 import { DEFAULT_PACING_MS } from '../src/load/index.js';
 
+const SETUPS: string[] = Object.values(BENCH_SETUP);
 /** What `--rate` compares when no set-up is named: rsb's broker and nats-server. */
 const RATE_SETUPS: string[] = [BENCH_SETUP.RSB, BENCH_SETUP.NATS];
+/** `--rate` drives its generator over TCP: the set-ups whose requester speaks TLS or WebSocket are not measured that way. */
+const NOT_AT_RATE: string[] = [BENCH_SETUP.RSB_TLS, BENCH_SETUP.RSB_WS];
 
 export default class Bench extends RsbCommand {
   static override summary = 'Measure the broker side by side with a reference broker, nats-server and no broker.';
@@ -27,7 +30,8 @@ export default class Bench extends RsbCommand {
     warmup: Flags.string({ description: 'Unmeasured time before each run.', default: '1s' }),
     'in-flight': Flags.string({ description: 'Comma-separated requests in flight.', default: '1,64,256' }),
     setups: Flags.string({
-      description: `Comma-separated set-ups: ${Object.values(BENCH_SETUP).join(', ')} (default: all; with --rate: ${RATE_SETUPS.join(',')}).`,
+      description: `Comma-separated set-ups: ${SETUPS.join(', ')}.`,
+      defaultHelp: defaultShown(`${SETUPS.join(',')} (with --rate: ${RATE_SETUPS.join(',')})`),
     }),
     payload: Flags.integer({ description: 'Payload size in bytes.', default: 32, min: 0 }),
     pacing: Flags.string({
@@ -39,10 +43,11 @@ export default class Bench extends RsbCommand {
 
   async run(): Promise<BenchReport> {
     const { flags } = await this.parse(Bench);
-    const known = Object.values(BENCH_SETUP) as string[];
-    const setups = (flags.setups ?? (flags.rate === undefined ? known : RATE_SETUPS).join(',')).split(',').map((setup) => setup.trim());
-    const unknown = setups.find((setup) => !known.includes(setup));
-    if (unknown) this.error(`unknown set-up ${JSON.stringify(unknown)}: choose from ${known.join(', ')}`, { exit: 2 });
+    const setups = (flags.setups ?? (flags.rate === undefined ? SETUPS : RATE_SETUPS).join(',')).split(',').map((setup) => setup.trim());
+    const unknown = setups.find((setup) => !SETUPS.includes(setup));
+    if (unknown) this.error(`unknown set-up ${JSON.stringify(unknown)}: choose from ${SETUPS.join(', ')}`, { exit: 2 });
+    const notAtRate = flags.rate === undefined ? undefined : setups.find((setup) => NOT_AT_RATE.includes(setup));
+    if (notAtRate) this.error(`--rate measures over TCP: set-up ${notAtRate} is measured closed loop only (leave out --rate)`, { exit: 2 });
     const report = await runBench({
       setups: setups as BenchSetup[],
       inFlight: parseIntegerList(flags['in-flight'], '--in-flight'),

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { formatFrameDump, loadCallData, parseHeaderFlags, runCall, type CallResult } from '../src/call/index.js';
 import { BROKER_TARGET_FLAGS, defaultShown, MODE_FLAG, parseDuration, RsbCommand } from '../src/cli/index.js';
+import { readTlsClientFiles } from '../src/client/index.js';
 import { resolveBrokerTarget } from '../src/context/index.js';
 import { INTERACTION } from '../src/transport/index.js';
 import { FRAME_DIRECTION } from '../src/sdk/index.js';
@@ -43,8 +44,10 @@ export default class Call extends RsbCommand {
   async run(): Promise<CallResult> {
     const { args, flags } = await this.parse(Call);
     const isJson = this.jsonEnabled();
+    const target = resolveBrokerTarget(flags);
     return runCall({
-      ...resolveBrokerTarget(flags),
+      ...target,
+      tls: readTlsClientFiles(target.tls),
       route: args.route,
       mode: flags.mode,
       data: await loadCallData(flags.data),

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BROKER_TARGET_FLAGS, isInteractiveTerminal, parseByteSize, parseDuration, RsbCommand } from '../src/cli/index.js';
+import { readTlsClientFiles } from '../src/client/index.js';
 import { resolveBrokerTarget } from '../src/context/index.js';
 import { DEFAULT_GATEWAY_PORT, runGateway, type GatewayReport } from '../src/gateway/index.js';
 
@@ -29,10 +30,12 @@ export default class Gateway extends RsbCommand {
 
   async run(): Promise<GatewayReport> {
     const { flags } = await this.parse(Gateway);
+    const target = resolveBrokerTarget(flags);
     return runGateway({
       host: flags.host,
       port: flags.port,
-      ...resolveBrokerTarget(flags),
+      ...target,
+      tls: readTlsClientFiles(target.tls),
       timeoutMs: parseDuration(flags.timeout, '--timeout'),
       maxBodyBytes: parseByteSize(flags['max-body'], '--max-body'),
       isInteractive: isInteractiveTerminal() && !this.jsonEnabled(),

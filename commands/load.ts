@@ -154,6 +154,7 @@ export default class Load extends RsbCommand {
             ? undefined
             : { brokers: target.cluster === undefined ? target.brokers : undefined, cluster: target.cluster, stateDir: target.stateDir, dnsServer: flags['dns-server'], token: target.token },
         token: target.token,
+        tls: target.tls,
         isBaseline: flags.baseline,
         reporter,
         outFile: flags.out,

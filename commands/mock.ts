@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BROKER_TARGET_FLAGS, defaultShown, isInteractiveTerminal, parseDuration, RsbCommand } from '../src/cli/index.js';
 import { parseMockSpec, runMock, SLOW_METHOD_LATENCY_MS, type MockReport } from '../src/mock/index.js';
-import { resolveBrokerSources } from '../src/client/index.js';
+import { readTlsClientFiles, resolveBrokerSources } from '../src/client/index.js';
 import { resolveBrokerTarget } from '../src/context/index.js';
 
 export default class Mock extends RsbCommand {
@@ -67,6 +67,7 @@ export default class Mock extends RsbCommand {
     return runMock({
       spec,
       brokers: resolveBrokerSources({ cluster: target.cluster, brokers: target.brokers, stateDir: target.stateDir }),
+      tls: readTlsClientFiles(target.tls),
       instances: flags.instances,
       token: target.token,
       ...(flags['keepalive-lifetime'] !== undefined ? { keepaliveLifetimeMs: parseDuration(flags['keepalive-lifetime'], '--keepalive-lifetime') } : {}),

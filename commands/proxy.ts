@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BROKER_TARGET_FLAGS, isInteractiveTerminal, parseDuration, RsbCommand } from '../src/cli/index.js';
+import { readTlsClientFiles } from '../src/client/index.js';
 import { resolveBrokerTarget } from '../src/context/index.js';
 import { runProxy, type ProxyReport } from '../src/gateway/index.js';
 
@@ -25,10 +26,12 @@ export default class Proxy extends RsbCommand {
 
   async run(): Promise<ProxyReport> {
     const { flags } = await this.parse(Proxy);
+    const target = resolveBrokerTarget(flags);
     return runProxy({
       service: flags.service,
       target: flags.target,
-      ...resolveBrokerTarget(flags),
+      ...target,
+      tls: readTlsClientFiles(target.tls),
       timeoutMs: parseDuration(flags.timeout, '--timeout'),
       connections: flags.connections,
       isInteractive: isInteractiveTerminal() && !this.jsonEnabled(),

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { formatServicesReport, listServices, type ServicesReport } from '../src/call/index.js';
 import { BROKER_TARGET_FLAGS, brokerFlag, parseDuration, RsbCommand } from '../src/cli/index.js';
+import { readTlsClientFiles } from '../src/client/index.js';
 import { resolveBrokerTarget } from '../src/context/index.js';
 import { DEFAULT_BROKER_PORT } from '../src/protocol/index.js';
 import { ConnectError } from '../src/errors.js';
@@ -19,13 +20,14 @@ export default class Services extends RsbCommand {
 
   static override flags = {
     ...BROKER_TARGET_FLAGS,
-    broker: brokerFlag('Broker address HOST:PORT to ask (repeatable); only the brokers given are asked.', `the context's, else 127.0.0.1:${DEFAULT_BROKER_PORT}`),
+    broker: brokerFlag('Broker address HOST:PORT or URI (tcps://, ws://, wss://) to ask (repeatable); only the brokers given are asked.', `the context's, else 127.0.0.1:${DEFAULT_BROKER_PORT}`),
     timeout: Flags.string({ description: 'Time to wait for each broker.', default: '5s' }),
   };
 
   async run(): Promise<ServicesReport> {
     const { flags } = await this.parse(Services);
-    const report = await listServices({ ...resolveBrokerTarget(flags), timeoutMs: parseDuration(flags.timeout, '--timeout') });
+    const target = resolveBrokerTarget(flags);
+    const report = await listServices({ ...target, tls: readTlsClientFiles(target.tls), timeoutMs: parseDuration(flags.timeout, '--timeout') });
     for (const line of formatServicesReport(report)) this.log(line);
     if (report.brokers.every((broker) => broker.error !== undefined)) {
       throw new ConnectError(`no broker answered: ${report.brokers.map((broker) => `${broker.address} (${broker.error})`).join(', ')}`);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import { DEFAULT_BROKER_OPTIONS, LB_STRATEGY } from '../src/broker/index.js';
+import { DEFAULT_BROKER_OPTIONS, LB_STRATEGY, TLS_CLIENT_AUTH, type TlsClientAuth } from '../src/broker/index.js';
 import { defaultShown, isInteractiveTerminal, RsbCommand } from '../src/cli/index.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT } from '../src/protocol/index.js';
 import { resolveNodeSettings, runBrokerNode } from '../src/start/index.js';
@@ -24,6 +24,8 @@ export default class Start extends RsbCommand {
     '<%= config.bin %> start --config broker.yaml --port 10000',
     '<%= config.bin %> start --port 9999 --id b1 --cluster-file brokers.json   # push the list in brokers.json to every client',
     '<%= config.bin %> start --host 0.0.0.0 --id b1 --advertise tcp://10.0.0.5:9999 --peers dns:brokers.example:9999 --drain 20s',
+    '<%= config.bin %> start --listen tcp://0.0.0.0:9999 --listen tcps://0.0.0.0:9443 --listen ws://0.0.0.0:8080/rsocket --tls-cert broker.pem --tls-key broker-key.pem',
+    '<%= config.bin %> start --listen tcps://127.0.0.1:9443 --tls-cert broker.pem --tls-key broker-key.pem --tls-ca ca.pem --tls-client-auth require',
   ];
 
   static override retiredFlags = { '-c': 'Write --config: -c is --connections, as in rsb load.' };
@@ -32,6 +34,29 @@ export default class Start extends RsbCommand {
     config: Flags.string({ description: 'YAML config file (see docs/config.md); flags override it.' }),
     port: Flags.integer({ char: 'p', description: 'TCP port to listen on (0: any free port).', min: 0, max: 65535, defaultHelp: defaultShown(String(DEFAULT_BROKER_PORT)) }),
     host: Flags.string({ description: 'Address to listen on.', defaultHelp: defaultShown(DEFAULT_BROKER_OPTIONS.host) }),
+    listen: Flags.string({
+      description:
+        'Listen on this URI (repeatable): tcp://HOST:PORT, tcps://HOST:PORT (TLS), ws://HOST:PORT/PATH, wss://HOST:PORT/PATH (RSocket over WebSocket). ' +
+        'Replaces the default TCP listener; --port/--host add it back.',
+      multiple: true,
+    }),
+    'tls-cert': Flags.string({ description: 'PEM certificate (chain) of the tcps and wss listeners.' }),
+    'tls-key': Flags.string({ description: 'PEM private key of --tls-cert.' }),
+    'tls-ca': Flags.string({ description: 'PEM CA that signs client certificates (with --tls-client-auth), and that tcps:// and wss:// peers (--peers) are trusted with.' }),
+    'tls-client-auth': Flags.string({
+      description: 'Client certificates (mTLS): none, request (asked for; one that does not verify is refused), require.',
+      options: Object.values(TLS_CLIENT_AUTH),
+      defaultHelp: defaultShown(TLS_CLIENT_AUTH.NONE),
+    }),
+    'ws-allowed-origins': Flags.string({
+      description: 'Origins a browser\'s WebSocket upgrade may come from (comma-separated or repeated); others get 403.',
+      multiple: true,
+      defaultHelp: defaultShown('any'),
+    }),
+    'handshake-timeout': Flags.string({
+      description: 'Close a connection whose TLS handshake or WebSocket upgrade is not done within this time.',
+      defaultHelp: defaultShown(`${DEFAULT_BROKER_OPTIONS.handshakeTimeoutMs / 1000}s`),
+    }),
     id: Flags.string({ description: 'Name of this broker node, shown to clients and in errors.', defaultHelp: defaultShown(DEFAULT_BROKER_OPTIONS.id) }),
     'admin-port': Flags.integer({
       description: 'Port of the admin HTTP API and /metrics.',
@@ -113,6 +138,13 @@ export default class Start extends RsbCommand {
       maxFrameSize: flags['max-frame-size'],
       setupTimeout: flags['setup-timeout'],
       ...(flags['cluster-file'] ? { clusterFile: path.resolve(flags['cluster-file']) } : {}),
+      listen: flags.listen,
+      tlsCert: flags['tls-cert'],
+      tlsKey: flags['tls-key'],
+      tlsCa: flags['tls-ca'],
+      tlsClientAuth: flags['tls-client-auth'] as TlsClientAuth | undefined,
+      wsAllowedOrigins: flags['ws-allowed-origins'],
+      handshakeTimeout: flags['handshake-timeout'],
       advertise: flags.advertise,
       peers: flags.peers,
       dnsServer: flags['dns-server'],

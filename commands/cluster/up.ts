@@ -18,6 +18,7 @@ export default class ClusterUp extends RsbCommand {
     '<%= config.bin %> cluster up -n 3 --base-port 0 --name ci   # free ports, a second cluster beside the first',
     '<%= config.bin %> cluster up -n 4                      # grow the running default cluster to four brokers',
     '<%= config.bin %> cluster up -n 2 --foreground         # live view; Ctrl-C stops them all',
+    '<%= config.bin %> cluster up -n 3 --tls --name secure   # tcps only, a throw-away CA; `rsb mock svc --cluster secure` trusts it',
     '<%= config.bin %> cluster up -n 3 --hosts --name lab    # as root: each broker on a host of its own (a network namespace), found through DNS',
   ];
   static override enableJsonFlag = true;
@@ -38,6 +39,12 @@ export default class ClusterUp extends RsbCommand {
       defaultHelp: defaultShown(String(DEFAULT_BROKER_PORT)),
     }),
     host: Flags.string({ description: 'Address the brokers listen on.', defaultHelp: defaultShown(DEFAULT_BROKER_OPTIONS.host) }),
+    tls: Flags.boolean({
+      description:
+        'A new cluster on TLS only (tcps): a throw-away CA and broker certificate made with openssl (naming every host address the brokers listen on, ' +
+        'with --hosts each lab host\'s), recorded in the state so that clients given --cluster NAME trust it.',
+      default: false,
+    }),
     ...CLUSTER_FLAGS,
     foreground: Flags.boolean({ description: 'Stay attached with a live view of the brokers; Ctrl-C stops them all.', default: false, exclusive: ['hosts'] }),
     hosts: Flags.boolean({
@@ -56,6 +63,7 @@ export default class ClusterUp extends RsbCommand {
       ...(flags.count !== undefined ? { count: flags.count } : {}),
       ...(flags['base-port'] !== undefined ? { basePort: flags['base-port'] } : {}),
       ...(flags.host !== undefined ? { host: flags.host } : {}),
+      ...(flags.tls ? { tls: true } : {}),
       ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
       ...(flags.hosts ? { hosts: true } : {}),
       startTimeoutMs: parseDuration(flags.timeout, '--timeout'),

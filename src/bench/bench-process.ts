@@ -4,7 +4,8 @@
  * with src/process's launcher; says it is ready on the ready channel (`announceReady`).
  *
  *   broker            rsb's broker on a free port; `managed`: with limits, circuit breakers,
- *                     a request timeout and its admin server (metrics) on, as in production
+ *                     a request timeout and its admin server (metrics) on, as in production;
+ *                     `on`: also listening on tcps or ws, for the rsb-tls and rsb-ws set-ups
  *   reference-broker  the rsocket-js reference broker on a free port
  *   echo-service      lean echo responder registered on --port
  *   echo-server       lean echo responder accepting requesters directly
@@ -13,7 +14,8 @@
  *   rate-requester    open-loop measurement at a fixed rate through rsb load's generator
  */
 import { announceFailure, announceReady, exitWithParent } from '../process/index.js';
-import { AdminServer, Broker, DEFAULT_CIRCUIT_BREAKER, LB_STRATEGY, type BrokerOptions } from '../broker/index.js';
+import { AdminServer, Broker, DEFAULT_CIRCUIT_BREAKER, LB_STRATEGY, TLS_CLIENT_AUTH, type BrokerOptions } from '../broker/index.js';
+import { TRANSPORT, type TransportEndpoint } from '../protocol/index.js';
 import { ECHO_HANDLER, ResponderConnection, ResponderServer } from '../transport/index.js';
 import { measureClosedLoop, type ClosedLoopOptions } from './closed-loop.js';
 import { NatsConnection, NatsEchoService } from './nats-connection.js';
@@ -23,6 +25,8 @@ import { ReferenceBroker } from './reference-broker.js';
 /** What a server role reports once it listens (or, for the echo service, is registered). */
 export interface ServerReady {
   port: number;
+  /** A broker's listener on the set-up's other transport (tcps, ws), when it has one. */
+  endpoint?: TransportEndpoint;
   /** The managed broker's admin port (its metrics); null for the others. */
   adminPort: number | null;
 }
@@ -37,10 +41,16 @@ export interface RateRequesterReport {
   result: Awaited<ReturnType<typeof measureOpenLoop>>;
 }
 
+/** A bench broker's second listener, and what the ends on it need: the certificate (PEM) on tcps. */
+export interface BenchTransport {
+  transport: typeof TRANSPORT.TCPS | typeof TRANSPORT.WS;
+  tls?: { cert: string; key: string; ca: string };
+}
+
 export type BenchRole =
-  | { role: 'broker'; isManaged?: boolean }
+  | { role: 'broker'; isManaged?: boolean; on?: BenchTransport }
   | { role: 'reference-broker' }
-  | { role: 'echo-service'; port: number; settleMs: number }
+  | { role: 'echo-service'; port: number; settleMs: number; endpoint?: TransportEndpoint; tlsCa?: string }
   | { role: 'echo-server' }
   | { role: 'nats-echo-service'; port: number }
   | ({ role: 'requester' } & ClosedLoopOptions)
@@ -62,6 +72,17 @@ const MANAGED_BROKER: Partial<BrokerOptions> = {
   apps: new Map([['*', { rateLimit: NEVER_LIMITING }]]),
 };
 
+/** A TCP listener (for the rest of the bench) and one on the set-up's transport. */
+function listenAlsoOn(on: BenchTransport): Partial<BrokerOptions> {
+  return {
+    listen: [
+      { transport: TRANSPORT.TCP, host: HOST, port: 0 },
+      { transport: on.transport, host: HOST, port: 0, ...(on.transport === TRANSPORT.WS ? { path: '/rsocket' } : {}) },
+    ],
+    ...(on.tls ? { tls: { cert: Buffer.from(on.tls.cert), key: Buffer.from(on.tls.key), clientAuth: TLS_CLIENT_AUTH.NONE } } : {}),
+  };
+}
+
 function announceServer(ready: ServerReady): void {
   announceReady(ready);
 }
@@ -69,10 +90,11 @@ function announceServer(ready: ServerReady): void {
 async function main(spec: BenchRole): Promise<void> {
   switch (spec.role) {
     case 'broker': {
-      const broker = new Broker({ host: HOST, port: 0, id: 'bench-broker', ...(spec.isManaged ? MANAGED_BROKER : {}) });
-      const { port } = await broker.start();
+      const broker = new Broker({ host: HOST, port: 0, id: 'bench-broker', ...(spec.isManaged ? MANAGED_BROKER : {}), ...(spec.on ? listenAlsoOn(spec.on) : {}) });
+      const { port, listeners } = await broker.start();
       if (!spec.isManaged) {
-        announceServer({ port, adminPort: null });
+        const other = listeners.find((listener) => listener.transport === spec.on?.transport);
+        announceServer({ port, adminPort: null, ...(other ? { endpoint: { transport: other.transport, host: other.host, port: other.port, ...(other.path ? { path: other.path } : {}) } } : {}) });
         return;
       }
       const admin = new AdminServer(broker, { host: HOST, port: 0 });
@@ -87,6 +109,8 @@ async function main(spec: BenchRole): Promise<void> {
         {
           host: HOST,
           port: spec.port,
+          ...spec.endpoint,
+          ...(spec.tlsCa ? { tls: { ca: Buffer.from(spec.tlsCa) } } : {}),
           settleMs: spec.settleMs,
           app: { name: 'rsb-bench-echo', uuid: `echo-${process.pid}` },
           services: [{ service: 'bench', group: '', version: '' }],

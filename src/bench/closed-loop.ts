@@ -1,4 +1,5 @@
 import hdr from 'hdr-histogram-js';
+import type { Transport } from '../protocol/index.js';
 import { LeanRequester, PeerConnection, prepareRequest, type RequestObserver } from '../transport/index.js';
 import { NATS_ECHO_SUBJECT, NatsConnection, NatsRequester } from './nats-connection.js';
 
@@ -11,6 +12,11 @@ export interface ClosedLoopOptions {
   port: number;
   /** rsocket when absent. */
   protocol?: WireProtocol;
+  /** tcps or ws (and its path): the requester's transport; absent: TCP. */
+  transport?: Transport;
+  path?: string;
+  /** PEM of the CA to trust on tcps. */
+  tlsCa?: string;
   route: string;
   payloadBytes: number;
   inFlight: number;
@@ -99,7 +105,15 @@ async function connectRequester(options: ClosedLoopOptions, observer: RequestObs
   }
   const template = prepareRequest({ route: options.route, data: payload });
   const peer = await PeerConnection.connect(
-    { host: options.host, port: options.port, app: { name: 'rsb-bench-requester', uuid: `bench-${process.pid}` }, settleMs: options.settleMs },
+    {
+      host: options.host,
+      port: options.port,
+      transport: options.transport,
+      path: options.path,
+      ...(options.tlsCa ? { tls: { ca: Buffer.from(options.tlsCa) } } : {}),
+      app: { name: 'rsb-bench-requester', uuid: `bench-${process.pid}` },
+      settleMs: options.settleMs,
+    },
     { onStreamFrame() {}, onConnectionLost() {} },
   );
   const lean = new LeanRequester<number>(peer, observer);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ConnectError, ConnectionClosedError } from '../errors.js';
 import { ERROR_CODE } from '../protocol/index.js';
-import { flushScheduler, openSocket, OutboundBuffer, StreamMap, type Flushable, type RequestObserver } from '../transport/index.js';
+import { flushScheduler, openCarrier, OutboundBuffer, StreamMap, type Flushable, type RequestObserver } from '../transport/index.js';
 import { CRLF, decimalLength, encodeConnect, encodeSub, NatsParser, PING, PONG, readDecimal, writeDecimal, type NatsSink } from './nats-wire.js';
 
 /** What a NATS connection's owner hears: each MSG, and the end of the connection. */
@@ -49,7 +49,10 @@ export class NatsConnection implements NatsSink, Flushable {
 
   /** Connects, sends CONNECT and waits for the PONG that proves the server took it. */
   static async connect(host: string, port: number, name: string): Promise<NatsConnection> {
-    const connection = new NatsConnection(await openSocket(host, port, CONNECT_TIMEOUT_MS), name);
+    const carrier = await openCarrier({ host, port }, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    // A host and port with no transport named are dialled over plain TCP: the socket itself.
+    if ('websocket' in carrier) throw new Error('a NATS server is reached over TCP');
+    const connection = new NatsConnection(carrier, name);
     let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {

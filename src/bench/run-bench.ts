@@ -1,11 +1,15 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RSB_BIN } from '../cli/paths.js';
+import { createDevelopmentCertificates } from '../cluster/index.js';
+import { DEFAULT_PACING_MS } from '../load/index.js';
+import { TRANSPORT, type TransportEndpoint } from '../protocol/index.js';
 import { findExecutable, findFreePort, launchProcess, launchProgram, LIFETIME, readProcessCpuMicros, type LaunchedProcess, type MockReady } from '../process/index.js';
 import type { BenchRole, RateRequesterReport, RequesterReport, ServerReady } from './bench-process.js';
-import type { OpenLoopResult } from './open-loop.js';
-import { DEFAULT_PACING_MS } from '../load/index.js';
 import { WIRE_PROTOCOL, type ClosedLoopResult, type WireProtocol } from './closed-loop.js';
+import type { OpenLoopResult } from './open-loop.js';
 
 export const BENCH_SETUP = {
   /** lean requester → rsb broker → lean echo service */
@@ -18,6 +22,10 @@ export const BENCH_SETUP = {
   DIRECT: 'direct',
   /** lean requester → rsb broker → a real `rsb mock bench` process, spawned as a user would */
   MOCK: 'mock',
+  /** `rsb` with requester and service on TLS (tcps) */
+  RSB_TLS: 'rsb-tls',
+  /** `rsb` with requester and service on WebSocket (ws) */
+  RSB_WS: 'rsb-ws',
   /** NATS endpoints as lean as rsb's (pipelined PUB with a reply subject, one SUB) → nats-server → NATS echo subscriber */
   NATS: 'nats',
 } as const;
@@ -89,7 +97,7 @@ const SERVICE = 'bench';
 const ROUTE = `${SERVICE}.echo`;
 /** How often the managed set-up's metrics are scraped: far more often than Prometheus would, to price it high. */
 const SCRAPE_INTERVAL_MS = 1_000;
-/** The managed broker must keep at least this share of the bare broker's throughput (the performance issue's target). */
+/** The managed broker must keep at least this share of the bare broker's throughput (the performance issue's target; the management issue asked 85 %). */
 const MANAGED_SHARE_TARGET = 0.95;
 /** rsb must keep at least this share of a direct connection's throughput at 256 in flight. */
 const DIRECT_SHARE_TARGET = 0.75;
@@ -102,6 +110,11 @@ const RATE_GENERATOR_CPU_TARGET_US = 3;
 /** rsb load's own rule for a valid run: schedule lag p99 within its default --max-lag. */
 const VALID_SCHEDULE_LAG_US = 10_000;
 const HOST = '127.0.0.1';
+/** The transports issue's targets: a share of plain TCP through the broker, at 256 in flight. */
+const TRANSPORT_SHARE_TARGETS: { setup: BenchSetup; share: number }[] = [
+  { setup: 'rsb-tls', share: 0.5 },
+  { setup: 'rsb-ws', share: 0.6 },
+];
 /** rsocket-js servers crash on a first chunk holding more than SETUP: give them time to read it alone. */
 const RSOCKET_JS_SETTLE_MS = 20;
 const BENCH_PROCESS = fileURLToPath(new URL('./bench-process.js', import.meta.url));
@@ -127,7 +140,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       try {
         for (const inFlight of options.inFlight) {
           const cpuBefore = readBrokerCpuMicros(topology);
-          const result = await measureInChild(topology, inFlight, setup === BENCH_SETUP.REFERENCE ? RSOCKET_JS_SETTLE_MS : 0, options);
+          const result = await measureInChild(topology.requesterEndpoint ?? { host: HOST, port: topology.port }, topology.protocol, inFlight, setup === BENCH_SETUP.REFERENCE ? RSOCKET_JS_SETTLE_MS : 0, options);
           const cpuAfter = readBrokerCpuMicros(topology);
           const totalRequests = result.requestsPerSecond * ((options.warmupMs + options.durationMs) / 1000);
           const brokerCpuUs = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / totalRequests : undefined;
@@ -272,6 +285,16 @@ function judge(rows: BenchRow[]): BenchVerdict[] {
       });
     }
   }
+  for (const { setup, share } of TRANSPORT_SHARE_TARGETS) {
+    const row = find(setup, 256);
+    if (!row || !rsb256) continue;
+    const measured = row.requestsPerSecond / rsb256.requestsPerSecond;
+    verdicts.push({
+      target: `${setup} ≥ ${share * 100}% of rsb (plain TCP) at 256 in flight`,
+      measured: `${formatRate(row.requestsPerSecond)} vs ${formatRate(rsb256.requestsPerSecond)} req/s = ${(measured * 100).toFixed(1)}%`,
+      isMet: measured >= share,
+    });
+  }
   const mock256 = find(BENCH_SETUP.MOCK, 256);
   if (mock256) {
     verdicts.push({
@@ -317,6 +340,8 @@ function describeMachine(): BenchReport['machine'] {
 interface Topology {
   port: number;
   protocol: WireProtocol;
+  /** Where the requester connects when not to `port` on TCP (rsb-tls, rsb-ws), with the CA it trusts. */
+  requesterEndpoint?: RequesterEndpoint;
   /** The broker's process, whose CPU time prices a request; absent without a broker. */
   brokerPid: number | undefined;
   stop(): Promise<void>;
@@ -374,6 +399,14 @@ async function startTopology(setup: BenchSetup): Promise<Topology> {
       children.push(mock);
       return { port: broker.ready.port, protocol: WIRE_PROTOCOL.RSOCKET, brokerPid: broker.pid, stop };
     }
+    if (setup === BENCH_SETUP.RSB_TLS || setup === BENCH_SETUP.RSB_WS) {
+      const on = setup === BENCH_SETUP.RSB_TLS ? { transport: TRANSPORT.TCPS, tls: await readBenchCertificates() } : { transport: TRANSPORT.WS };
+      const broker = await start({ role: 'broker', on });
+      const endpoint = broker.ready.endpoint!;
+      const tlsCa = on.tls?.ca;
+      await start({ role: 'echo-service', port: broker.ready.port, settleMs: 0, endpoint, ...(tlsCa ? { tlsCa } : {}) });
+      return { port: broker.ready.port, protocol: WIRE_PROTOCOL.RSOCKET, requesterEndpoint: { ...endpoint, ...(tlsCa ? { tlsCa } : {}) }, brokerPid: broker.pid, stop };
+    }
     const isReference = setup === BENCH_SETUP.REFERENCE;
     const isManaged = setup === BENCH_SETUP.RSB_MANAGED;
     const broker = await start(isReference ? { role: 'reference-broker' } : { role: 'broker', isManaged });
@@ -415,15 +448,32 @@ async function measureRateInChild(topology: Topology, rate: number, options: Ben
   return requester.ready.result;
 }
 
+type RequesterEndpoint = TransportEndpoint & { tlsCa?: string };
+
+/** A throw-away CA and broker certificate for rsb-tls, made once per bench run (openssl), as PEM text. */
+let benchCertificates: Promise<{ cert: string; key: string; ca: string }> | undefined;
+function readBenchCertificates(): Promise<{ cert: string; key: string; ca: string }> {
+  benchCertificates ??= (async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rsb-bench-tls-'));
+    try {
+      const files = await createDevelopmentCertificates(dir, { name: 'bench' });
+      const [cert, key, ca] = await Promise.all([files.brokerCert, files.brokerKey, files.ca].map((file) => readFile(file, 'utf8')));
+      return { cert: cert!, key: key!, ca: ca! };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  })();
+  return benchCertificates;
+}
+
 /** The requester measures in a process of its own, and reports its result as its ready message: its work is done by then. */
-async function measureInChild(topology: Topology, inFlight: number, settleMs: number, options: BenchOptions): Promise<ClosedLoopResult> {
+async function measureInChild(endpoint: RequesterEndpoint, protocol: WireProtocol, inFlight: number, settleMs: number, options: BenchOptions): Promise<ClosedLoopResult> {
   const measuringMs = settleMs + options.warmupMs + options.durationMs;
   const requester = await startRole<RequesterReport>(
     {
       role: 'requester',
-      host: HOST,
-      port: topology.port,
-      protocol: topology.protocol,
+      ...endpoint,
+      protocol,
       route: ROUTE,
       payloadBytes: options.payloadBytes,
       inFlight,

@@ -1,11 +1,11 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { ListenError } from '../errors.js';
-import { BROKER_ROUTES, DEFAULT_BROKER_PORT, describeBrokerUri, encodeFrame, ERROR_CODE, FRAME_TYPE, MAX_FRAME_LENGTH, type BrokerListEntry } from '../protocol/index.js';
+import { BROKER_ROUTES, DEFAULT_BROKER_PORT, ERROR_CODE, MAX_FRAME_LENGTH, TRANSPORT, trimPlainUris, type BrokerListEntry } from '../protocol/index.js';
+import { FramedConnection } from '../transport/framed-connection.js';
 import { JwtAuthenticator, type JwtKeyOptions } from './auth.js';
 import { CIRCUIT_STATE } from './circuit-breaker.js';
 import { BrokerClock } from './clock.js';
 import { ClusterMembership, type ClusterDefinition } from './cluster-membership.js';
 import type { BrokerEvent } from './events.js';
+import { Listener, type AcceptedConnection, type BoundListener, type BrokerTlsOptions, type ListenerSpec } from './listeners.js';
 import { listAppRateLimits, DEFAULT_MANAGEMENT, resolveServicePolicy, type ManagementOptions } from './policy.js';
 import { AppRateLimits } from './rate-limiter.js';
 import type { AdminSource, BrokerSnapshot, ConnectionSummary } from './readout.js';
@@ -16,8 +16,17 @@ import { StreamTable } from './stream-table.js';
 import { createBrokerStats, REJECTION_NAMES, type BrokerStats, type RejectionName } from './traffic-stats.js';
 
 export interface BrokerOptions extends ManagementOptions {
+  /** The one TCP listener when `listen` is empty (`--host`/`--port`). */
   host: string;
   port: number;
+  /** Every listener, on any transport (`--listen URI`); empty: one TCP listener on host:port. */
+  listen: ListenerSpec[];
+  /** The certificate of the tcps and wss listeners, and what client certificates must be; null: no TLS listener. */
+  tls: BrokerTlsOptions | null;
+  /** Origins a browser's WebSocket upgrade may come from; empty: any. */
+  wsAllowedOrigins: string[];
+  /** Time a connection has to finish its TLS handshake and WebSocket upgrade before it is closed. */
+  handshakeTimeoutMs: number;
   /** A name for this node, shown to clients and in errors. */
   id: string;
   /** Largest frame accepted, length prefix excluded (u24 at most). */
@@ -42,6 +51,10 @@ export interface BrokerOptions extends ManagementOptions {
 export const DEFAULT_BROKER_OPTIONS: BrokerOptions = {
   host: '127.0.0.1',
   port: DEFAULT_BROKER_PORT,
+  listen: [],
+  tls: null,
+  wsAllowedOrigins: [],
+  handshakeTimeoutMs: 10_000,
   id: 'broker-1',
   maxFrameLength: MAX_FRAME_LENGTH,
   setupTimeoutMs: 10_000,
@@ -50,6 +63,9 @@ export const DEFAULT_BROKER_OPTIONS: BrokerOptions = {
   firstStreamIdAfter: 0,
   ...DEFAULT_MANAGEMENT,
 };
+
+/** A connection refused at the connection limit: nothing it sends is read. */
+const REFUSED_CONNECTION = { onFrame() {}, onProtocolError() {}, onClose() {} };
 
 /** How often circuit breakers slide their windows and request timeouts are checked. */
 const MANAGEMENT_TICK_MS = 100;
@@ -76,7 +92,8 @@ export class Broker implements AdminSource {
   readonly stats: BrokerStats = createBrokerStats();
   readonly clock = new BrokerClock();
   private readonly sessionPorts: SessionPorts;
-  private readonly server: Server;
+  private readonly listeners: Listener[];
+  private bound: BoundListener[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private isStopping = false;
@@ -84,7 +101,6 @@ export class Broker implements AdminSource {
   /** What clients are told of this broker (`rsb start --advertise`); where it listens until set. */
   private advertised: Pick<BrokerListEntry, 'host' | 'port' | 'uris'> | undefined;
   private sessionCounter = 0;
-  private boundPort = 0;
 
   constructor(
     options: Partial<BrokerOptions> = {},
@@ -127,39 +143,63 @@ export class Broker implements AdminSource {
       onReady: (session) => this.onSessionReady(session),
       onClosed: (session, wasReady, error) => this.onSessionClosed(session, wasReady, error),
     };
-    this.server = createServer((socket) => this.accept(socket));
+    const specs = this.options.listen.length > 0 ? this.options.listen : [{ transport: TRANSPORT.TCP, host: this.options.host, port: this.options.port }];
+    const settings = {
+      tls: this.options.tls,
+      maxFrameLength: this.options.maxFrameLength,
+      wsAllowedOrigins: this.options.wsAllowedOrigins,
+      handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+    };
+    const listenerPorts = {
+      accept: (connection: AcceptedConnection) => this.accept(connection),
+      refuse: ({ transport, remoteAddress, message }: { transport: ListenerSpec['transport']; remoteAddress: string; message: string }) =>
+        this.emit({ kind: 'handshake-failed', transport, remoteAddress, message }),
+    };
+    this.listeners = specs.map((spec) => new Listener(spec, settings, listenerPorts));
   }
 
   get id(): string {
     return this.options.id;
   }
 
+  /** The host of the plain TCP listener, or of the first listener when there is none. */
   get host(): string {
-    return this.options.host;
+    return this.mainListener?.host ?? this.options.host;
   }
 
-  /** The port listened on (the real one when asked for port 0). */
+  /** The port of the plain TCP listener, or of the first listener when there is none (the real one when asked for port 0); 0 before start. */
   get port(): number {
-    return this.boundPort;
+    return this.mainListener?.port ?? 0;
+  }
+
+  /** Every listener, bound (real ports), in the order given. */
+  get boundListeners(): readonly BoundListener[] {
+    return this.bound;
+  }
+
+  private get mainListener(): BoundListener | undefined {
+    return this.bound.find((listener) => listener.transport === TRANSPORT.TCP) ?? this.bound[0];
+  }
+
+  /**
+   * This broker as its cluster's list names it: its id, the TCP host and port older
+   * clients dial, and a URI per listener — as it advertises them, or where its listeners
+   * are bound until it does.
+   */
+  describeSelf(): BrokerListEntry {
+    return { id: this.id, ...(this.advertised ?? trimPlainUris({ host: this.host, port: this.port, uris: this.bound.map((listener) => listener.uri) })) };
   }
 
   get startedAt(): number {
     return this.clock.startedAt;
   }
 
-  /** This broker as its cluster's list names it: its id and the addresses it advertises. */
-  describeSelf(): BrokerListEntry {
-    return { id: this.id, ...(this.advertised ?? { host: this.host, port: this.port }) };
-  }
-
   /**
-   * Sets the addresses clients are told (once it listens: a port asked as 0 is known then).
-   * URIs that say no more than `tcp://host:port` are left out of the list entry.
+   * Sets the addresses clients are told (once it listens: a port asked as 0 is known then),
+   * one URI per listener (`rsb start --advertise`, else where each listener is bound).
    */
   advertiseAs(address: Pick<BrokerListEntry, 'host' | 'port' | 'uris'>): void {
-    const uris = address.uris ?? [];
-    const isPlainTcp = uris.length === 1 && uris[0] === describeBrokerUri({ id: this.id, host: address.host, port: address.port });
-    this.advertised = { host: address.host, port: address.port, ...(uris.length > 0 && !isPlainTcp ? { uris: [...uris] } : {}) };
+    this.advertised = trimPlainUris(address);
   }
 
   /**
@@ -180,27 +220,25 @@ export class Broker implements AdminSource {
     return this.sessions.size;
   }
 
-  async start(): Promise<{ host: string; port: number }> {
+  async start(): Promise<{ host: string; port: number; listeners: readonly BoundListener[] }> {
     // A malformed cluster file fails the start before anything listens.
     if (this.options.cluster) this.membership.update(this.options.cluster);
     if (this.options.clusterFile) this.membership.watch(this.options.clusterFile);
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', (error: NodeJS.ErrnoException) => {
-        const hint = error.code === 'EADDRINUSE' ? 'Another process listens there: pick another --port, or stop it.' : undefined;
-        this.membership.stop();
-        reject(new ListenError(`cannot listen on ${this.options.host}:${this.options.port}: ${error.code ?? error.message}`, hint, { cause: error }));
-      });
-      this.server.listen(this.options.port, this.options.host, () => resolve());
-    });
-    const address = this.server.address();
-    this.boundPort = typeof address === 'object' && address ? address.port : this.options.port;
+    try {
+      for (const listener of this.listeners) this.bound.push(await listener.start());
+    } catch (error) {
+      this.membership.stop();
+      await Promise.all(this.listeners.map((listener) => listener.close()));
+      this.bound = [];
+      throw error;
+    }
     this.sweepTimer = setInterval(() => this.sweep(), 1_000);
     this.sweepTimer.unref();
     if (this.hasTimedPolicies()) {
       this.tickTimer = setInterval(() => this.tick(), MANAGEMENT_TICK_MS);
       this.tickTimer.unref();
     }
-    return { host: this.options.host, port: this.boundPort };
+    return { host: this.host, port: this.port, listeners: this.bound };
   }
 
   /** Stops accepting, tells every connection the broker is closing, and waits until all are gone. */
@@ -209,38 +247,36 @@ export class Broker implements AdminSource {
     clearInterval(this.sweepTimer);
     clearInterval(this.tickTimer);
     this.membership.stop();
-    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const listenersClosed = Promise.all(this.listeners.map((listener) => listener.close()));
     for (const session of this.sessions) session.connection.close(ERROR_CODE.CONNECTION_CLOSE, `broker ${this.id} is shutting down`);
-    await serverClosed;
+    await listenersClosed;
   }
 
-  private accept(socket: Socket): void {
+  private accept({ carrier, transport, tlsSubject }: AcceptedConnection): void {
     if (this.isDraining) {
-      this.refuse(socket, `broker ${this.id} is draining: connect to another broker of its cluster`);
+      this.refuse(carrier, `broker ${this.id} is draining: connect to another broker of its cluster`);
       return;
     }
     if (this.sessions.size >= this.options.maxConnections) {
-      this.refuse(socket, `broker ${this.id} is at its limit of ${this.options.maxConnections} connections: try another broker or later`);
+      this.refuse(carrier, `broker ${this.id} is at its limit of ${this.options.maxConnections} connections: try another broker or later`);
       return;
     }
     this.stats.connectionsAccepted++;
-    this.sessions.add(new Session(socket, ++this.sessionCounter, this.sessionPorts));
+    this.sessions.add(new Session(carrier, ++this.sessionCounter, this.sessionPorts, transport, tlsSubject));
   }
 
   /**
    * Turns a connection away at the limit without waiting for its SETUP: the ERROR frame on
    * stream 0 tells a client why (Protocol.md, REJECTED_SETUP: "the server rejected the setup").
    */
-  private refuse(socket: Socket, message: string): void {
+  private refuse(carrier: AcceptedConnection['carrier'], message: string): void {
     this.stats.connectionsRefused++;
-    socket.on('error', () => {});
-    socket.end(encodeFrame({ type: FRAME_TYPE.ERROR, streamId: 0, flags: 0, code: ERROR_CODE.REJECTED_SETUP, message }));
-    setTimeout(() => socket.destroy(), 2_000).unref();
+    new FramedConnection(carrier, REFUSED_CONNECTION).close(ERROR_CODE.REJECTED_SETUP, message);
   }
 
   /** Listening, and neither draining nor shutting down. */
   get isReady(): boolean {
-    return this.boundPort !== 0 && !this.isStopping && !this.isDraining;
+    return this.bound.length > 0 && !this.isStopping && !this.isDraining;
   }
 
   private onSessionReady(session: Session): void {
@@ -300,8 +336,8 @@ export class Broker implements AdminSource {
     }
     return {
       id: this.id,
-      host: this.options.host,
-      port: this.boundPort,
+      host: this.host,
+      port: this.port,
       uptimeMs: Date.now() - this.startedAt,
       connections: ready,
       services: this.registry.serviceCount,
@@ -323,6 +359,8 @@ export class Broker implements AdminSource {
         uuid: session.app.uuid,
         ...(session.grant ? { subject: session.grant.subject } : {}),
         address: session.remoteAddress,
+        transport: session.transport,
+        ...(session.tlsSubject ? { tlsSubject: session.tlsSubject } : {}),
         connectedAt: new Date(session.connectedAt).toISOString(),
         services: session.instances.map((instance) => instance.service.key),
         requesting: session.requested.size,

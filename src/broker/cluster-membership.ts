@@ -6,7 +6,7 @@ import {
   buildUpstreamClusterEvent,
   checkBrokerListEntry,
   encodeCloudEvent,
-  encodeFrame,
+  encodeFrameBody,
   FLAG,
   FRAME_TYPE,
   ProtocolError,
@@ -88,7 +88,7 @@ export class ClusterMembership {
     this.definition = { name: definition.name, brokers: definition.brokers.map((entry) => ({ ...entry })) };
     this.event = buildBrokerListEvent({ cluster: definition.name, broker: this.ports.describeSelf().id, brokers: this.definition.brokers }, randomUUID(), new Date());
     const alibaba = buildUpstreamClusterEvent(this.event.data!, randomUUID(), new Date());
-    this.pushFrames = [this.event, alibaba].map((event) => encodeFrame({ type: FRAME_TYPE.METADATA_PUSH, streamId: 0, flags: FLAG.METADATA, metadata: encodeCloudEvent(event) }));
+    this.pushFrames = [this.event, alibaba].map((event) => encodeFrameBody({ type: FRAME_TYPE.METADATA_PUSH, streamId: 0, flags: FLAG.METADATA, metadata: encodeCloudEvent(event) }));
     for (const client of this.ports.readyClients()) this.announceTo(client);
     this.ports.emit({ kind: 'cluster-changed', cluster: definition.name, brokers: this.definition.brokers });
     return true;

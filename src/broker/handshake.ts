@@ -1,6 +1,7 @@
 import {
   decodeSetupMetadata,
-  decodeWireFrame,
+  decodeFrame,
+  FRAME_LENGTH_SIZE,
   ERROR_CODE,
   FLAG,
   formatServiceKey,
@@ -16,8 +17,8 @@ import {
 } from '../protocol/index.js';
 import { AuthenticationRefused, type Grant } from './auth.js';
 
-/** Bytes of a frame up to its type: enough to tell SETUP from garbage before the whole frame arrives. */
-const FIRST_HEADER_BYTES = 9;
+/** Bytes of a frame on TCP up to its type (length prefix, stream id, type): enough to tell SETUP from garbage before the whole frame arrives. */
+const FIRST_HEADER_BYTES = FRAME_LENGTH_SIZE + 6;
 
 /** VERIFYING: SETUP was sound and its token is being checked; frames that follow it wait. */
 const HANDSHAKE_STATE = { AWAITING_SETUP: 0, VERIFYING: 1, DONE: 2 } as const;
@@ -71,7 +72,7 @@ export class SetupHandshake {
     return this.firstBytes !== null;
   }
 
-  /** Checks the first header as soon as its bytes are in; false when the connection was failed for it. */
+  /** On TCP: checks the first header as soon as its bytes are in; false when the connection was failed for it. */
   checkFirstBytes(chunk: Buffer): boolean {
     const head = Buffer.concat([this.firstBytes!, chunk.subarray(0, FIRST_HEADER_BYTES)]);
     if (head.length < FIRST_HEADER_BYTES) {
@@ -79,8 +80,8 @@ export class SetupHandshake {
       return true;
     }
     this.firstBytes = null;
-    const streamId = readWireStreamId(head, 0);
-    const type = readWireFrameType(head, 0);
+    const streamId = readWireStreamId(head, FRAME_LENGTH_SIZE);
+    const type = readWireFrameType(head, FRAME_LENGTH_SIZE);
     if (type !== FRAME_TYPE.SETUP && type !== FRAME_TYPE.RESUME) {
       this.port.fail(ERROR_CODE.INVALID_SETUP, `the first frame must be SETUP, got ${nameFrameType(type)} on stream ${streamId}`);
       return false;
@@ -107,7 +108,7 @@ export class SetupHandshake {
   private onFirstFrame(buf: Buffer, start: number, end: number): void {
     let frame;
     try {
-      frame = decodeWireFrame(buf, start, end);
+      frame = decodeFrame(buf, start, end);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.port.fail(ERROR_CODE.INVALID_SETUP, `malformed first frame: ${error.message}`);

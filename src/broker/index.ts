@@ -1,5 +1,6 @@
 /** The broker engine: sessions, registry, router, stream table, and what it manages beside routing (balancing, limits, circuits, auth, admin API). */
 export { Broker, DEFAULT_BROKER_OPTIONS, type BrokerOptions } from './broker.js';
+export { TLS_CLIENT_AUTH, type BoundListener, type BrokerTlsOptions, type ListenerSpec, type TlsClientAuth } from './listeners.js';
 export type { BrokerEvent, ConnectionInfo } from './events.js';
 export type { BrokerSnapshot, ConnectionSummary } from './readout.js';
 export { AdminServer, type AdminServerOptions, type ClusterMember, type ClusterView } from './admin-server.js';

@@ -25,6 +25,10 @@ export interface ConnectionSummary {
   /** The token's subject, when the broker authenticates. */
   subject?: string;
   address: string;
+  /** The listener it came in on: tcp, tcps, ws or wss. */
+  transport: string;
+  /** The subject of its verified TLS client certificate (mTLS), when it showed one. */
+  tlsSubject?: string;
   connectedAt: string;
   /** Service keys it publishes. */
   services: string[];

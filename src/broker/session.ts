@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:net';
 import {
   answerWireKeepalive,
-  decodeWireFrame,
+  decodeFrame,
   ERROR_CODE,
   FLAG,
   FRAME_TYPE,
@@ -14,8 +13,9 @@ import {
   type ServiceId,
   type SetupDescription,
   type SetupFrame,
+  type Transport,
 } from '../protocol/index.js';
-import { FramedConnection, type ConnectionHandler } from '../transport/framed-connection.js';
+import { FramedConnection, type ConnectionHandler, type FrameCarrier } from '../transport/framed-connection.js';
 import { StreamIdAllocator } from '../transport/stream-ids.js';
 import { StreamMap } from '../transport/stream-map.js';
 import type { Grant } from './auth.js';
@@ -89,9 +89,13 @@ export class Session implements ConnectionHandler, Requester, PublishingConnecti
   private readonly header = new FrameHeader();
 
   constructor(
-    socket: Socket,
+    carrier: FrameCarrier,
     readonly id: number,
     private readonly ports: SessionPorts,
+    /** The listener's transport: tcp, tcps, ws or wss. */
+    readonly transport: Transport,
+    /** The subject of the client's verified TLS certificate (mTLS), when it showed one. */
+    readonly tlsSubject?: string,
   ) {
     this.ids = new StreamIdAllocator(2, (streamId) => this.served.has(streamId), ports.firstStreamIdAfter);
     this.lastActivity = ports.clock.seconds;
@@ -106,7 +110,7 @@ export class Session implements ConnectionHandler, Requester, PublishingConnecti
       },
       ports.authenticator,
     );
-    this.connection = new FramedConnection(socket, this, { maxFrameLength: ports.maxFrameLength });
+    this.connection = new FramedConnection(carrier, this, { maxFrameLength: ports.maxFrameLength });
   }
 
   get remoteAddress(): string {
@@ -134,7 +138,8 @@ export class Session implements ConnectionHandler, Requester, PublishingConnecti
     const clock = this.ports.clock;
     this.lastActivity = clock.seconds;
     clock.now = performance.now();
-    if (this.handshake !== null && this.handshake.isCheckingFirstBytes) return this.handshake.checkFirstBytes(chunk);
+    // A WebSocket message is a whole frame, checked whole; a TCP chunk may hold the first bytes of one.
+    if (this.handshake !== null && this.handshake.isCheckingFirstBytes && this.connection.isLengthPrefixed) return this.handshake.checkFirstBytes(chunk);
     return true;
   }
 
@@ -211,7 +216,7 @@ export class Session implements ConnectionHandler, Requester, PublishingConnecti
         // Ends at the broker: nothing a client pushes here is acted on yet.
         return;
       case FRAME_TYPE.ERROR: {
-        const frame = decodeWireFrame(header.buf, header.start, header.end);
+        const frame = decodeFrame(header.buf, header.start, header.end);
         this.emit({ kind: 'peer-error', session: this, message: frame.type === FRAME_TYPE.ERROR ? frame.message : '' });
         this.connection.close();
         return;

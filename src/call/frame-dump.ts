@@ -1,6 +1,7 @@
 import {
-  decodeWireFrame,
+  decodeFrame,
   FLAG,
+  FRAME_HEADER_SIZE,
   FRAME_TYPE,
   nameErrorCode,
   nameFrameType,
@@ -33,7 +34,8 @@ const BYTES_PER_LINE = 16;
 /**
  * One frame as `rsb call --debug` prints it: the decoded header (type, stream id, flags,
  * and the fields worth a glance: route, request N, error code) and then every byte in
- * hex, length prefix included. `arrow` is `->` for sent, `<-` for received.
+ * hex, from the header (the TCP length prefix is the transport's, not the frame's).
+ * `arrow` is `->` for sent, `<-` for received.
  */
 export function formatFrameDump(arrow: string, frame: Buffer): string[] {
   const lines = [`${arrow} ${describeFrameHeader(frame)}`];
@@ -48,7 +50,7 @@ export function formatFrameDump(arrow: string, frame: Buffer): string[] {
 
 /** `REQUEST_RESPONSE stream 1, flags 0x100 (M), 42 bytes, route svc.echo`. */
 export function describeFrameHeader(frame: Buffer): string {
-  if (frame.length < 9) return `truncated frame, ${frame.length} bytes`;
+  if (frame.length < FRAME_HEADER_SIZE) return `truncated frame, ${frame.length} bytes`;
   const type = readWireFrameType(frame, 0);
   const flags = readWireFlags(frame, 0);
   const names = nameFlags(type, flags);
@@ -59,7 +61,7 @@ export function describeFrameHeader(frame: Buffer): string {
   ];
   let decoded: Frame | undefined;
   try {
-    decoded = decodeWireFrame(frame, 0, frame.length);
+    decoded = decodeFrame(frame, 0, frame.length);
   } catch (error) {
     parts.push(`undecodable: ${(error as Error).message}`);
   }

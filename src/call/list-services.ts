@@ -1,3 +1,4 @@
+import type { TlsClientOptions } from '../transport/index.js';
 import type { ServiceSummary } from '../broker/registry.js';
 import { formatCount, formatCountOf, formatElapsed } from '../cli/format.js';
 import { formatTable } from '../cli/table.js';
@@ -48,6 +49,8 @@ export async function listServices(options: {
   stateDir?: string | undefined;
   timeoutMs: number;
   token?: string | undefined;
+  /** tcps and wss brokers: what to trust and show (resolveBrokerTls). */
+  tls?: TlsClientOptions | undefined;
 }): Promise<ServicesReport> {
   const client = await connect({
     ...(options.cluster !== undefined ? { cluster: options.cluster, stateDir: options.stateDir } : { brokers: options.brokers }),
@@ -55,6 +58,7 @@ export async function listServices(options: {
     followBrokerList: false,
     app: 'rsb-services',
     token: options.token,
+    ...(options.tls ? { tls: options.tls } : {}),
     timeoutMs: options.timeoutMs,
     reconnect: false,
   });

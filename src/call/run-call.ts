@@ -1,3 +1,4 @@
+import type { TlsClientOptions } from '../transport/index.js';
 import { performance } from 'node:perf_hooks';
 import type { BrokerSource } from '../client/index.js';
 import { connect, type FrameListener, type Message, type RsbClient } from '../sdk/index.js';
@@ -19,6 +20,8 @@ export interface CallRequest {
   /** Request-response: the answer; streams and channels: each next item. */
   timeoutMs: number;
   token?: string | undefined;
+  /** tcps and wss brokers: what to trust and show (resolveBrokerTls). */
+  tls?: TlsClientOptions | undefined;
   /** Each response as it arrives (streams print as they go). */
   onResponse?: ((message: Message) => void) | undefined;
   /** Every frame sent and received (`--debug`). */
@@ -62,6 +65,7 @@ export async function runCall(request: CallRequest): Promise<CallResult> {
     ...(request.cluster !== undefined ? { cluster: request.cluster, stateDir: request.stateDir } : { brokers: request.brokers }),
     app: 'rsb-call',
     token: request.token,
+    ...(request.tls ? { tls: request.tls } : {}),
     dataMimeType: request.dataMimeType,
     timeoutMs: request.timeoutMs,
     // --timeout is the answer's time: a slow connect on a busy machine must not turn into a timeout (exit 6 vs 7).

@@ -41,6 +41,24 @@ export const TOKEN_FLAG = Flags.string({
 });
 
 /**
+ * What a client trusts and shows on TLS (tcps:// and wss:// brokers), for every command
+ * that connects and for `rsb context add`: a flag given with a context overrides that one
+ * setting of it; a TLS cluster's state supplies its CA and client certificate.
+ */
+export const TLS_CLIENT_FLAGS = {
+  'tls-ca': Flags.string({
+    description: 'PEM CA to trust for tcps:// and wss:// brokers.',
+    defaultHelp: defaultShown("the context's, a TLS cluster's CA, else Node's trusted CAs"),
+  }),
+  'tls-cert': Flags.string({
+    description: 'PEM client certificate, for brokers that ask for one (mTLS); with --tls-key.',
+    defaultHelp: defaultShown("the context's, a TLS cluster's, else none"),
+  }),
+  'tls-key': Flags.string({ description: 'PEM private key of --tls-cert.' }),
+  'insecure-skip-tls-verify': Flags.boolean({ description: 'Development only: accept any broker certificate, unverified.', default: false }),
+};
+
+/**
  * Where a command connects, for every command that talks to brokers: brokers by address
  * (the rest of their cluster is learned from the list they push), a named cluster from its
  * state file, or a saved context; with none of them, RSB_CONTEXT's context, the current
@@ -57,6 +75,7 @@ export const BROKER_TARGET_FLAGS = {
     env: 'RSB_DNS_SERVER',
     defaultHelp: defaultShown('the system resolver'),
   }),
+  ...TLS_CLIENT_FLAGS,
 };
 
 /** `--context NAME`: a saved context instead of the current one; it goes with no flag that names brokers itself (`exclusive`). */
@@ -66,8 +85,8 @@ export function contextFlag(exclusive: string[]) {
 
 /** `--broker`, with the description a command needs when its brokers are used differently (`rsb services` asks only those given). */
 export function brokerFlag(
-  description = 'Broker address HOST:PORT (repeatable). The other brokers of its cluster are learned from the list it pushes. ' +
-    'dns:NAME:PORT stands for every A/AAAA record of NAME, followed as the answer changes.',
+  description = 'Broker address HOST:PORT, or a URI: tcp://, tcps:// (TLS), ws://HOST:PORT/PATH, wss:// (repeatable). The other brokers of its cluster are learned from the list it pushes. ' +
+    'dns:NAME:PORT (dns+tcps://NAME:PORT, ...) stands for every A/AAAA record of NAME, followed as the answer changes.',
   shownDefault?: string,
 ) {
   return Flags.string({ char: 'b', description, multiple: true, exclusive: ['cluster', 'context'], ...(shownDefault ? { defaultHelp: defaultShown(shownDefault) } : {}) });

@@ -6,7 +6,7 @@ export { RsbCommand } from './base-command.js';
 export { exitCodeFor, printError, toReportableError, type CommandFacts } from './error-output.js';
 export { findClosest } from './suggest.js';
 export { EXIT_CODE, type ExitCode } from './exit-codes.js';
-export { BROKER_TARGET_FLAGS, brokerFlag, CLUSTER_FLAGS, contextFlag, defaultShown, MODE_FLAG, STATE_DIR_FLAG, TOKEN_FLAG } from './flags.js';
+export { BROKER_TARGET_FLAGS, brokerFlag, CLUSTER_FLAGS, contextFlag, defaultShown, MODE_FLAG, STATE_DIR_FLAG, TLS_CLIENT_FLAGS, TOKEN_FLAG } from './flags.js';
 export { formatCount, formatCountOf, formatElapsed, formatMicros, formatPercent, PRECISION, type Precision } from './format.js';
 export { abortOnShutdownSignal, isInteractiveTerminal, waitForShutdownSignal } from './output.js';
 export { parseByteSize, parseDuration, parseIntegerList, parseList, parseMode } from './parse.js';

@@ -1,7 +1,7 @@
 import { NoBrokerError, ResolveError, UsageError } from '../errors.js';
 import { ProtocolError, type BrokerListEntry } from '../protocol/index.js';
 import { formatBrokerAddress, isSameAddress, type BrokerAddress, type Transport } from './broker-address.js';
-import { diffBrokerList, readBrokerListPush } from './broker-list.js';
+import { diffBrokerList, readBrokerListPush, selectListedAddress, type ListedBroker } from './broker-list.js';
 import { formatBrokerName, isBrokerName, type BrokerName, type BrokerSource } from './broker-name.js';
 import { NameWatch } from './name-watch.js';
 import { computeBackoffDelay, DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './reconnect-policy.js';
@@ -93,6 +93,7 @@ export class BrokerMember<C> implements BrokerAddress {
   transport: Transport | undefined;
   host: string;
   port: number;
+  path: string | undefined;
   id: string | undefined;
   /** The DNS name whose answer brought it in (`dns:NAME:PORT`): it is left when that answer drops it. */
   discoveredBy: string | undefined;
@@ -101,6 +102,7 @@ export class BrokerMember<C> implements BrokerAddress {
     this.transport = address.transport;
     this.host = address.host;
     this.port = address.port;
+    this.path = address.path;
     this.id = address.id;
   }
 
@@ -119,10 +121,12 @@ export class BrokerMember<C> implements BrokerAddress {
   }
 
   /** The broker restarted at another address, as a list says. */
-  moveTo(entry: BrokerListEntry): void {
-    this.id = entry.id;
-    this.host = entry.host;
-    this.port = entry.port;
+  moveTo(listed: ListedBroker): void {
+    this.id = listed.id;
+    this.transport = listed.transport;
+    this.host = listed.host;
+    this.port = listed.port;
+    this.path = listed.path;
   }
 }
 
@@ -404,7 +408,7 @@ export class BrokerPool<C> {
         if (list.broker) member.id = list.broker;
         this.cluster = list.cluster;
         this.emit({ kind: LINK_EVENT.BROKER_LIST, from: member.label, cluster: list.cluster, brokers: list.brokers });
-        if (this.options.followBrokerList !== false && !this.isClosed) this.applyList(list.brokers);
+        if (this.options.followBrokerList !== false && !this.isClosed) this.applyList(list.brokers, member.transport);
       }
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
@@ -413,9 +417,13 @@ export class BrokerPool<C> {
     this.hooks.onMetadataPush?.(metadata, member);
   }
 
-  /** Connects to the brokers the list adds, follows a broker whose address changed, leaves the brokers it drops. */
-  private applyList(brokers: BrokerListEntry[]): void {
-    const changes = diffBrokerList(this.members, brokers);
+  /**
+   * Connects to the brokers the list adds, follows a broker whose address changed, leaves
+   * the brokers it drops — each at its URI of the transport the list came over.
+   */
+  private applyList(brokers: BrokerListEntry[], transport: Transport | undefined): void {
+    const listed = brokers.flatMap((entry) => selectListedAddress(entry, transport) ?? []);
+    const changes = diffBrokerList(this.members, listed);
     for (const { member, entry } of changes.kept) member.id = entry.id;
     for (const { member, entry } of changes.moved) {
       // The broker moved (restarted on another port): reconnect there.

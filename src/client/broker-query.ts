@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RSocketRequestError, TimeoutError } from '../errors.js';
 import { readWireDataStart } from '../protocol/index.js';
-import { LeanRequester, prepareRequest, type RequestObserver } from '../transport/index.js';
+import { LeanRequester, prepareRequest, type RequestObserver, type TlsClientOptions } from '../transport/index.js';
 import { formatBrokerAddress, type BrokerAddress } from './broker-address.js';
 import { createLeanDialer } from './lean-dialer.js';
 
@@ -11,6 +11,8 @@ export interface BrokerQueryOptions extends BrokerAddress {
   appName?: string;
   /** Bearer token for a broker started with --auth jwt. */
   token?: string | undefined;
+  /** tcps and wss: what to trust and show. */
+  tls?: TlsClientOptions | undefined;
   timeoutMs?: number;
 }
 
@@ -53,7 +55,7 @@ export class BrokerQueryClient {
   static async connect(options: BrokerQueryOptions): Promise<BrokerQueryClient> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
     const dialer = createLeanDialer(
-      { connectTimeoutMs: timeoutMs, app: { name: options.appName ?? 'rsb-cluster', uuid: randomUUID() }, ...(options.token ? { token: options.token } : {}) },
+      { connectTimeoutMs: timeoutMs, app: { name: options.appName ?? 'rsb-cluster', uuid: randomUUID() }, ...(options.token ? { token: options.token } : {}), tls: options.tls },
       (peer) => new LeanRequester<PendingQuery>(peer, QUERY_OBSERVER),
     );
     const requester = await dialer.dial(options, IGNORE_PUSH);

@@ -64,8 +64,25 @@ export interface ClusterState {
   createdAt: string;
   updatedAt: string;
   brokers: ClusterBrokerRecord[];
+  /**
+   * A cluster started with `--tls`: its brokers listen on tcps (their `uris`), and clients
+   * given `--cluster NAME` dial those and trust this CA (an absolute path) with no more flags.
+   */
+  tls?: ClusterTls;
   /** Present for a lab of hosts (`--hosts`). */
   lab?: LabRecord;
+}
+
+/** The throw-away certificates of a TLS cluster, as absolute paths of PEM files. */
+export interface ClusterTls {
+  /** The CA that signed every broker's certificate: what clients trust. */
+  ca: string;
+  /** The brokers' certificate and key (one for all: they run on the hosts it names). */
+  brokerCert: string;
+  brokerKey: string;
+  /** A client certificate and key signed by the same CA, for brokers that ask for one. */
+  clientCert?: string;
+  clientKey?: string;
 }
 
 /** `--state-dir`, else RSB_STATE_DIR, else `.rsb` in the working directory; always absolute. */

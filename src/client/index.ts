@@ -16,7 +16,19 @@ export {
   type BrokerAddress,
   type Transport,
 } from './broker-address.js';
-export { resolveBrokers, resolveBrokerSources, type BrokerSelection } from './broker-selection.js';
+export {
+  locateClusterBroker,
+  openClusterAccess,
+  PLAIN_CLUSTER_ACCESS,
+  readTlsClientFiles,
+  resolveBrokers,
+  resolveBrokerSources,
+  resolveBrokerTls,
+  resolveBrokerTlsFiles,
+  type BrokerSelection,
+  type ClusterAccess,
+  type TlsClientFiles,
+} from './broker-selection.js';
 export {
   DEFAULT_DNS_INTERVAL_MS,
   formatBrokerName,
@@ -41,10 +53,11 @@ export {
   stateFilePath,
   type ClusterBrokerRecord,
   type ClusterState,
+  type ClusterTls,
   type LabRecord,
 } from './cluster-state.js';
 export { computeBackoffDelay, DEFAULT_RECONNECT_POLICY, FAST_RECONNECT_POLICY, type ReconnectPolicy } from './reconnect-policy.js';
-export { diffBrokerList, readBrokerListPush, type BrokerListChanges } from './broker-list.js';
+export { diffBrokerList, readBrokerListPush, selectListedAddress, type BrokerListChanges, type ListedBroker } from './broker-list.js';
 export {
   BrokerPool,
   BrokerMember,

@@ -1,10 +1,12 @@
-import { PeerConnection, type FramedConnectionOptions, type SetupOptions, type StreamFrameHandler } from '../transport/index.js';
+import { PeerConnection, type FramedConnectionOptions, type SetupOptions, type StreamFrameHandler, type TlsClientOptions } from '../transport/index.js';
 import type { BrokerAddress } from './broker-address.js';
 import { BrokerPool, type BrokerDialer, type BrokerPoolHooks, type BrokerPoolOptions } from './broker-pool.js';
 
 /** What a lean connection says in SETUP and how it is framed and timed. */
 export interface LeanDialOptions extends SetupOptions, FramedConnectionOptions {
   connectTimeoutMs?: number | undefined;
+  /** tcps and wss brokers: what to trust and show. */
+  tls?: TlsClientOptions | undefined;
   /** See PeerConnectOptions.settleMs: for brokers built on rsocket-js. */
   settleMs?: number | undefined;
 }
@@ -25,7 +27,8 @@ export function createLeanDialer<H extends LeanHandler>(options: LeanDialOptions
   return {
     async dial(address: BrokerAddress, onMetadataPush: (metadata: Buffer) => void): Promise<H> {
       let handler!: H;
-      await PeerConnection.connect({ ...options, host: address.host, port: address.port, onMetadataPush }, (peer) => (handler = create(peer)));
+      const endpoint = { transport: address.transport, host: address.host, port: address.port, path: address.path };
+      await PeerConnection.connect({ ...options, ...endpoint, onMetadataPush }, (peer) => (handler = create(peer)));
       return handler;
     },
     closed: (handler) => handler.peer.closed,

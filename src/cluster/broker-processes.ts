@@ -1,4 +1,5 @@
 import type { LabRecord } from '../client/index.js';
+import { formatTransportUri, TRANSPORT } from '../protocol/index.js';
 import { ClusterStartError, ClusterStateError, PROCESS_START_FAILURE, ProcessStartError, ProcessStopError } from '../errors.js';
 import { HAS_PROC_FILESYSTEM, isProcessRunning, launchProcess, LIFETIME, readCommandLine, terminateProcess, type BrokerReady, type Termination } from '../process/index.js';
 import { LAB_BROKER_PORT } from './host-lab.js';
@@ -11,20 +12,26 @@ import { LAB_BROKER_PORT } from './host-lab.js';
  * them. Without /proc (not Linux) the pid alone decides.
  */
 export function isBrokerProcess(pid: number, id: string, clusterFile: string, lab?: Pick<LabRecord, 'dnsName'>): boolean {
-  return isProcessWith(pid, id, lab ? ['--peers', labPeers(lab)] : ['--cluster-file', clusterFile]);
+  const markers: [string, string][] = lab
+    ? [
+        ['--peers', labPeers(lab, false)],
+        ['--peers', labPeers(lab, true)],
+      ]
+    : [['--cluster-file', clusterFile]];
+  return isProcessWith(pid, id, markers);
 }
 
-/** What a lab's brokers are given as `--peers`: every broker behind the lab's name. */
-export function labPeers(lab: Pick<LabRecord, 'dnsName'>): string {
-  return `dns:${lab.dnsName}:${LAB_BROKER_PORT}`;
+/** What a lab's brokers are given as `--peers`: every broker behind the lab's name, on tcps in a TLS lab. */
+export function labPeers(lab: Pick<LabRecord, 'dnsName'>, isTls: boolean): string {
+  return isTls ? `dns+tcps://${lab.dnsName}:${LAB_BROKER_PORT}` : `dns:${lab.dnsName}:${LAB_BROKER_PORT}`;
 }
 
-/** Whether `pid` still runs broker `id` started with the argument pair `marker`. */
-function isProcessWith(pid: number, id: string, marker: readonly [string, string]): boolean {
+/** Whether `pid` still runs broker `id` started with one of the argument pairs `markers`. */
+function isProcessWith(pid: number, id: string, markers: readonly (readonly [string, string])[]): boolean {
   if (!isProcessRunning(pid)) return false;
   if (!HAS_PROC_FILESYSTEM) return true;
   const argv = readCommandLine(pid);
-  return argv !== undefined && hasArgument(argv, marker[0], marker[1]) && hasArgument(argv, '--id', id);
+  return argv !== undefined && markers.some(([flag, value]) => hasArgument(argv, flag, value)) && hasArgument(argv, '--id', id);
 }
 
 function hasArgument(argv: string[], flag: string, value: string): boolean {
@@ -43,6 +50,11 @@ export interface BrokerLaunch {
   clusterArgs: string[];
   /** A lab host: it runs in this network namespace, its admin API on every address of it. */
   netns?: string;
+  /**
+   * A TLS cluster's broker: listens on tcps only, with this certificate (PEM files); `ca`
+   * is what it trusts its peers with (a lab's `--peers` on tcps).
+   */
+  tls?: { cert: string; key: string; ca?: string | undefined };
   logFile: string;
   rsbBin: string;
   timeoutMs: number;
@@ -53,6 +65,8 @@ export interface BrokerLaunch {
 export interface LaunchedBroker {
   pid: number;
   port: number;
+  /** Every listener's URI, as the broker reported them. */
+  uris: string[];
   /** The admin HTTP port it serves (the free one it got when asked for 0). */
   adminPort: number;
   startedAt: string;
@@ -64,7 +78,13 @@ export interface LaunchedBroker {
  * log file, and resolves once it reports ready. Fails with ClusterStartError quoting the log.
  */
 export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> {
-  const args = ['start', '--host', spec.host, '--port', String(spec.port), '--admin-port', String(spec.adminPort), '--id', spec.id, ...spec.clusterArgs];
+  const listen = spec.tls
+    ? [
+        ...['--listen', formatTransportUri({ transport: TRANSPORT.TCPS, host: spec.host, port: spec.port }), '--tls-cert', spec.tls.cert, '--tls-key', spec.tls.key],
+        ...(spec.tls.ca !== undefined ? ['--tls-ca', spec.tls.ca] : []),
+      ]
+    : ['--host', spec.host, '--port', String(spec.port)];
+  const args = ['start', ...listen, '--admin-port', String(spec.adminPort), '--id', spec.id, ...spec.clusterArgs];
   if (spec.netns !== undefined) args.push('--admin-host', spec.host);
   try {
     const broker = await launchProcess<BrokerReady>({
@@ -78,7 +98,7 @@ export async function launchBroker(spec: BrokerLaunch): Promise<LaunchedBroker> 
       ...(spec.signal ? { signal: spec.signal } : {}),
       ...(spec.netns !== undefined ? { netns: spec.netns } : {}),
     });
-    return { pid: broker.pid, port: broker.ready.port, adminPort: broker.ready.adminPort ?? spec.adminPort, startedAt: new Date().toISOString() };
+    return { pid: broker.pid, port: broker.ready.port, uris: broker.ready.uris, adminPort: broker.ready.adminPort ?? spec.adminPort, startedAt: new Date().toISOString() };
   } catch (error) {
     if (error instanceof ProcessStartError) throw describeStartFailure(spec, error);
     throw error;

@@ -1,4 +1,4 @@
-import { BrokerQueryClient, type ClusterBrokerRecord } from '../client/index.js';
+import { BrokerQueryClient, PLAIN_CLUSTER_ACCESS, type ClusterAccess, type ClusterBrokerRecord } from '../client/index.js';
 import { RsbError } from '../errors.js';
 import { BROKER_ROUTES } from '../protocol/index.js';
 import { BROKER_STATE, type BrokerHealth, type BrokerState } from './cluster-status.js';
@@ -39,6 +39,7 @@ export class ClusterMonitor {
     records: ClusterBrokerRecord[],
     private readonly stateFile: string,
     private readonly onChange: (row: ClusterNodeRow, previous: BrokerState, problem: string | undefined) => void = () => {},
+    private readonly access: ClusterAccess = PLAIN_CLUSTER_ACCESS,
   ) {
     this.watched = records.map((record) => ({
       record,
@@ -79,7 +80,7 @@ export class ClusterMonitor {
       try {
         if (!entry.client?.isConnected) {
           await this.dropClient(entry);
-          entry.client = await BrokerQueryClient.connect({ host: entry.record.host, port: entry.record.port, appName: 'rsb-cluster-monitor', timeoutMs: 900 });
+          entry.client = await BrokerQueryClient.connect({ ...this.access.locate(entry.record), tls: this.access.tls, appName: 'rsb-cluster-monitor', timeoutMs: 900 });
         }
         this.record(entry, await entry.client.query<BrokerHealth>(BROKER_ROUTES.HEALTH));
       } catch (error) {

@@ -1,5 +1,8 @@
 import type { BrokerSnapshot } from '../broker/index.js';
 import {
+  openClusterAccess,
+  PLAIN_CLUSTER_ACCESS,
+  type ClusterAccess,
   checkClusterName,
   DEFAULT_CLUSTER_NAME,
   listClusterNames,
@@ -45,13 +48,22 @@ export interface ClusterStatusReport {
   lab?: LabRecord;
 }
 
-/** Asks one broker of a cluster how it is: by pid first, then over RSocket. */
-export async function probeBroker(broker: ClusterBrokerRecord, stateFile: string, timeoutMs = 2_000, lab?: LabRecord): Promise<BrokerStatusReport> {
-  if (!isBrokerProcess(broker.pid, broker.id, stateFile, lab)) {
+/**
+ * Asks one broker of a cluster how it is: by pid first (a lab host's broker by its lab's
+ * marker), then over RSocket (a TLS cluster's on its tcps listener, trusting its CA).
+ */
+export async function probeBroker(
+  broker: ClusterBrokerRecord,
+  stateFile: string,
+  timeoutMs = 2_000,
+  cluster: { access?: ClusterAccess; lab?: LabRecord | undefined } = {},
+): Promise<BrokerStatusReport> {
+  const access = cluster.access ?? PLAIN_CLUSTER_ACCESS;
+  if (!isBrokerProcess(broker.pid, broker.id, stateFile, cluster.lab)) {
     return { ...broker, state: BROKER_STATE.DOWN, problem: `pid ${broker.pid} no longer runs this broker` };
   }
   try {
-    const health = await queryBroker<BrokerHealth>({ host: broker.host, port: broker.port, timeoutMs, appName: 'rsb-cluster-status' }, BROKER_ROUTES.HEALTH);
+    const health = await queryBroker<BrokerHealth>({ ...access.locate(broker), tls: access.tls, timeoutMs, appName: 'rsb-cluster-status' }, BROKER_ROUTES.HEALTH);
     return { ...broker, state: BROKER_STATE.UP, health };
   } catch (error) {
     if (!(error instanceof RsbError)) throw error;
@@ -65,7 +77,8 @@ export async function getClusterStatus(options: { name?: string; stateDir?: stri
   const name = checkClusterName(options.name ?? DEFAULT_CLUSTER_NAME);
   const state = requireClusterState(stateDir, name);
   const stateFile = stateFilePath(stateDir, name);
-  const brokers = await Promise.all(state.brokers.map((broker) => probeBroker(broker, stateFile, options.timeoutMs, state.lab)));
+  const access = openClusterAccess(state);
+  const brokers = await Promise.all(state.brokers.map((broker) => probeBroker(broker, stateFile, options.timeoutMs, { access, lab: state.lab })));
   return {
     name,
     stateFile,

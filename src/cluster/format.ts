@@ -20,10 +20,22 @@ export function formatStartResult(result: StartClusterResult): string[] {
     ...formatBrokerRecords(state.brokers),
     ...(lab ? [`lab: bridge ${lab.bridge} with ${lab.subnet} (this machine is ${lab.gateway}), DNS ${lab.dnsName} on ${lab.dnsServer} (dnsmasq pid ${lab.dnsmasqPid})`] : []),
     `state: ${result.stateFile}`,
+    ...(state.tls ? [`tls: brokers on tcps only; CA ${state.tls.ca} (clients given --cluster ${state.name} trust it)`] : []),
     lab
-      ? `use it: rsb mock svc --broker dns:${lab.dnsName}:${state.brokers[0]?.port ?? 9999} --dns-server ${lab.dnsServer} · rsb call svc.echo --cluster ${state.name} · rsb cluster partition ${state.brokers[0]?.id ?? ''} --for 5s --name ${state.name} · rsb cluster down --name ${state.name}`
+      ? `use it: rsb mock svc --broker ${describeLabName(state.tls !== undefined, lab.dnsName, state.brokers[0]?.port ?? 9999)} --dns-server ${lab.dnsServer}${state.tls ? ` --tls-ca ${state.tls.ca}` : ''} · rsb call svc.echo --cluster ${state.name} · rsb cluster partition ${state.brokers[0]?.id ?? ''} --for 5s --name ${state.name} · rsb cluster down --name ${state.name}`
       : `use it: rsb mock svc --cluster ${state.name} · rsb call svc.echo --cluster ${state.name} · rsb cluster status --name ${state.name} · rsb cluster down --name ${state.name}`,
   ];
+}
+
+/** The lab's name as a client gives it: every broker behind it, on tcps for a TLS lab. */
+function describeLabName(isTls: boolean, dnsName: string, port: number): string {
+  return isTls ? `dns+tcps://${dnsName}:${port}` : `dns:${dnsName}:${port}`;
+}
+
+/** host:port for a broker on plain TCP; the URI of its first listener for one without (a TLS cluster's). */
+function describeBrokerAddress(broker: ClusterBrokerRecord): string {
+  const isTcp = broker.uris === undefined || broker.uris.some((uri) => uri.startsWith('tcp://'));
+  return isTcp ? `${broker.host}:${broker.port}` : broker.uris![0]!;
 }
 
 function formatBrokerRecords(brokers: readonly ClusterBrokerRecord[]): string[] {
@@ -33,7 +45,7 @@ function formatBrokerRecords(brokers: readonly ClusterBrokerRecord[]): string[] 
     brokers.map((broker) => [
       broker.id,
       ...(hasHosts ? [broker.netns ?? '-'] : []),
-      `${broker.host}:${broker.port}`,
+      describeBrokerAddress(broker),
       broker.adminPort ? String(broker.adminPort) : '-',
       String(broker.pid),
       broker.logFile,
@@ -50,7 +62,7 @@ export function formatClusterStatus(report: ClusterStatusReport): string[] {
     return [
       broker.id,
       ...(hasHosts ? [broker.netns ?? '-'] : []),
-      `${broker.host}:${broker.port}`,
+      describeBrokerAddress(broker),
       String(broker.pid),
       broker.state,
       // The status query's own connection is not a client.

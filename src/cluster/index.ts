@@ -20,6 +20,7 @@ export { runClusterForeground, type ForegroundOptions, type ForegroundResult } f
 export { ClusterMonitor, type ClusterNodeRow } from './cluster-monitor.js';
 export { isBrokerProcess } from './broker-processes.js';
 export { formatClusterList, formatClusterStatus, formatStartResult, formatStopResult } from './format.js';
+export { createDevelopmentCertificates, LOOPBACK_HOSTS, type DevelopmentCertificates } from './development-certificates.js';
 export { partitionBroker, capBrokerBandwidth, type BandwidthResult, type LabFaultOptions, type PartitionResult } from './lab-faults.js';
 export { buildLab, destroyLab, findLabLeftovers, labDnsName, labTag, LAB_ADMIN_PORT, LAB_BROKER_PORT, type BuiltLab, type LabHost } from './host-lab.js';
 export { checkLabTools, type LabNeeds } from './lab-commands.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { STATE_FILE_VERSION, type ClusterBrokerRecord, type ClusterState } from '../client/index.js';
+import { STATE_FILE_VERSION, type ClusterBrokerRecord, type ClusterState, type ClusterTls } from '../client/index.js';
+import { formatTransportUri, TRANSPORT } from '../protocol/index.js';
 import { UsageError } from '../errors.js';
 import { isBrokerProcess, labPeers, launchBroker, stopBrokerProcess } from './broker-processes.js';
 import { buildLab, destroyLab, LAB_ADMIN_PORT, LAB_BROKER_PORT } from './host-lab.js';
@@ -18,6 +19,11 @@ export interface LabClusterContext {
   progress: (line: string) => void;
   /** Waits until every broker serves the list of `state`. */
   waitForList: (state: ClusterState, timeoutMs: number) => Promise<void>;
+  /**
+   * A lab on TLS (`--tls`): makes the certificates for the hosts' addresses, known once the
+   * lab is built. The brokers then listen on tcps only and find each other over it.
+   */
+  makeCertificates?: ((hosts: string[]) => Promise<ClusterTls>) | undefined;
 }
 
 /** How often a lab's brokers resolve the lab's name: brokers added to it are found within this. */
@@ -54,6 +60,8 @@ export async function bringUpLab(context: LabClusterContext): Promise<{ state: C
   const { record } = lab;
   context.progress(`lab ${record.bridge}: ${record.subnet}, DNS ${record.dnsName} on ${record.dnsServer}`);
   try {
+    // Certificates name every host's address and the lab's name: clients dial the addresses, and the name resolves to them.
+    const tls = context.makeCertificates ? await context.makeCertificates([...lab.hosts.map((host) => host.address), record.dnsName]) : undefined;
     const ids = lab.hosts.map((_, index) => `${name}-${index + 1}`);
     const launched = await Promise.all(
       lab.hosts.map((host, index) => {
@@ -63,8 +71,9 @@ export async function bringUpLab(context: LabClusterContext): Promise<{ state: C
           host: '0.0.0.0',
           port: LAB_BROKER_PORT,
           adminPort: LAB_ADMIN_PORT,
-          clusterArgs: ['--peers', labPeers(record), '--dns-server', record.dnsServer, '--dns-interval', LAB_DNS_INTERVAL, '--cluster-name', name],
+          clusterArgs: ['--peers', labPeers(record, tls !== undefined), '--dns-server', record.dnsServer, '--dns-interval', LAB_DNS_INTERVAL, '--cluster-name', name],
           netns: host.netns,
+          ...(tls ? { tls: { cert: tls.brokerCert, key: tls.brokerKey, ca: tls.ca } } : {}),
           logFile: path.join(logDirPath(context.stateDir, name), `${ids[index]}.log`),
           rsbBin: context.rsbBin,
           timeoutMs: context.timeoutMs,
@@ -78,6 +87,7 @@ export async function bringUpLab(context: LabClusterContext): Promise<{ state: C
         id: ids[index]!,
         host: host.address,
         port: LAB_BROKER_PORT,
+        ...(tls ? { uris: [formatTransportUri({ transport: TRANSPORT.TCPS, host: host.address, port: LAB_BROKER_PORT })] } : {}),
         adminPort: LAB_ADMIN_PORT,
         pid: launched[index]!.pid,
         logFile: path.join(logDirPath(context.stateDir, name), `${ids[index]}.log`),
@@ -86,7 +96,7 @@ export async function bringUpLab(context: LabClusterContext): Promise<{ state: C
         link: host.link,
       }),
     );
-    const state: ClusterState = { version: STATE_FILE_VERSION, name, host: record.gateway, basePort: LAB_BROKER_PORT, createdAt: existing?.createdAt ?? now, updatedAt: now, brokers, lab: record };
+    const state: ClusterState = { version: STATE_FILE_VERSION, name, host: record.gateway, basePort: LAB_BROKER_PORT, createdAt: existing?.createdAt ?? now, updatedAt: now, brokers, lab: record, ...(tls ? { tls } : {}) };
     writeClusterState(context.stateDir, state);
     await context.waitForList(state, context.timeoutMs);
     return { state, started: ids, kept: [] };

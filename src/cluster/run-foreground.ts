@@ -1,3 +1,4 @@
+import { openClusterAccess } from '../client/index.js';
 import { abortOnShutdownSignal } from '../cli/output.js';
 import { formatCount } from '../cli/format.js';
 import { createLiveView } from '../ui/index.js';
@@ -40,8 +41,11 @@ export async function runClusterForeground(options: ForegroundOptions): Promise<
   }
   for (const line of formatStartResult(started)) print(line);
   const name = started.state.name;
-  const monitor = new ClusterMonitor(started.state.brokers, started.stateFile, (row, previous, problem) =>
-    view.event(`${row.state === 'up' ? '+' : '!'} ${row.id} ${previous} → ${row.state}${problem ? `: ${problem}` : ''}`),
+  const monitor = new ClusterMonitor(
+    started.state.brokers,
+    started.stateFile,
+    (row, previous, problem) => view.event(`${row.state === 'up' ? '+' : '!'} ${row.id} ${previous} → ${row.state}${problem ? `: ${problem}` : ''}`),
+    openClusterAccess(started.state),
   );
   const view = await createLiveView({
     isInteractive,

@@ -11,10 +11,13 @@ import {
   stateFilePath,
   type ClusterBrokerRecord,
   type ClusterState,
+  type ClusterTls,
+  openClusterAccess,
 } from '../client/index.js';
 import { ClusterStartError, RsbError, UsageError } from '../errors.js';
-import { BROKER_ROUTES, DEFAULT_BROKER_PORT, ProtocolError, readBrokerList, type BrokerListEntry, type CloudEvent } from '../protocol/index.js';
+import { BROKER_ROUTES, DEFAULT_BROKER_PORT, ProtocolError, readBrokerList, trimPlainUris, type BrokerListEntry, type CloudEvent } from '../protocol/index.js';
 import { isBrokerProcess, launchBroker, stopBrokerProcess, type LaunchedBroker } from './broker-processes.js';
+import { createDevelopmentCertificates, LOOPBACK_HOSTS } from './development-certificates.js';
 import { bringUpLab } from './lab-cluster.js';
 import { lockCluster, logDirPath, writeClusterState } from './state.js';
 
@@ -38,6 +41,12 @@ export interface StartClusterOptions {
   stateDir?: string;
   /** How long each broker may take to listen and load the cluster list. */
   startTimeoutMs?: number;
+  /**
+   * A new cluster on TLS: a throw-away CA and broker certificate are made (openssl), the
+   * brokers listen on tcps only, and the state records the CA so that clients given
+   * `--cluster NAME` trust it with no more flags. An existing cluster keeps what it has.
+   */
+  tls?: boolean;
   /** The `bin/run.js` to start brokers with; default this package's. */
   rsbBin?: string;
   onProgress?: (line: string) => void;
@@ -94,6 +103,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
     const existing = readClusterState(stateDir, name);
     if (options.hosts || existing?.lab) {
       if (options.host !== undefined || options.basePort !== undefined) throw new UsageError('a lab of hosts takes no --host or --base-port', 'Each host has its own address; brokers listen on port 9999 of it.');
+      if (existing?.lab) checkUnchangedLayout(existing, { tls: options.tls });
+      const isTls = options.tls === true || existing?.tls !== undefined;
       const lab = await bringUpLab({
         name,
         stateDir,
@@ -105,6 +116,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
         signal: options.signal,
         progress,
         waitForList,
+        makeCertificates: isTls ? (hosts) => createClusterCertificates(stateDir, name, hosts) : undefined,
       });
       return { state: lab.state, stateFile, started: lab.started, restarted: [], kept: lab.kept, stopped: [] };
     }
@@ -113,6 +125,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
     const basePort = existing?.basePort ?? options.basePort ?? DEFAULT_BROKER_PORT;
     const count = options.count ?? existing?.brokers.length ?? DEFAULT_CLUSTER_SIZE;
     checkCount(count, basePort);
+    const tls = existing ? existing.tls : options.tls ? await createClusterCertificates(stateDir, name, [host]) : undefined;
 
     // Slot by slot: a running broker is kept, a recorded one that died starts again on its port, a missing one is added.
     const slots: (ClusterBrokerRecord | Planned)[] = [];
@@ -135,16 +148,24 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<S
 
     const rsbBin = options.rsbBin ?? RSB_BIN;
     const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-    for (const broker of planned) progress(`${broker.isRestart ? 'restarting' : 'starting'} broker ${broker.id} on ${broker.port ? `${host}:${broker.port}` : `a free port of ${host}`}`);
-    const launched = await launchAll(planned, { host, stateFile, stateDir, name, rsbBin, timeoutMs, signal: options.signal });
+    const scheme = tls ? 'tcps://' : '';
+    for (const broker of planned) progress(`${broker.isRestart ? 'restarting' : 'starting'} broker ${broker.id} on ${broker.port ? `${scheme}${host}:${broker.port}` : `a free port of ${host}`}`);
+    const launched = await launchAll(planned, { host, stateFile, stateDir, name, rsbBin, timeoutMs, signal: options.signal, tls });
 
     const now = new Date().toISOString();
     const brokers = slots.map((slot): ClusterBrokerRecord => {
       if (!isPlanned(slot)) return slot;
       const started = launched.get(slot.id)!;
-      return { id: slot.id, host, port: started.port, adminPort: started.adminPort, pid: started.pid, logFile: brokerLogFile(stateDir, name, slot.id), startedAt: started.startedAt };
+      return {
+        id: slot.id,
+        ...trimPlainUris({ host, port: started.port, uris: started.uris }),
+        adminPort: started.adminPort,
+        pid: started.pid,
+        logFile: brokerLogFile(stateDir, name, slot.id),
+        startedAt: started.startedAt,
+      };
     });
-    const state: ClusterState = { version: STATE_FILE_VERSION, name, host, basePort, createdAt: existing?.createdAt ?? now, updatedAt: now, brokers };
+    const state: ClusterState = { version: STATE_FILE_VERSION, name, host, basePort, createdAt: existing?.createdAt ?? now, updatedAt: now, brokers, ...(tls ? { tls } : {}) };
     // Written before the extras stop: the brokers that stay push the shorter list first, so clients leave the extras in order.
     writeClusterState(stateDir, state);
     for (const extra of extras) {
@@ -194,6 +215,7 @@ function checkCount(count: number, basePort: number): void {
 function checkUnchangedLayout(existing: ClusterState | undefined, options: StartClusterOptions): void {
   if (!existing) return;
   const conflicts: string[] = [];
+  if (options.tls === true && !existing.tls) conflicts.push('plain TCP (no --tls)');
   if (options.host !== undefined && options.host !== existing.host) conflicts.push(`host ${existing.host}`);
   if (options.basePort !== undefined && options.basePort !== existing.basePort) conflicts.push(`base port ${existing.basePort}`);
   if (conflicts.length > 0) {
@@ -205,6 +227,8 @@ function checkUnchangedLayout(existing: ClusterState | undefined, options: Start
 }
 
 interface LaunchContext {
+  /** The certificates of a TLS cluster. */
+  tls: ClusterTls | undefined;
   host: string;
   stateFile: string;
   stateDir: string;
@@ -224,6 +248,7 @@ async function launchAll(planned: Planned[], context: LaunchContext): Promise<Ma
         port: broker.port,
         adminPort: broker.adminPort,
         clusterArgs: ['--cluster-file', context.stateFile],
+        ...(context.tls ? { tls: { cert: context.tls.brokerCert, key: context.tls.brokerKey } } : {}),
         logFile: brokerLogFile(context.stateDir, context.name, broker.id),
         rsbBin: context.rsbBin,
         timeoutMs: context.timeoutMs,
@@ -249,6 +274,7 @@ async function launchAll(planned: Planned[], context: LaunchContext): Promise<Ma
  */
 export async function waitForList(state: ClusterState, timeoutMs: number): Promise<void> {
   const expected = formatList(state.brokers);
+  const access = openClusterAccess(state);
   await Promise.all(
     state.brokers.map(async (broker) => {
       const deadline = Date.now() + timeoutMs;
@@ -257,7 +283,7 @@ export async function waitForList(state: ClusterState, timeoutMs: number): Promi
       try {
         for (;;) {
           try {
-            client ??= await BrokerQueryClient.connect({ host: broker.host, port: broker.port, appName: 'rsb-cluster-up' });
+            client ??= await BrokerQueryClient.connect({ ...access.locate(broker), tls: access.tls, appName: 'rsb-cluster-up' });
             const list = readBrokerList(await client.query<CloudEvent>(BROKER_ROUTES.CLUSTER));
             const seen = formatList(list.brokers);
             if (list.cluster === state.name && seen === expected) return;
@@ -281,6 +307,22 @@ export async function waitForList(state: ClusterState, timeoutMs: number): Promi
       }
     }),
   );
+}
+
+/**
+ * The CA, broker and client certificates of a new TLS cluster, in its log folder (removed
+ * with it by `down`): the broker certificate names this machine's loopback and the hosts
+ * (the address the brokers listen on; a lab's host addresses and name).
+ */
+async function createClusterCertificates(stateDir: string, name: string, given: readonly string[]): Promise<ClusterTls> {
+  const hosts = [...new Set([...LOOPBACK_HOSTS, ...given])];
+  try {
+    const files = await createDevelopmentCertificates(path.join(logDirPath(stateDir, name), 'tls'), { name, hosts });
+    return { ca: files.ca, brokerCert: files.brokerCert, brokerKey: files.brokerKey, clientCert: files.clientCert, clientKey: files.clientKey };
+  } catch (error) {
+    if (!(error instanceof RsbError)) throw error;
+    throw new ClusterStartError(`cannot make the certificates of TLS cluster ${name}: ${error.message}`, 'rsb cluster up --tls needs the openssl command-line tool (Debian: apt-get install openssl).', [], { cause: error });
+  }
 }
 
 /** The list as text to compare, in id order: brokers that find each other (`--peers`) each list the cluster alike. */

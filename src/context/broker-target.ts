@@ -1,4 +1,4 @@
-import { parseHostPort, resolveBrokerSources, type BrokerSource } from '../client/index.js';
+import { parseHostPort, resolveBrokerSources, resolveBrokerTlsFiles, type BrokerSource, type TlsClientFiles } from '../client/index.js';
 import { UsageError } from '../errors.js';
 import { chooseContext, type ContextStoreOptions } from './context-store.js';
 
@@ -24,6 +24,11 @@ export interface TargetFlags {
   token?: string | undefined;
   /** The resolver of `dns:` broker names (`--dns-server`). */
   'dns-server'?: string | undefined;
+  /** TLS (src/cli's TLS_CLIENT_FLAGS): what a client trusts and shows to tcps:// and wss:// brokers. */
+  'tls-ca'?: string | undefined;
+  'tls-cert'?: string | undefined;
+  'tls-key'?: string | undefined;
+  'insecure-skip-tls-verify'?: boolean | undefined;
 }
 
 /** What a command connects to, and with what: the fields the runners (call, mock, load...) take. */
@@ -39,6 +44,13 @@ export interface BrokerTarget {
   origin: TargetOrigin;
   /** The context used, by name. */
   context?: string | undefined;
+  /**
+   * TLS files (paths, read by `readTlsClientFiles` where they are used: a load run hands
+   * them to its worker threads): the flags', over the context's, over a TLS cluster's
+   * CA and client certificate. Undefined: nothing to say (Node's trusted CAs, no client
+   * certificate).
+   */
+  tls?: TlsClientFiles | undefined;
 }
 
 /**
@@ -60,21 +72,38 @@ export function resolveBrokerTarget(flags: TargetFlags, options: ContextStoreOpt
       token: flags.token,
       admins,
       origin: TARGET_ORIGIN.FLAGS,
+      tls: resolveBrokerTlsFiles({ cluster: flags.cluster, stateDir: flags['state-dir'] }, readTlsFlags(flags)),
     };
   }
   const chosen = chooseContext(flags.context, options);
-  if (!chosen) return { brokers: resolveBrokerSources({ dnsServer }), stateDir: flags['state-dir'], token: flags.token, origin: TARGET_ORIGIN.DEFAULT };
+  if (!chosen) {
+    return { brokers: resolveBrokerSources({ dnsServer }), stateDir: flags['state-dir'], token: flags.token, origin: TARGET_ORIGIN.DEFAULT, tls: resolveBrokerTlsFiles({}, readTlsFlags(flags)) };
+  }
   const { name, context } = chosen;
   const inContext = (what: string): string => `context ${name}: ${what}`;
+  const stateDir = flags['state-dir'] ?? context.stateDir;
+  const given = readTlsFlags(flags);
+  const tls: TlsClientFiles = {
+    ca: given.ca ?? context.tls?.ca,
+    // A certificate and its key come together, from the flags or from the context.
+    ...(given.cert !== undefined || given.key !== undefined ? { cert: given.cert, key: given.key } : { cert: context.tls?.cert, key: context.tls?.key }),
+    isVerificationSkipped: given.isVerificationSkipped === true || context.tls?.insecureSkipVerify === true,
+  };
   return {
     brokers: context.brokers ? resolveBrokerSources({ brokers: context.brokers, dnsServer }) : [],
     cluster: context.cluster,
-    stateDir: flags['state-dir'] ?? context.stateDir,
+    stateDir,
     token: flags.token ?? context.token,
     admins: context.admin?.map((text) => formatAdmin(text, inContext('admin address'))),
     origin: TARGET_ORIGIN.CONTEXT,
     context: name,
+    tls: resolveBrokerTlsFiles({ cluster: context.cluster, stateDir }, tls),
   };
+}
+
+/** The TLS flags, as paths. */
+function readTlsFlags(flags: TargetFlags): TlsClientFiles {
+  return { ca: flags['tls-ca'], cert: flags['tls-cert'], key: flags['tls-key'], isVerificationSkipped: flags['insecure-skip-tls-verify'] };
 }
 
 /** `:9998` → `127.0.0.1:9998`: how an admin address is fetched and shown. */

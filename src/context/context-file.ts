@@ -41,10 +41,28 @@ export function checkContextName(name: string): string {
 }
 
 /**
+ * What a context's clients trust and show on TLS (tcps:// and wss:// brokers), as the
+ * TLS flags say it: absolute paths of PEM files, so that a context is used from any
+ * working directory.
+ */
+const TLS_SCHEMA = z
+  .strictObject({
+    /** The CA that signs the brokers' certificates, as `--tls-ca`. */
+    ca: z.string().min(1).optional(),
+    /** A client certificate and its key, as `--tls-cert` and `--tls-key`. */
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    /** Development only, as `--insecure-skip-tls-verify`. */
+    insecureSkipVerify: z.boolean().optional(),
+  })
+  .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), 'cert and key go together');
+export type ContextTls = z.output<typeof TLS_SCHEMA>;
+
+/**
  * One context: the brokers (by address, or a cluster of `rsb cluster up` by name), the
- * admin API addresses `rsb status` reads, and the credentials. New settings (TLS: a CA,
- * a client certificate and key, a server name) are new optional keys here, each read by
- * src/context/broker-target.ts into the target commands connect to.
+ * admin API addresses `rsb status` reads, and the credentials: a token and TLS settings.
+ * A new setting is a new optional key here, read by src/context/broker-target.ts into
+ * the target commands connect to.
  */
 export const CONTEXT_SCHEMA = z
   .strictObject({
@@ -59,6 +77,8 @@ export const CONTEXT_SCHEMA = z
     admin: z.array(z.string().min(1)).min(1).optional(),
     /** Bearer token sent in SETUP, as `--token`. */
     token: z.string().min(1).optional(),
+    /** TLS files, as `--tls-ca`, `--tls-cert`, `--tls-key` and `--insecure-skip-tls-verify`. */
+    tls: TLS_SCHEMA.optional(),
   })
   .refine((context) => (context.brokers === undefined) !== (context.cluster === undefined), 'needs brokers or cluster, not both')
   .refine((context) => context.stateDir === undefined || context.cluster !== undefined, 'stateDir goes with cluster');

@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
 import { checkClusterName, parseBrokerAddress, parseHostPort, resolveStateDir } from '../client/index.js';
 import { findClosest } from '../cli/suggest.js';
 import { UsageError } from '../errors.js';
@@ -37,6 +39,8 @@ export interface AddContextInput extends ContextStoreOptions {
   stateDir?: string | undefined;
   admin?: readonly string[] | undefined;
   token?: string | undefined;
+  /** TLS files (relative paths are saved absolute) and whether verification is skipped. */
+  tls?: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; insecureSkipVerify?: boolean | undefined } | undefined;
   description?: string | undefined;
   /** Replace a context of the same name (else that is a usage error). */
   isReplacing?: boolean | undefined;
@@ -70,6 +74,7 @@ export function addContext(input: AddContextInput): AddContextResult {
     ...(input.cluster !== undefined ? { cluster: checkClusterName(input.cluster), stateDir: resolveStateDir(input.stateDir) } : {}),
     ...(input.admin?.length ? { admin: input.admin.map((admin) => admin.trim()) } : {}),
     ...(input.token ? { token: input.token } : {}),
+    ...readContextTls(name, input.tls),
   };
   const configDir = input.configDir ?? resolveConfigDir(input.env);
   const contents = readContextsFile(configDir);
@@ -81,6 +86,28 @@ export function addContext(input: AddContextInput): AddContextResult {
   if (input.isUsed) contents.current = name;
   const file = writeContextsFile(configDir, contents);
   return { file, name, context, isReplaced, isCurrent: contents.current === name };
+}
+
+/** The TLS settings of a new context, paths made absolute and checked for being readable; nothing when none is given. */
+function readContextTls(name: string, given: AddContextInput['tls']): Pick<Context, 'tls'> {
+  if (given === undefined) return {};
+  if ((given.cert === undefined) !== (given.key === undefined)) throw new UsageError(`context ${name}: --tls-cert and --tls-key go together`, 'Give the client certificate and its private key, both PEM files.');
+  const file = (text: string | undefined, flag: string): string | undefined => {
+    if (text === undefined) return undefined;
+    const absolute = path.resolve(text);
+    try {
+      accessSync(absolute, constants.R_OK);
+    } catch (error) {
+      throw new UsageError(`cannot read ${flag} file ${absolute}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, undefined, { cause: error });
+    }
+    return absolute;
+  };
+  const tls = {
+    ...(given.ca !== undefined ? { ca: file(given.ca, '--tls-ca') } : {}),
+    ...(given.cert !== undefined ? { cert: file(given.cert, '--tls-cert'), key: file(given.key, '--tls-key') } : {}),
+    ...(given.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
+  };
+  return Object.keys(tls).length > 0 ? { tls } : {};
 }
 
 /** Makes `name` the current context; undefined: none (commands go back to their defaults). */

@@ -1,5 +1,5 @@
 import { formatTable } from '../cli/table.js';
-import { CONTEXT_ENV, type Context } from './context-file.js';
+import { CONTEXT_ENV, type Context, type ContextTls } from './context-file.js';
 import { CONTEXT_ORIGIN, type ContextList, type ContextOrigin } from './context-store.js';
 
 /** A context as commands print and `--json` shows it: the token never in full. */
@@ -12,6 +12,8 @@ export interface ContextView {
   admin?: string[];
   /** `eyJhbGci… (212 characters)`: enough to tell tokens apart, not enough to use one. */
   token?: string;
+  /** TLS files, as paths (no secret in them: a key file is only named). */
+  tls?: ContextTls;
   isCurrent: boolean;
 }
 
@@ -54,9 +56,21 @@ export function formatContext(view: ContextView, origin: ContextOrigin, file: st
     ['cluster', view.cluster === undefined ? undefined : `${view.cluster} (state in ${view.stateDir})`],
     ['admin', view.admin?.join(', ')],
     ['token', view.token],
+    ['tls', view.tls === undefined ? undefined : describeContextTls(view.tls)],
     ['description', view.description],
   ];
   const shown = rows.filter((row): row is [string, string] => row[1] !== undefined);
   const width = Math.max(...shown.map(([key]) => key.length));
   return [`context ${view.name}${why ? ` (${why})` : ''} in ${file}`, ...shown.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`)];
+}
+
+/** `ca /etc/rsb/ca.pem, client certificate /etc/rsb/client.pem`, and the skipped verification said loudly. */
+function describeContextTls(tls: ContextTls): string {
+  return [
+    tls.ca !== undefined ? `ca ${tls.ca}` : '',
+    tls.cert !== undefined ? `client certificate ${tls.cert} (key ${tls.key})` : '',
+    tls.insecureSkipVerify ? 'broker certificates NOT verified (development only)' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
 }

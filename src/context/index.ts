@@ -16,6 +16,7 @@ export {
   resolveConfigDir,
   type Context,
   type ContextsFile,
+  type ContextTls,
 } from './context-file.js';
 export {
   addContext,

@@ -1,3 +1,4 @@
+import type { TlsClientOptions } from '../transport/index.js';
 import { waitForShutdownSignal } from '../cli/output.js';
 import { formatCount } from '../cli/format.js';
 import type { BrokerSource } from '../client/index.js';
@@ -12,6 +13,8 @@ interface BridgeRunOptions {
   cluster?: string | undefined;
   stateDir?: string | undefined;
   token?: string | undefined;
+  /** tcps and wss brokers: what to trust and show (resolveBrokerTls). */
+  tls?: TlsClientOptions | undefined;
   isInteractive: boolean;
   print: (line: string) => void;
   /** Resolves with the reason to stop; default: SIGINT or SIGTERM. */
@@ -91,8 +94,9 @@ export async function runProxy(options: BridgeRunOptions & HttpProxyOptions): Pr
 }
 
 /** A cluster by name, else the brokers given (and, through their pushed list, the rest of their cluster). */
-function brokerTarget(options: BridgeRunOptions): { cluster: string; stateDir?: string | undefined } | { brokers: BrokerSource[] } {
-  return options.cluster !== undefined ? { cluster: options.cluster, stateDir: options.stateDir } : { brokers: options.brokers };
+function brokerTarget(options: BridgeRunOptions): ({ cluster: string; stateDir?: string | undefined } | { brokers: BrokerSource[] }) & { tls?: TlsClientOptions } {
+  const tls = options.tls ? { tls: options.tls } : {};
+  return options.cluster !== undefined ? { cluster: options.cluster, stateDir: options.stateDir, ...tls } : { brokers: options.brokers, ...tls };
 }
 
 /** Shows the figures (Ink or plain lines) until it is time to stop; returns why. */

@@ -1,3 +1,4 @@
+import type { TlsClientOptions } from '../transport/index.js';
 import { createLeanPool, FAST_RECONNECT_POLICY, formatBrokerAddress, keepAliveForLifetime, type BrokerAddress, type BrokerLink, type BrokerMember, type BrokerPool } from '../client/index.js';
 import { LeanRequester, type RequestObserver, type RequestTemplate } from '../transport/index.js';
 
@@ -20,6 +21,16 @@ export interface PoolEvent {
  * moves to the live ones at once; the pool redials lost ones. The targets are exactly
  * those given (a pushed broker list is not followed): a load run reports per target.
  */
+/** How each connection of a pool connects, beyond where. */
+export interface ConnectionSettings {
+  /** Bearer token sent in SETUP (brokers started with --auth jwt). */
+  token?: string | undefined;
+  /** `--keepalive-lifetime`: a broker silent this long is taken for gone (a partition), and dialing gives up within it. */
+  keepaliveLifetimeMs?: number | undefined;
+  /** tcps and wss targets: what to trust and show. */
+  tls?: TlsClientOptions | undefined;
+}
+
 export class ConnectionPool<T = number> {
   readonly requesters: (LeanRequester<T> | undefined)[] = [];
   /** Target index of each connection. */
@@ -37,9 +48,7 @@ export class ConnectionPool<T = number> {
     observer: RequestObserver<T>,
     appName: string,
     private readonly onEvent: (event: PoolEvent) => void = () => {},
-    token?: string,
-    /** `--keepalive-lifetime`: a broker silent this long is taken for gone (a partition), and dialing gives up within it. */
-    keepaliveLifetimeMs?: number,
+    connection: ConnectionSettings = {},
   ) {
     const count = targets.length * perTarget;
     this.targetOf = new Int32Array(count);
@@ -55,11 +64,12 @@ export class ConnectionPool<T = number> {
         followBrokerList: false,
         connectionsPerBroker: perTarget,
         connectTimeoutMs: 3_000,
-        ...(keepaliveLifetimeMs !== undefined ? keepAliveForLifetime(keepaliveLifetimeMs) : {}),
+        ...(connection.keepaliveLifetimeMs !== undefined ? keepAliveForLifetime(connection.keepaliveLifetimeMs) : {}),
         // A broker restarted mid-run gets its share back within a second of listening.
         reconnect: FAST_RECONNECT_POLICY,
         app: { name: appName, uuid: `${appName}-${process.pid}-${Math.random().toString(36).slice(2, 10)}` },
-        ...(token ? { token } : {}),
+        ...(connection.token ? { token: connection.token } : {}),
+        tls: connection.tls,
       },
       (peer) => new LeanRequester<T>(peer, observer),
       {

@@ -1,3 +1,4 @@
+import { readTlsClientFiles, type TlsClientFiles } from '../client/index.js';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { ERROR_CODE, OUTCOME, OUTCOME_COUNT } from '../protocol/index.js';
 import type { RequestObserver, RequestTemplate } from '../transport/index.js';
@@ -21,6 +22,8 @@ export interface GeneratorPlan {
   appName: string;
   /** Bearer token sent in SETUP (brokers started with --auth jwt). */
   token?: string;
+  /** tcps and wss targets: TLS files, read by each generator. */
+  tls?: TlsClientFiles;
   /** A broker silent this long is taken for gone (`--keepalive-lifetime`); the connections' default otherwise. */
   keepaliveLifetimeMs?: number;
   seed: number;
@@ -127,7 +130,11 @@ export type ConnectLoad = (plan: GeneratorPlan, observer: RequestObserver<number
 
 /** rsb load's own connections: lean RSocket requesters (src/client's pool) to every target. */
 export const connectRsocketLoad: ConnectLoad = (plan, observer, onEvent) =>
-  new ConnectionPool(plan.targets, plan.connectionsPerTarget, observer, plan.appName, onEvent, plan.token, plan.keepaliveLifetimeMs);
+  new ConnectionPool(plan.targets, plan.connectionsPerTarget, observer, plan.appName, onEvent, {
+    token: plan.token,
+    keepaliveLifetimeMs: plan.keepaliveLifetimeMs,
+    tls: readTlsClientFiles(plan.tls),
+  });
 
 /**
  * Warms the path up before the measured run: a ramp from 0 to the schedule's first rate

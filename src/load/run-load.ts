@@ -1,3 +1,4 @@
+import type { TlsClientFiles } from '../client/index.js';
 import { writeFile } from 'node:fs/promises';
 import { EXIT_CODE } from '../cli/exit-codes.js';
 import { formatCount, formatMicros } from '../cli/format.js';
@@ -67,6 +68,8 @@ export interface RunLoadOptions {
   interrupted?: Promise<string>;
   /** Bearer token the generators send in SETUP, for brokers started with --auth jwt. */
   token?: string | undefined;
+  /** tcps and wss brokers: the TLS files the generators read (paths: they cross to worker threads). */
+  tls?: TlsClientFiles | undefined;
   /** `--http URL`: HTTP load with autocannon at this request instead of RSocket load at brokers. */
   http?: HttpRequestSpec | undefined;
   /** Called once the topology is up, before any request: e.g. to watch its brokers' processes. */
@@ -105,7 +108,7 @@ export async function runLoad(given: RunLoadOptions): Promise<LoadResult> {
     topology = options.http
       ? useExistingBrokers([httpTarget(options.http.url)])
       : options.existing
-        ? useExistingBrokers(await findExistingBrokers(options.existing))
+        ? useExistingBrokers(await findExistingBrokers({ ...options.existing, tls: options.tls }))
         : await startTopology(
             { ...scenario.topology, ...(scenario.keepaliveLifetimeMs !== undefined ? { keepaliveLifetimeMs: scenario.keepaliveLifetimeMs } : {}) },
             { isDirectNeeded: options.isBaseline, log: (line) => reporter.event(line) },
@@ -370,6 +373,7 @@ async function runLeg(options: LegOptions): Promise<LegOutcome> {
     intervalMs: INTERVAL_MS,
     appName: 'rsb-load',
     ...(options.token ? { token: options.token } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
     ...(scenario.keepaliveLifetimeMs !== undefined ? { keepaliveLifetimeMs: scenario.keepaliveLifetimeMs } : {}),
     seed: 1 + worker,
     warmupMs: scenario.warmupMs,

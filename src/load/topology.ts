@@ -2,7 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RSB_BIN } from '../cli/paths.js';
-import { isBrokerName, queryBroker, resolveBrokerName, resolveBrokerSources, type BrokerAddress, type BrokerSource, type ClusterBrokerRecord, type LabRecord } from '../client/index.js';
+import {
+  isBrokerName,
+  isSameAddress,
+  queryBroker,
+  readTlsClientFiles,
+  resolveBrokerName,
+  resolveBrokerSources,
+  selectListedAddress,
+  type BrokerAddress,
+  type BrokerSource,
+  type ClusterBrokerRecord,
+  type LabRecord,
+  type TlsClientFiles,
+} from '../client/index.js';
 import { capLink, checkLabTools, cutLink, parseRate, restoreLink, startCluster, stopCluster, uncapLink, type HostLink } from '../cluster/index.js';
 import { ProcessStartError, RsbError, TopologyError, UsageError } from '../errors.js';
 import { killIfThisProcessExits, killProcess, launchProcess, LIFETIME, type LaunchedProcess, type MockReady } from '../process/index.js';
@@ -49,6 +62,8 @@ export interface ExistingBrokers {
   token?: string | undefined;
   /** Resolver of `dns:` brokers (`--dns-server`). */
   dnsServer?: string | undefined;
+  /** tcps and wss brokers: TLS files. */
+  tls?: TlsClientFiles | undefined;
 }
 
 /**
@@ -60,12 +75,14 @@ export interface ExistingBrokers {
 export async function findExistingBrokers(existing: ExistingBrokers): Promise<LoadTarget[]> {
   const sources = resolveBrokerSources({ cluster: existing.cluster, brokers: existing.brokers, stateDir: existing.stateDir, dnsServer: existing.dnsServer });
   const addresses = (await Promise.all(sources.map((source) => (isBrokerName(source) ? resolveBrokerName(source) : [source])))).flat();
+  const tls = readTlsClientFiles(existing.tls);
   const found: LoadTarget[] = [];
   const named = new Set<LoadTarget>();
   const add = (address: BrokerAddress): void => {
-    const known = found.find((target) => target.host === address.host && target.port === address.port);
+    const known = found.find((target) => isSameAddress(target, address));
     if (known === undefined) {
-      const target = { name: address.id || `broker-${found.length + 1}`, host: address.host, port: address.port };
+      const { id: _id, ...where } = address;
+      const target = { ...where, name: address.id || `broker-${found.length + 1}` };
       found.push(target);
       if (address.id) named.add(target);
     } else if (address.id && !named.has(known)) {
@@ -78,8 +95,12 @@ export async function findExistingBrokers(existing: ExistingBrokers): Promise<Lo
     add(address);
     if (existing.cluster !== undefined) continue;
     try {
-      const list = readBrokerList(await queryBroker<CloudEvent>({ ...address, appName: 'rsb-load', token: existing.token }, BROKER_ROUTES.CLUSTER));
-      for (const broker of list.brokers) add(broker);
+      const list = readBrokerList(await queryBroker<CloudEvent>({ ...address, appName: 'rsb-load', token: existing.token, tls }, BROKER_ROUTES.CLUSTER));
+      // Each listed broker on the transport of the broker given.
+      for (const broker of list.brokers) {
+        const listed = selectListedAddress(broker, address.transport);
+        if (listed) add(listed);
+      }
     } catch (error) {
       // Not reachable now (the run will say so), or a broker that does not answer the route: load what was given.
       if (!(error instanceof RsbError) && !(error instanceof ProtocolError)) throw error;

@@ -4,7 +4,7 @@ import { waitForShutdownSignal } from '../cli/output.js';
 import { formatCount, formatCountOf } from '../cli/format.js';
 import { UsageError } from '../errors.js';
 import { parseServiceKey, toPeerSetupOptions } from '../sdk/setup.js';
-import { ResponderServer } from '../transport/index.js';
+import { ResponderServer, type TlsClientOptions } from '../transport/index.js';
 import { announceReady, type MockReady } from '../process/index.js';
 import { ClusterResponder, FAST_RECONNECT_POLICY, keepAliveForLifetime, type BrokerSource, type ReconnectPolicy } from '../client/index.js';
 import { createLiveView, type MockMethodRow } from '../ui/index.js';
@@ -24,6 +24,8 @@ export interface RunMockOptions {
   listen?: { host: string; port: number } | undefined;
   /** Bearer token for brokers that require authentication. */
   token?: string | undefined;
+  /** tcps and wss brokers: what to trust and show (resolveBrokerTls). */
+  tls?: TlsClientOptions | undefined;
   /** App name in SETUP; default `rsb-mock-<service>`. */
   appName?: string | undefined;
   reconnect?: Partial<ReconnectPolicy> | undefined;
@@ -127,6 +129,7 @@ export async function runMock(options: RunMockOptions): Promise<MockReport> {
           {
             ...setup,
             ...timing,
+            tls: options.tls,
             brokers: options.brokers,
             followBrokerList: options.followBrokerList,
             reconnect: { ...MOCK_RECONNECT_POLICY, ...options.reconnect },

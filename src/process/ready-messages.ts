@@ -15,6 +15,8 @@ export interface BrokerReady {
   /** Where it accepts RSocket connections: the free port it got when asked for 0. */
   host: string;
   port: number;
+  /** Every listener's URI (`tcp://…`, `tcps://…`, `ws://…/path`), real ports filled in. */
+  uris: string[];
   /** Its admin HTTP port; null without an admin server. */
   adminPort: number | null;
 }

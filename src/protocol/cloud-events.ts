@@ -40,14 +40,17 @@ export type CloudEventType = (typeof CLOUD_EVENT_TYPE)[keyof typeof CLOUD_EVENT_
  */
 export interface BrokerListEntry {
   id: string;
+  /** Its plain TCP listener (or its first listener when it has none): what clients that predate `uris` dial. */
   host: string;
   port: number;
   /** Its admin HTTP port, when known. */
   adminPort?: number;
   /**
-   * Every address it is reached at, one URI per listener, as it advertises them
-   * (`tcp://10.0.0.5:9999`, `rsb start --advertise`); `host` and `port` are the first TCP one.
-   * Absent: `tcp://host:port` alone.
+   * Every address it is reached at, one URI per listener (`tcp://…`, `tcps://…`,
+   * `ws://…/path`, `wss://…/path`), as it advertises them (`rsb start --advertise`; its
+   * bound listeners otherwise): a client follows the URIs of the transport it uses.
+   * Absent when it would say no more than `tcp://host:port` (one plain TCP listener), and
+   * in lists of brokers that predate it.
    */
   uris?: string[];
 }
@@ -133,18 +136,27 @@ export function checkBrokerListEntry(item: unknown, where: string): BrokerListEn
   ) {
     throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `${where} must be {"id","host","port"} with a port from 1 to 65535`);
   }
+  if (entry.uris !== undefined && (!Array.isArray(entry.uris) || !entry.uris.every((uri) => typeof uri === 'string' && /^[a-z]+:\/\/./.test(uri)))) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `${where}.uris must be a list of URIs like "tcp://10.0.0.5:9999"`);
+  }
   // An unknown admin port (0, as rsb records one it has not learned yet) is left out.
   const hasAdminPort = Number.isInteger(entry.adminPort) && entry.adminPort! >= 1 && entry.adminPort! <= 0xffff;
-  if (entry.uris !== undefined && (!Array.isArray(entry.uris) || !entry.uris.every((uri) => typeof uri === 'string' && uri !== ''))) {
-    throw new ProtocolError(PROTOCOL_ERROR_CODE.CLOUD_EVENT, `${where}.uris must be a list of non-empty strings`);
-  }
   return {
     id: entry.id,
-    host: entry.host,
-    port: entry.port!,
+    ...trimPlainUris({ host: entry.host, port: entry.port!, uris: entry.uris }),
     ...(hasAdminPort ? { adminPort: entry.adminPort! } : {}),
-    ...(entry.uris?.length ? { uris: [...entry.uris] } : {}),
   };
+}
+
+/**
+ * A broker's addresses as a list entry carries them: `uris` are left out when they say no
+ * more than `tcp://host:port` (one plain TCP listener), so that such a broker's entry
+ * stays the `{id, host, port}` every client has always read.
+ */
+export function trimPlainUris(address: Pick<BrokerListEntry, 'host' | 'port' | 'uris'>): Pick<BrokerListEntry, 'host' | 'port' | 'uris'> {
+  const uris = address.uris ?? [];
+  const isPlainTcp = uris.length === 1 && uris[0] === describeBrokerUri({ id: '', host: address.host, port: address.port });
+  return { host: address.host, port: address.port, ...(uris.length > 0 && !isPlainTcp ? { uris: [...uris] } : {}) };
 }
 
 /** The data of a `com.alibaba.rsocket.upstream.UpstreamClusterChangedEvent`: `*` is every service, the URIs every broker. */

@@ -65,11 +65,16 @@ export const MAX_MIME_LENGTH = 0xff; // u8
 export const MAX_RESUME_TOKEN_LENGTH = 0xffff; // u16
 export const MAX_POSITION = 0x7fffffffffffffffn; // u63
 
-/** Offsets inside a frame as it travels on TCP, counted from its first length byte. */
+/**
+ * Offsets inside a frame, counted from its first header byte (the stream id). The u24
+ * length prefix before a frame on TCP is the transport's framing, not part of the frame
+ * (a WebSocket message carries a frame without it), so the splitter reports frames from
+ * their header and every reader counts from there.
+ */
 export const WIRE_OFFSET = {
-  STREAM_ID: FRAME_LENGTH_SIZE,
-  TYPE_AND_FLAGS: FRAME_LENGTH_SIZE + 4,
-  BODY: FRAME_LENGTH_SIZE + FRAME_HEADER_SIZE,
+  STREAM_ID: 0,
+  TYPE_AND_FLAGS: 4,
+  BODY: FRAME_HEADER_SIZE,
 } as const;
 
 export const PROTOCOL_MAJOR_VERSION = 1;

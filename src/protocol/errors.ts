@@ -25,6 +25,8 @@ export const PROTOCOL_ERROR_CODE = {
   ROUTING_METADATA: 'ERR_ROUTING_METADATA',
   /** Authentication metadata that does not add up. */
   AUTH_METADATA: 'ERR_AUTH_METADATA',
+  /** A WebSocket message that is not one RSocket frame (a text message, two frames in one), or a broken WebSocket frame. */
+  WEBSOCKET_MESSAGE: 'ERR_WEBSOCKET_MESSAGE',
   /** A broker event that is not a CloudEvents 1.0 JSON event, or whose data does not add up. */
   CLOUD_EVENT: 'ERR_CLOUD_EVENT',
 } as const;

@@ -10,7 +10,7 @@ const NO_BYTES = Buffer.alloc(0);
  * a header allocates nothing; it describes the current frame only until the next `read`.
  */
 export class FrameHeader {
-  /** The frame is `buf[start, end)`, length prefix included, as the splitter reports it. */
+  /** The frame is `buf[start, end)` from its first header byte, as the splitter and the WebSocket receiver report it. */
   buf: Buffer = NO_BYTES;
   start = 0;
   end = 0;

@@ -2,14 +2,15 @@ import { readU24 } from './bytes.js';
 import { FRAME_HEADER_SIZE, FRAME_LENGTH_SIZE, MAX_FRAME_LENGTH } from './constants.js';
 import { PROTOCOL_ERROR_CODE, ProtocolError } from './errors.js';
 
-/** Receives whole frames, length prefix included, as `buf[start, end)`. */
+/** Receives whole frames as `buf[start, end)`, from the first header byte: the length prefix is not part of the frame. */
 export interface FrameSink {
   onFrame(buf: Buffer, start: number, end: number): void;
 }
 
 /**
  * Splits a TCP byte stream into frames (u24 length prefix, Protocol.md "Framing Format").
- * Frames wholly inside a chunk are reported in place, as offsets into that chunk; only a
+ * Frames wholly inside a chunk are reported in place, as offsets into that chunk (from the
+ * header, past the prefix); only a
  * frame that straddles chunks is copied, once, into a buffer of its exact size. The
  * reported bytes stay valid after `push` returns: chunks and copies are never reused.
  *
@@ -33,7 +34,7 @@ export class FrameSplitter {
     while (at + FRAME_LENGTH_SIZE <= end) {
       const frameEnd = at + FRAME_LENGTH_SIZE + this.readLength(chunk, at);
       if (frameEnd > end) break;
-      sink.onFrame(chunk, at, frameEnd);
+      sink.onFrame(chunk, at + FRAME_LENGTH_SIZE, frameEnd);
       at = frameEnd;
     }
     if (at < end) this.startPartial(chunk, at);
@@ -79,7 +80,7 @@ export class FrameSplitter {
     if (this.partialFilled === partial.length) {
       this.partial = null;
       this.partialFilled = 0;
-      sink.onFrame(partial, 0, partial.length);
+      sink.onFrame(partial, FRAME_LENGTH_SIZE, partial.length);
     }
     return at;
   }

@@ -1,10 +1,10 @@
 import { readU24, readU31 } from './bytes.js';
-import { FLAG, FRAME_LENGTH_SIZE, FRAME_TYPE, METADATA_LENGTH_SIZE, WIRE_OFFSET } from './constants.js';
+import { FLAG, FRAME_TYPE, METADATA_LENGTH_SIZE, WIRE_OFFSET } from './constants.js';
 import { PROTOCOL_ERROR_CODE, ProtocolError } from './errors.js';
 
 /**
  * Header-only readers for the forwarding path. Each takes the buffer and the offset of a
- * frame's first length byte, as the splitter reports it, and reads only what it names:
+ * frame's first header byte, as the splitter and the WebSocket receiver report it, and reads only what it names:
  * nothing is decoded, copied or allocated (but the route string).
  */
 
@@ -222,15 +222,11 @@ function compositeOverrun(part: string): ProtocolError {
   return new ProtocolError(PROTOCOL_ERROR_CODE.COMPOSITE_METADATA, `composite metadata ${part} runs past the end of the metadata`);
 }
 
-/** Total bytes of the frame starting at `frameStart`, length prefix included. */
-export function readWireFrameSize(buf: Buffer, frameStart: number): number {
-  return FRAME_LENGTH_SIZE + readU24(buf, frameStart);
-}
-
 /**
  * The answer to a KEEPALIVE with the RESPOND flag: the same frame with RESPOND cleared, the
  * data echoed ("The data ... MUST be echoed back", Protocol.md "KEEPALIVE Frame") and a last
- * received position of 0, as an endpoint without resumption reports it.
+ * received position of 0, as an endpoint without resumption reports it. Returned without
+ * a length prefix, as connections send frames.
  */
 export function answerWireKeepalive(buf: Buffer, frameStart: number, frameEnd: number): Buffer {
   if (frameEnd - frameStart < WIRE_OFFSET.BODY + 8) {

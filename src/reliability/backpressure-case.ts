@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { createSetupFrame, encodeCompositeMetadata, encodeFrame, encodeRoutingTags, FRAME_TYPE, MIME, writeWireStreamId } from '../protocol/index.js';
+import { createSetupFrame, encodeCompositeMetadata, encodeFrame, encodeRoutingTags, FRAME_LENGTH_SIZE, FRAME_TYPE, MIME, writeWireStreamId } from '../protocol/index.js';
 import { ResponderConnection } from '../transport/index.js';
 import { BrokerProcess } from './broker-process.js';
 import type { CaseResult } from './case-result.js';
@@ -85,7 +85,8 @@ async function pushRequests(socket: Socket, count: number, payloadBytes: number)
   const template = encodeFrame({ type: FRAME_TYPE.REQUEST_FNF, streamId: 1, flags: 0, metadata, data: Buffer.alloc(payloadBytes, 0x5a) });
   for (let i = 0; i < count; i++) {
     const frame = Buffer.from(template);
-    writeWireStreamId(frame, 0, ((2 * i) % 0x7ffffffe) + 1);
+    // The frame starts after its TCP length prefix.
+    writeWireStreamId(frame, FRAME_LENGTH_SIZE, ((2 * i) % 0x7ffffffe) + 1);
     if (!socket.write(frame)) await new Promise((resolve) => socket.once('drain', resolve));
   }
 }

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import {
   createSetupFrame,
-  decodeWireFrame,
+  decodeFrame,
   encodeCompositeMetadata,
   encodeFrame,
   encodeRoutingTags,
@@ -16,7 +16,7 @@ import {
 } from '../protocol/index.js';
 import { ECHO_HANDLER, LeanRequester, PeerConnection, prepareRequest, ResponderConnection } from '../transport/index.js';
 import { BrokerProcess } from './broker-process.js';
-import type { CaseResult } from './case-result.js';
+import { reportBadInputRun, type CaseResult } from './case-result.js';
 
 export interface BadInputOptions {
   /** Connections that send random bytes or mutated frames, on top of the scripted cases. */
@@ -119,20 +119,16 @@ export async function runBadInputCase(options: BadInputOptions): Promise<CaseRes
     valid.isRunning = false;
     const deadline = Date.now() + 5_000;
     while (requester.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    const isBrokerAlive = broker.isRunning;
-    return {
+    return reportBadInputRun({
       name: 'bad input',
       claim: `${SCRIPTED_CASES.length} scripted malformed inputs answered as the spec says, ${fuzzed} fuzzed connections, a valid client alongside`,
       connections: 2 + SCRIPTED_CASES.length + fuzzed,
-      requestsSent: valid.sent,
-      answered: valid.answered,
-      errored: valid.errored,
-      unanswered: requester.inFlight,
-      brokerRestarts: 0,
+      traffic: { sent: valid.sent, answered: valid.answered, errored: valid.errored, unanswered: requester.inFlight },
+      failures,
+      isBrokerAlive: broker.isRunning,
       peakBrokerRssBytes: broker.memory().peakRssBytes,
-      isPassed: failures.length === 0 && valid.errored === 0 && requester.inFlight === 0 && isBrokerAlive,
-      notes: failures.length ? failures : [`every scripted case answered as expected; broker ${isBrokerAlive ? 'alive' : 'DEAD'}`],
-    };
+      heldNote: 'every scripted case answered as expected',
+    });
   } finally {
     await client?.close();
     await service?.peer.close();
@@ -175,7 +171,7 @@ function sendAndWatch(port: number, bytes: Buffer, waitMs: number): Promise<Outc
     const timer = setTimeout(() => finish(false), waitMs);
     socket.on('data', (chunk: Buffer) => {
       try {
-        splitter.push(chunk, { onFrame: (buf, start, end) => frames.push(decodeWireFrame(buf, start, end)) });
+        splitter.push(chunk, { onFrame: (buf, start, end) => frames.push(decodeFrame(buf, start, end)) });
       } catch {
         // The broker only sends valid frames; a decoding failure here would show up as a missing ERROR.
       }

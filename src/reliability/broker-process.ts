@@ -21,6 +21,11 @@ export class BrokerProcess {
     return this.process.ready.port;
   }
 
+  /** Every listener's URI (`tcp://…`, `tcps://…`, `ws://…/path`). */
+  get uris(): readonly string[] {
+    return this.process.ready.uris;
+  }
+
   get pid(): number {
     return this.process.pid;
   }

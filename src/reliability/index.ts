@@ -5,6 +5,7 @@ export { runBackpressureCase, type BackpressureOptions } from './backpressure-ca
 export { runScaleCase, type ScaleOptions } from './scale-case.js';
 export { runBadInputCase, SCRIPTED_CASES, type BadInputOptions } from './bad-input-case.js';
 export { runStreamIdCase } from './stream-id-case.js';
+export { runTransportInputCase, TRANSPORT_INPUT_CASES } from './transport-input-case.js';
 export { runMockKillCase, MOCK_RECOVERY_BOUND_MS } from './mock-kill-case.js';
 export { runBrokerKillCase, BROKER_RECOVERY_BOUND_MS, REREGISTRATION_BOUND_MS } from './broker-kill-case.js';
 export { runPartitionCase, PARTITION_DETECTION_BOUND_MS, PARTITION_RETURN_BOUND_MS, PARTITION_KEEPALIVE_LIFETIME_MS } from './partition-case.js';

@@ -9,6 +9,7 @@ import { runMockKillCase } from './mock-kill-case.js';
 import { runPartitionCase } from './partition-case.js';
 import { runScaleCase } from './scale-case.js';
 import { runStreamIdCase } from './stream-id-case.js';
+import { runTransportInputCase } from './transport-input-case.js';
 
 const { LEFT, RIGHT, CENTER } = COLUMN_ALIGN;
 
@@ -35,6 +36,7 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
   const quick = options.isQuick;
   const plan: { name: string; run: () => Promise<CaseResult> }[] = [
     { name: 'bad input', run: () => runBadInputCase({ fuzzConnections: quick ? 200 : 2_000 }) },
+    { name: 'transport bad input', run: () => runTransportInputCase() },
     { name: 'stream ids', run: () => runStreamIdCase({ requests: quick ? 10_000 : 100_000 }) },
     { name: 'backpressure', run: () => runBackpressureCase({ totalBytes: quick ? 256 * 2 ** 20 : 2 ** 30, stallMs: quick ? 1_500 : 3_000, rssBoundBytes: 256 * 2 ** 20 }) },
     { name: 'scale', run: () => runScaleCase({ connections: quick ? 2_000 : 10_000 }) },

@@ -5,6 +5,7 @@ import {
   LINK_STATE,
   resolveBrokerAddresses,
   resolveBrokerSources,
+  resolveBrokerTls,
   type BrokerAddress,
   type BrokerSource,
   type BrokerLink,
@@ -14,6 +15,7 @@ import {
 } from '../client/index.js';
 import { ConnectError, NoBrokerError, TimeoutError, UsageError } from '../errors.js';
 import type { AppInfo } from '../protocol/index.js';
+import type { TlsClientOptions } from '../transport/index.js';
 import { encodeRequestMetadata, toMessage, toPayload, type Data, type Message, type Reply, type RequestMetadataOptions } from './messages.js';
 import { CreditWindow, ReceiveQueue } from './receive-queue.js';
 import { createResponder, type ServiceHandlers } from './responder.js';
@@ -24,12 +26,20 @@ import { toCallError } from './wire-errors.js';
 
 export interface ConnectOptions {
   /**
-   * `host:port` strings or addresses; one connection to each. Default: 127.0.0.1:9999.
-   * `dns:NAME:PORT` stands for every broker behind the name, followed as its answer changes.
+   * Brokers as text (`host:port` for TCP, or `tcp://`, `tcps://`, `ws://host:port/path`,
+   * `wss://` URIs) or addresses; one connection to each. Default: 127.0.0.1:9999.
+   * `dns:NAME:PORT` (or `dns+tcps://NAME:PORT`, ...) stands for every broker behind the
+   * name, followed as its answer changes.
    */
   brokers?: readonly (string | BrokerSource)[];
   /** Resolver of the `dns:` names, `IP[:PORT]`; the system's when absent. */
   dnsServer?: string;
+  /**
+   * tcps and wss: the CA to trust (PEM), a client certificate and key (mTLS), or, for
+   * development only, `isVerificationSkipped`. Default: Node's trusted CAs, or the CA of a
+   * TLS cluster given as `cluster`.
+   */
+  tls?: TlsClientOptions;
   /** Instead of `brokers`: every broker of a cluster started with `rsb cluster up`, from its state file. */
   cluster?: string;
   /** Where `cluster`'s state is (default: RSB_STATE_DIR, else .rsb in the working directory). */
@@ -61,7 +71,7 @@ export interface ConnectOptions {
   onLinkEvent?: (event: LinkEvent) => void;
   /** Errors with no caller to go to (a failed fire-and-forget handler); default: written to stderr. */
   onError?: (error: Error) => void;
-  /** Sees every frame sent and received, length prefix included (`rsb call --debug`). */
+  /** Sees every frame sent and received, from its header (`rsb call --debug`). */
   onFrame?: FrameListener;
   /** Requests per connection before it is replaced, as stream ids would run out (tests lower it). */
   streamIdBudget?: number;
@@ -133,6 +143,7 @@ export class RsbClient {
       createResponder: (onMetadataPush) => createResponder(services, { onMetadataPush, onError }),
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       tap: options.onFrame,
+      tls: options.tls ?? resolveBrokerTls({ cluster: options.cluster, stateDir: options.stateDir }),
     });
     this.pool = new BrokerPool(
       {

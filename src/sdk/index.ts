@@ -21,6 +21,7 @@ export {
   type KeepAliveTiming,
 } from './setup.js';
 export { FRAME_DIRECTION, type FrameDirection, type FrameListener } from './socket.js';
+export type { TlsClientOptions } from '../transport/index.js';
 export { createRSocketError } from './wire-errors.js';
 // What SDK users throw and catch, so that `rsb/sdk` is all a program imports.
 export { ConnectError, ConnectionClosedError, RSocketRequestError, SetupRejectedError, TimeoutError } from '../errors.js';

@@ -1,11 +1,13 @@
 import type { Socket } from 'node:net';
-import { RSocketConnector, type RSocket } from 'rsocket-core';
+import { RSocketConnector, type ClientTransport, type RSocket } from 'rsocket-core';
 import { TcpClientTransport } from 'rsocket-tcp-client';
+import { WebsocketClientTransport } from 'rsocket-websocket-client';
+import { WebSocket } from 'ws';
 import { formatBrokerAddress, type BrokerAddress, type BrokerDialer } from '../client/index.js';
 import { ConnectError, RsbError } from '../errors.js';
-import { MAX_STREAM_ID } from '../protocol/index.js';
-import { describeConnectFailure } from '../transport/index.js';
-import { confirmSetup, openTappedSocket, type FrameListener } from './socket.js';
+import { formatTransportUri, isTlsTransport, isWebSocketTransport, MAX_STREAM_ID, TRANSPORT } from '../protocol/index.js';
+import { describeDialFailure, openCarrier, toTlsTrustOptions, type TlsClientOptions } from '../transport/index.js';
+import { confirmSetup, openSocketChannel, openWebSocketChannel, type FrameChannel, type FrameListener } from './socket.js';
 
 /**
  * rsocket-js hands out stream ids 1, 3, 5... and never wraps: past 2^31-1 a request
@@ -23,6 +25,8 @@ export interface RSocketDialOptions {
   createResponder(onMetadataPush: (metadata: Buffer) => void): Partial<RSocket>;
   connectTimeoutMs: number;
   tap: FrameListener | undefined;
+  /** tcps and wss: what to trust and show. */
+  tls: TlsClientOptions | undefined;
 }
 
 /** One rsocket-js connection to a broker, with the bookkeeping the SDK adds to it. */
@@ -40,7 +44,7 @@ export class BrokerConnection {
 
   constructor(
     readonly rsocket: RSocket,
-    readonly socket: Socket,
+    readonly channel: FrameChannel,
   ) {
     this.lost = new Promise((resolve) => (this.resolveLost = resolve));
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -77,13 +81,17 @@ export class BrokerConnection {
   }
 
   private awaitSocketClose(): void {
-    if (this.socket.destroyed) {
+    if (this.channel.isClosed) {
       this.resolveClosed();
       return;
     }
-    this.socket.once('close', () => this.resolveClosed());
+    this.channel.listen(
+      () => {},
+      () => {},
+      () => this.resolveClosed(),
+    );
     // A peer that never closes its side must not hold us.
-    setTimeout(() => this.socket.destroy(), 2_000).unref();
+    setTimeout(() => this.channel.destroy(), 2_000).unref();
   }
 }
 
@@ -96,16 +104,45 @@ export function createRSocketDialer(options: RSocketDialOptions): BrokerDialer<B
   };
 }
 
-/** Connects rsocket-js to one broker and waits until the broker has accepted the SETUP. */
+/**
+ * Connects rsocket-js to one broker and waits until the broker has accepted the SETUP.
+ * TCP and TLS: rsb opens the socket (a TLS one verified as every rsb client verifies it)
+ * and hands it to rsocket-js's TCP transport; WebSocket: rsocket-js's WebSocket transport
+ * on a `ws` WebSocket.
+ */
 async function dialBroker(address: BrokerAddress, options: RSocketDialOptions, responder: Partial<RSocket>): Promise<BrokerConnection> {
   const { connectTimeoutMs } = options;
   const name = formatBrokerAddress(address);
-  let socket: Socket | undefined;
-  const transport = new TcpClientTransport({
-    connectionOptions: { host: address.host, port: address.port },
-    socketCreator: (connectionOptions) => (socket = openTappedSocket(connectionOptions, options.tap)),
-  });
-  const connector = new RSocketConnector({ setup: options.setup, transport, responder });
+  const transport = address.transport ?? TRANSPORT.TCP;
+  let channel: FrameChannel | undefined;
+  let clientTransport: ClientTransport;
+  if (isWebSocketTransport(transport)) {
+    clientTransport = new WebsocketClientTransport({
+      url: formatTransportUri(address),
+      wsCreator: (url) => {
+        const websocket = new WebSocket(url, {
+          perMessageDeflate: false,
+          handshakeTimeout: connectTimeoutMs,
+          ...(isTlsTransport(transport) ? toTlsTrustOptions(options.tls) : {}),
+        });
+        channel = openWebSocketChannel(websocket, options.tap);
+        return websocket as unknown as globalThis.WebSocket;
+      },
+    });
+  } else {
+    const carrier = await openCarrier(address, { tls: options.tls, connectTimeoutMs });
+    const socket = carrier as Socket;
+    channel = openSocketChannel(socket, options.tap);
+    clientTransport = new TcpClientTransport({
+      connectionOptions: { host: address.host, port: address.port },
+      // Already connected (and past its TLS handshake): rsocket-js waits for a connect event, so it gets one.
+      socketCreator: () => {
+        process.nextTick(() => socket.emit('connect'));
+        return socket;
+      },
+    });
+  }
+  const connector = new RSocketConnector({ setup: options.setup, transport: clientTransport, responder });
   let timer: NodeJS.Timeout | undefined;
   let rsocket: RSocket;
   try {
@@ -116,15 +153,15 @@ async function dialBroker(address: BrokerAddress, options: RSocketDialOptions, r
       }),
     ]);
   } catch (error) {
-    socket?.destroy();
-    throw error instanceof RsbError ? error : describeConnectFailure(address.host, address.port, error as NodeJS.ErrnoException);
+    channel?.destroy();
+    throw error instanceof RsbError ? error : describeDialFailure(name, error as NodeJS.ErrnoException, isTlsTransport(transport));
   } finally {
     clearTimeout(timer);
   }
-  const connection = new BrokerConnection(rsocket, socket!);
+  const connection = new BrokerConnection(rsocket, channel!);
   rsocket.onClose((error) => connection.markClosed(error));
   try {
-    await confirmSetup(socket!, `broker ${name}`, connectTimeoutMs);
+    await confirmSetup(channel!, `broker ${name}`, connectTimeoutMs);
   } catch (error) {
     await connection.close();
     throw error;

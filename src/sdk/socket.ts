@@ -1,14 +1,17 @@
-import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
 import { ConnectError, SetupRejectedError } from '../errors.js';
 import {
-  encodeFrame,
+  encodeFrameBody,
   FLAG,
+  FRAME_LENGTH_SIZE,
   FRAME_TYPE,
   FrameSplitter,
   readWireErrorCode,
   readWireFlags,
   readWireFrameType,
   readWireStreamId,
+  writeU24,
   WIRE_OFFSET,
   type FrameSink,
 } from '../protocol/index.js';
@@ -16,17 +19,62 @@ import {
 export const FRAME_DIRECTION = { SENT: 'sent', RECEIVED: 'received' } as const;
 export type FrameDirection = (typeof FRAME_DIRECTION)[keyof typeof FRAME_DIRECTION];
 
-/** Sees every frame of a connection, length prefix included (`rsb call --debug`). */
+/** Sees every frame of a connection, from its header: without the TCP length prefix (`rsb call --debug`). */
 export type FrameListener = (direction: FrameDirection, frame: Buffer) => void;
 
 /**
- * Opens the socket rsocket-js runs on. With a listener, every frame written and read is
- * reported: rsocket-js writes one whole frame per `write`, and what arrives is split
+ * The connection rsocket-js runs on, as rsb's own checks see it: frames out and in,
+ * whatever the transport (a TCP or TLS socket, a WebSocket).
+ */
+export interface FrameChannel {
+  /** Sends one frame (without a length prefix) beside rsocket-js's own. */
+  send(frame: Buffer): void;
+  /** Hears every frame received, a byte stream it cannot read, and the close; returns how to stop listening. */
+  listen(onFrame: FrameSink['onFrame'], onBroken: (error: unknown) => void, onClose: () => void): () => void;
+  readonly isClosed: boolean;
+  /** Drops the connection now. */
+  destroy(): void;
+}
+
+/**
+ * A TCP or TLS socket as a frame channel. With a listener, every frame written and read
+ * is reported: rsocket-js writes one whole frame per `write`, and what arrives is split
  * with the project's own splitter, so the listener sees frames, never chunks.
  */
-export function openTappedSocket(options: NetConnectOpts, listener: FrameListener | undefined): Socket {
-  const socket = netConnect(options);
-  if (!listener) return socket;
+export function openSocketChannel(socket: Socket, listener: FrameListener | undefined): FrameChannel {
+  if (listener) tapSocket(socket, listener);
+  return {
+    send(frame) {
+      const prefixed = Buffer.allocUnsafe(FRAME_LENGTH_SIZE + frame.length);
+      writeU24(prefixed, 0, frame.length);
+      frame.copy(prefixed, FRAME_LENGTH_SIZE);
+      socket.write(prefixed);
+    },
+    listen(onFrame, onBroken, onClose) {
+      const splitter = new FrameSplitter();
+      const sink: FrameSink = { onFrame };
+      const onData = (chunk: Buffer): void => {
+        try {
+          splitter.push(chunk, sink);
+        } catch (error) {
+          onBroken(error);
+        }
+      };
+      socket.on('data', onData);
+      socket.once('close', onClose);
+      return () => {
+        socket.off('data', onData);
+        socket.off('close', onClose);
+      };
+    },
+    get isClosed() {
+      return socket.destroyed;
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+
+function tapSocket(socket: Socket, listener: FrameListener): void {
   const received = new FrameSplitter();
   const receivedSink: FrameSink = { onFrame: (buf, start, end) => listener(FRAME_DIRECTION.RECEIVED, buf.subarray(start, end)) };
   socket.on('data', (chunk: Buffer) => received.push(chunk, receivedSink));
@@ -37,7 +85,44 @@ export function openTappedSocket(options: NetConnectOpts, listener: FrameListene
     if (Buffer.isBuffer(chunk)) sent.push(chunk, sentSink);
     return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
   } as Socket['write'];
-  return socket;
+}
+
+const WS_CLOSED = 3;
+
+/** A WebSocket (one frame per message) as a frame channel; with a listener, every message both ways is reported. */
+export function openWebSocketChannel(websocket: WebSocket, listener: FrameListener | undefined): FrameChannel {
+  if (listener) {
+    websocket.on('message', (message: Buffer | ArrayBuffer) => listener(FRAME_DIRECTION.RECEIVED, toBuffer(message)));
+    const send = websocket.send;
+    websocket.send = function (this: WebSocket, data: unknown, ...rest: unknown[]): void {
+      if (Buffer.isBuffer(data) || data instanceof Uint8Array) listener(FRAME_DIRECTION.SENT, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      (send as (...args: unknown[]) => void).call(this, data, ...rest);
+    } as WebSocket['send'];
+  }
+  return {
+    send: (frame) => websocket.send(frame),
+    listen(onFrame, _onBroken, onClose) {
+      const onMessage = (message: Buffer | ArrayBuffer): void => {
+        const frame = toBuffer(message);
+        onFrame(frame, 0, frame.length);
+      };
+      websocket.on('message', onMessage);
+      websocket.once('close', onClose);
+      return () => {
+        websocket.off('message', onMessage);
+        websocket.off('close', onClose);
+      };
+    },
+    get isClosed() {
+      return websocket.readyState === WS_CLOSED;
+    },
+    destroy: () => websocket.terminate(),
+  };
+}
+
+/** rsocket-js sets `binaryType = "arraybuffer"` on its WebSocket: messages come as ArrayBuffers then. */
+function toBuffer(message: Buffer | ArrayBuffer): Buffer {
+  return Buffer.isBuffer(message) ? message : Buffer.from(message);
 }
 
 const PROBE_DATA = Buffer.from('rsb-sdk-setup-probe');
@@ -49,18 +134,16 @@ const PROBE_DATA = Buffer.from('rsb-sdk-setup-probe');
  * registered), an ERROR on stream 0 means it was refused. rsocket-js handles the answer
  * itself as an ordinary keepalive acknowledgement.
  */
-export function confirmSetup(socket: Socket, where: string, timeoutMs: number): Promise<void> {
+export function confirmSetup(channel: FrameChannel, where: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const splitter = new FrameSplitter();
     const finish = (error?: Error): void => {
       clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('close', onClose);
+      stopListening();
       if (error) reject(error);
       else resolve();
     };
-    const sink: FrameSink = {
-      onFrame(buf, start, end) {
+    const stopListening = channel.listen(
+      (buf, start, end) => {
         if (readWireStreamId(buf, start) !== 0) return;
         const type = readWireFrameType(buf, start);
         if (type === FRAME_TYPE.KEEPALIVE && (readWireFlags(buf, start) & FLAG.RESPOND) === 0) finish();
@@ -68,21 +151,13 @@ export function confirmSetup(socket: Socket, where: string, timeoutMs: number): 
           finish(new SetupRejectedError(readWireErrorCode(buf, start, end), buf.toString('utf8', start + WIRE_OFFSET.BODY + 4, end)));
         }
       },
-    };
-    const onData = (chunk: Buffer): void => {
-      try {
-        splitter.push(chunk, sink);
-      } catch (error) {
-        finish(new ConnectError(`${where} answered SETUP with bytes that are not RSocket frames`, 'Is it an RSocket server on TCP?', { cause: error }));
-      }
-    };
-    const onClose = (): void => finish(new ConnectError(`${where} closed the connection before accepting SETUP`));
+      (error) => finish(new ConnectError(`${where} answered SETUP with bytes that are not RSocket frames`, 'Is it an RSocket server on that transport?', { cause: error })),
+      () => finish(new ConnectError(`${where} closed the connection before accepting SETUP`, 'Is it an RSocket broker on that transport? A TLS or WebSocket listener needs its tcps://, wss:// or ws:// URI.')),
+    );
     const timer = setTimeout(
-      () => finish(new ConnectError(`${where} did not answer SETUP within ${timeoutMs} ms`, 'Is it an RSocket broker on TCP?')),
+      () => finish(new ConnectError(`${where} did not answer SETUP within ${timeoutMs} ms`, 'Is it an RSocket broker on that transport?')),
       timeoutMs,
     );
-    socket.on('data', onData);
-    socket.once('close', onClose);
-    socket.write(encodeFrame({ type: FRAME_TYPE.KEEPALIVE, streamId: 0, flags: FLAG.RESPOND, lastReceivedPosition: 0n, data: PROBE_DATA }));
+    channel.send(encodeFrameBody({ type: FRAME_TYPE.KEEPALIVE, streamId: 0, flags: FLAG.RESPOND, lastReceivedPosition: 0n, data: PROBE_DATA }));
   });
 }

@@ -5,10 +5,12 @@ import { UsageError } from '../errors.js';
 
 /** One place the broker listens, as the advertised addresses are matched to it. */
 export interface Listener {
-  /** The URI scheme of its transport: `tcp` today; the transports issue adds more. */
+  /** The URI scheme of its transport: `tcp`, `tcps`, `ws` or `wss`. */
   scheme: string;
   host: string;
   port: number;
+  /** WebSocket: the path of its upgrade requests. */
+  path?: string | undefined;
 }
 
 /** What clients are told of this broker: where it is reached, one URI per listener, and the first TCP one as host and port. */
@@ -51,7 +53,7 @@ export function resolveAdvertised(listeners: readonly Listener[], advertise: rea
     }
     const { host, reason } = chooseDefaultHost(listener.host, interfaces);
     reasons.push(reason);
-    return `${listener.scheme}://${formatBrokerAddress({ host, port: listener.port })}`;
+    return `${listener.scheme}://${formatBrokerAddress({ host, port: listener.port })}${listener.path ?? ''}`;
   });
   const firstTcp = uris.find((uri) => uri.startsWith('tcp://')) ?? uris[0]!;
   const { host, port } = parseHostPort(firstTcp.slice(firstTcp.indexOf('://') + 3).replace(/\/.*$/, ''));

@@ -7,16 +7,20 @@ import {
   DEFAULT_CIRCUIT_BREAKER,
   LB_STRATEGY,
   readKeyFile,
+  TLS_CLIENT_AUTH,
   type AppRule,
   type BrokerOptions,
   type CircuitBreakerSettings,
   type LbStrategy,
   type ServiceRule,
+  type BrokerTlsOptions,
+  type ListenerSpec,
+  type TlsClientAuth,
 } from '../broker/index.js';
 import { parseDuration } from '../cli/parse.js';
-import { isBrokerName, resolveBrokerSources, type BrokerSource } from '../client/index.js';
+import { isBrokerName, parseBrokerAddress, resolveBrokerSources, type BrokerSource } from '../client/index.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT } from '../protocol/index.js';
+import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT, TRANSPORT } from '../protocol/index.js';
 
 /**
  * `rsb start --config FILE`: the broker's settings in YAML, checked against this schema.
@@ -25,7 +29,11 @@ import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT } from '../protocol/index.js';
  * first pattern that matches, in the order written.
  *
  *   id: edge-1
- *   port: 9999
+ *   port: 9999                                   # one TCP listener; or, for several on any transport:
+ *   listen: [tcp://0.0.0.0:9999, tcps://0.0.0.0:9443, ws://0.0.0.0:8080/rsocket]
+ *   tls: { cert: broker.pem, key: broker-key.pem, ca: ca.pem, clientAuth: none }
+ *   wsAllowedOrigins: [https://app.example]
+ *   handshakeTimeout: 10s
  *   maxConnections: 100000
  *   maxFrameSize: 16777215
  *   setupTimeout: 10s
@@ -83,10 +91,17 @@ const auth = z
     message: 'give exactly one of secret (HS256) or publicKey (a PEM file, RS256/ES256)',
   });
 
+const clientAuth = z.enum([TLS_CLIENT_AUTH.NONE, TLS_CLIENT_AUTH.REQUEST, TLS_CLIENT_AUTH.REQUIRE]);
+const tls = z.strictObject({ cert: z.string().min(1), key: z.string().min(1), ca: z.string().min(1).optional(), clientAuth: clientAuth.optional() });
+
 export const BROKER_CONFIG_SCHEMA = z.strictObject({
   id: z.string().min(1).optional(),
   host: z.string().min(1).optional(),
   port: port.optional(),
+  listen: z.array(z.string().min(1)).optional(),
+  tls: tls.optional(),
+  wsAllowedOrigins: z.array(z.string().min(1)).optional(),
+  handshakeTimeout: duration.optional(),
   maxConnections: positiveInteger.optional(),
   maxFrameSize: z.number().int().min(64).max(DEFAULT_BROKER_OPTIONS.maxFrameLength).optional(),
   setupTimeout: duration.optional(),
@@ -155,6 +170,15 @@ export interface StartFlags {
   setupTimeout?: string;
   /** Absolute path of the cluster file (`--cluster-file`, see ClusterMembership). */
   clusterFile?: string;
+  /** `--listen URI` (repeatable): listeners on any transport. */
+  listen?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  tlsClientAuth?: TlsClientAuth;
+  /** `--ws-allowed-origins`: origins, comma-separated or repeated. */
+  wsAllowedOrigins?: string[];
+  handshakeTimeout?: string;
   /** `--advertise URI` (repeatable): what clients are told, one per listener. */
   advertise?: string[];
   /** `--peers` (repeatable): the other brokers, by address or `dns:NAME:PORT`. */
@@ -200,6 +224,11 @@ export function resolveNodeSettings(flags: StartFlags): NodeSettings {
     id: flags.id ?? file.id ?? DEFAULT_BROKER_OPTIONS.id,
     host,
     port: brokerPort,
+    listen: resolveListeners(flags, file),
+    tls: resolveTls(flags, file.tls, baseDir),
+    wsAllowedOrigins: (flags.wsAllowedOrigins ?? file.wsAllowedOrigins ?? []).flatMap((origins) => origins.split(',').map((origin) => origin.trim()).filter(Boolean)),
+    handshakeTimeoutMs:
+      flags.handshakeTimeout !== undefined ? parseDuration(flags.handshakeTimeout, '--handshake-timeout') : (file.handshakeTimeout ?? DEFAULT_BROKER_OPTIONS.handshakeTimeoutMs),
     maxConnections: flags.maxConnections ?? file.maxConnections ?? DEFAULT_BROKER_OPTIONS.maxConnections,
     maxFrameLength: flags.maxFrameSize ?? file.maxFrameSize ?? DEFAULT_BROKER_OPTIONS.maxFrameLength,
     setupTimeoutMs: flags.setupTimeout !== undefined ? parseDuration(flags.setupTimeout, '--setup-timeout') : (file.setupTimeout ?? DEFAULT_BROKER_OPTIONS.setupTimeoutMs),
@@ -233,6 +262,57 @@ function resolveNetwork(flags: StartFlags, file: BrokerConfigFile): NetworkSetti
     clusterName: peerTexts.length > 0 ? (flags.clusterName ?? file.clusterName ?? firstName?.dnsName ?? 'peers') : undefined,
     drainMs: flags.drain !== undefined ? parseDuration(flags.drain, '--drain') : (file.drain ?? 0),
   };
+}
+
+/**
+ * `--listen` URIs (or the file's `listen`), each a listener; `--port`/`--host` (or the
+ * file's) add the one TCP listener they always meant. Neither: the default TCP listener.
+ */
+function resolveListeners(flags: StartFlags, file: BrokerConfigFile): ListenerSpec[] {
+  const uris = flags.listen ?? file.listen ?? [];
+  const isTcpGiven = flags.port !== undefined || flags.host !== undefined || file.port !== undefined || file.host !== undefined;
+  if (uris.length === 0) return [];
+  const listeners = uris.map((uri): ListenerSpec => {
+    const address = parseBrokerAddress(uri, '--listen');
+    return { transport: address.transport ?? TRANSPORT.TCP, host: address.host, port: address.port, ...(address.path !== undefined ? { path: address.path } : {}) };
+  });
+  if (isTcpGiven) {
+    listeners.unshift({ transport: TRANSPORT.TCP, host: flags.host ?? file.host ?? DEFAULT_BROKER_OPTIONS.host, port: flags.port ?? file.port ?? DEFAULT_BROKER_PORT });
+  }
+  return listeners;
+}
+
+/** The broker's certificate from flags (paths from the working directory) or the file (paths from the file's directory). */
+function resolveTls(flags: StartFlags, file: z.output<typeof tls> | undefined, baseDir: string): BrokerTlsOptions | null {
+  const fromFlags = flags.tlsCert !== undefined || flags.tlsKey !== undefined;
+  if (fromFlags && (flags.tlsCert === undefined || flags.tlsKey === undefined)) {
+    throw new UsageError('--tls-cert and --tls-key go together', 'Give the PEM certificate and its private key.');
+  }
+  const certPath = fromFlags ? path.resolve(flags.tlsCert!) : file ? path.resolve(baseDir, file.cert) : undefined;
+  if (certPath === undefined) {
+    if (flags.tlsCa !== undefined || flags.tlsClientAuth !== undefined) throw new UsageError('--tls-ca and --tls-client-auth need --tls-cert and --tls-key');
+    return null;
+  }
+  const keyPath = fromFlags ? path.resolve(flags.tlsKey!) : path.resolve(baseDir, file!.key);
+  const caPath = flags.tlsCa !== undefined ? path.resolve(flags.tlsCa) : file?.ca !== undefined ? path.resolve(baseDir, file.ca) : undefined;
+  const clientAuth = flags.tlsClientAuth ?? file?.clientAuth ?? TLS_CLIENT_AUTH.NONE;
+  if (clientAuth !== TLS_CLIENT_AUTH.NONE && caPath === undefined) {
+    throw new UsageError(`--tls-client-auth ${clientAuth} needs --tls-ca: the CA that signs the client certificates`);
+  }
+  return {
+    cert: readPemFile(certPath, '--tls-cert'),
+    key: readPemFile(keyPath, '--tls-key'),
+    ...(caPath !== undefined ? { ca: readPemFile(caPath, '--tls-ca') } : {}),
+    clientAuth,
+  };
+}
+
+function readPemFile(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, undefined, { cause: error });
+  }
 }
 
 type FileCircuitBreaker = z.output<typeof circuitBreaker>;

@@ -9,6 +9,7 @@ import {
   type BrokerSource,
   type ReconnectPolicy,
 } from '../client/index.js';
+import type { TlsClientOptions } from '../transport/index.js';
 import { ResolveError, RsbError } from '../errors.js';
 import { BROKER_ROUTES, ProtocolError, readBrokerList, type BrokerListEntry, type CloudEvent } from '../protocol/index.js';
 
@@ -23,6 +24,8 @@ export interface PeerDiscoveryOptions {
   onProblem(line: string): void;
   /** Bearer token for peers that authenticate. */
   token?: string | undefined;
+  /** Peers on tcps:// or wss://: what to trust (the broker's own --tls-ca: a cluster's brokers share a CA). */
+  tls?: TlsClientOptions | undefined;
 }
 
 /** A peer that does not answer is asked again after this, growing to the maximum. */
@@ -118,7 +121,7 @@ export class PeerDiscovery {
     const key = formatBrokerAddress(candidate.address);
     try {
       const list = readBrokerList(
-        await queryBroker<CloudEvent>({ ...candidate.address, appName: `rsb-peer-${this.options.self.id}`, timeoutMs: PROBE_TIMEOUT_MS, token: this.options.token }, BROKER_ROUTES.CLUSTER),
+        await queryBroker<CloudEvent>({ ...candidate.address, appName: `rsb-peer-${this.options.self.id}`, timeoutMs: PROBE_TIMEOUT_MS, token: this.options.token, tls: this.options.tls }, BROKER_ROUTES.CLUSTER),
       );
       if (this.isStopped || this.candidates.get(key) !== candidate) return;
       const own = list.brokers.find((entry) => entry.id === list.broker);

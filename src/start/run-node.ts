@@ -1,7 +1,8 @@
 import { waitForShutdownSignal } from '../cli/output.js';
 import { formatCount, formatCountOf } from '../cli/format.js';
 import { announceReady, type BrokerReady } from '../process/index.js';
-import { BROKER_ROUTES, nameErrorCode } from '../protocol/index.js';
+import { formatBrokerAddress } from '../client/index.js';
+import { BROKER_ROUTES, isWebSocketTransport, nameErrorCode, TRANSPORT } from '../protocol/index.js';
 import { AdminServer, Broker, createToken, type AdminServerOptions, type BrokerEvent, type BrokerOptions, type BrokerSnapshot } from '../broker/index.js';
 import { resolveAdvertised } from './advertise.js';
 import type { NetworkSettings } from './config.js';
@@ -55,11 +56,14 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
   });
   const network = options.network ?? NO_NETWORK;
   const broker = new Broker(options.broker, (event) => view.event(describeEvent(event)));
-  const { host, port } = await broker.start();
+  const { host, port, listeners } = await broker.start();
   let admin: AdminServer | undefined;
   let discovery: PeerDiscovery | undefined;
   try {
-    const advertised = resolveAdvertised([{ scheme: 'tcp', host, port }], network.advertise);
+    const advertised = resolveAdvertised(
+      listeners.map((listener) => ({ scheme: listener.transport, host: listener.host, port: listener.port, path: isWebSocketTransport(listener.transport) ? (listener.path ?? '/') : undefined })),
+      network.advertise,
+    );
     broker.advertiseAs(advertised);
     if (options.admin) {
       admin = new AdminServer(broker, options.admin);
@@ -75,8 +79,9 @@ export async function runBrokerNode(options: RunNodeOptions): Promise<BrokerSnap
   // "listening on" and the ready message come last: once a script sees the line, or a launcher gets the message, the admin API is up too.
   if (admin) print(`admin API and metrics on ${admin.url} (/healthz /readyz /metrics /api/services /api/connections /api/cluster)`);
   print(describeManagement(broker.options));
-  print(`rsb broker ${broker.id} listening on ${host}:${port}`);
-  announceReady({ id: broker.id, host, port, adminPort: admin?.port ?? null } satisfies BrokerReady);
+  // A TCP listener is written host:port, as it always was; the others as URIs.
+  print(`rsb broker ${broker.id} listening on ${listeners.map(formatBrokerAddress).join(', ')}`);
+  announceReady({ id: broker.id, host, port, uris: listeners.map((listener) => listener.uri), adminPort: admin?.port ?? null } satisfies BrokerReady);
   view.start();
   const signal = await waitForShutdownSignal();
   // Discovery first: it would put this broker back in the list the drain pushes without it.
@@ -104,6 +109,8 @@ async function startDiscovery(broker: Broker, network: NetworkSettings, log: (li
     self: broker.describeSelf(),
     sources: network.peers,
     token,
+    // Peers on tcps or wss are trusted by the CA this broker was given: a cluster's brokers share one.
+    ...(broker.options.tls?.ca ? { tls: { ca: broker.options.tls.ca } } : {}),
     onChange: (brokers) => broker.membership.update({ name: clusterName, brokers }),
     onProblem: log,
   });
@@ -143,7 +150,11 @@ function describeEvent(event: BrokerEvent): string {
     return `cluster ${event.cluster}: ${event.brokers.length} broker${event.brokers.length === 1 ? '' : 's'} (${brokers}), pushed to every client`;
   }
   if (event.kind === 'cluster-file-error') return `! cluster file ignored, keeping the last list: ${event.message}`;
-  const who = `${event.session.app.name} (${event.session.remoteAddress})`;
+  if (event.kind === 'handshake-failed') return `! ${event.transport} connection from ${event.remoteAddress} closed: ${event.message}`;
+  const { session } = event;
+  // A connection on TCP is named as before; others say their transport, and mTLS its certificate's subject.
+  const how = [session.transport === TRANSPORT.TCP ? '' : ` over ${session.transport}`, session.tlsSubject ? `, certificate ${session.tlsSubject}` : ''].join('');
+  const who = `${session.app.name} (${session.remoteAddress}${how})`;
   switch (event.kind) {
     case 'session-ready': {
       const services = event.session.services.map((service) => service.service).join(', ');

@@ -1,5 +1,6 @@
-/** Framed TCP for RSocket endpoints: connections, batched writes, and the lean requester and responder. */
+/** Framed connections for RSocket endpoints on TCP, TLS and WebSocket: dialing, batched writes, and the lean requester and responder. */
 export * from './framed-connection.js';
+export * from './dial.js';
 export * from './flush-scheduler.js';
 export * from './peer-connection.js';
 export * from './lean-requester.js';

@@ -1,6 +1,6 @@
 import {
   encodeCompositeMetadata,
-  encodeFrame,
+  encodeFrameBody,
   encodeRoutingTags,
   ERROR_CODE,
   FLAG,
@@ -34,7 +34,7 @@ export interface RequestSpec {
   extraMetadata?: CompositeEntryInput[];
 }
 
-/** A request encoded once and sent many times: only the stream id changes. */
+/** A request encoded once (without a length prefix: the connection adds its envelope) and sent many times: only the stream id changes. */
 export interface RequestTemplate {
   readonly bytes: Buffer;
   readonly mode: Interaction;
@@ -55,8 +55,8 @@ export function prepareRequest(spec: RequestSpec): RequestTemplate {
   const bytes =
     type === FRAME_TYPE.REQUEST_STREAM || type === FRAME_TYPE.REQUEST_CHANNEL
       ? // A lean channel sends its one payload and completes its side at once.
-        encodeFrame({ ...base, type, requestN: spec.initialN ?? MAX_REQUEST_N, flags: type === FRAME_TYPE.REQUEST_CHANNEL ? FLAG.COMPLETE : 0 })
-      : encodeFrame({ ...base, type });
+        encodeFrameBody({ ...base, type, requestN: spec.initialN ?? MAX_REQUEST_N, flags: type === FRAME_TYPE.REQUEST_CHANNEL ? FLAG.COMPLETE : 0 })
+      : encodeFrameBody({ ...base, type });
   return { bytes, mode };
 }
 

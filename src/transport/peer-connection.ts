@@ -1,11 +1,10 @@
-import { connect as netConnect, type Socket } from 'node:net';
 import { ConnectError, ConnectionClosedError, SetupRejectedError } from '../errors.js';
 import {
   answerWireKeepalive,
   createSetupFrame,
   DEFAULT_KEEPALIVE_MS,
   DEFAULT_LIFETIME_MS,
-  encodeFrame,
+  encodeFrameBody,
   ERROR_CODE,
   FLAG,
   FRAME_TYPE,
@@ -16,12 +15,15 @@ import {
   readWireFlags,
   readWireFrameType,
   readWireStreamId,
-  decodeWireFrame,
+  decodeFrame,
+  WIRE_OFFSET,
   type AppInfo,
   type Authentication,
   type ServiceId,
+  type TransportEndpoint,
 } from '../protocol/index.js';
-import { FramedConnection, type ConnectionHandler, type FramedConnectionOptions } from './framed-connection.js';
+import { nameEndpoint, openCarrier, type TlsClientOptions } from './dial.js';
+import { FramedConnection, type ConnectionHandler, type FrameCarrier, type FramedConnectionOptions } from './framed-connection.js';
 
 /** What a requester or responder does with the frames of its streams. */
 export interface StreamFrameHandler {
@@ -42,9 +44,9 @@ export interface SetupOptions {
   lifetimeMs?: number;
 }
 
-export interface PeerConnectOptions extends SetupOptions, FramedConnectionOptions {
-  host: string;
-  port: number;
+export interface PeerConnectOptions extends SetupOptions, FramedConnectionOptions, TransportEndpoint {
+  /** tcps and wss: what to trust and show. */
+  tls?: TlsClientOptions | undefined;
   connectTimeoutMs?: number;
   /**
    * Pause between SETUP and the first other frame. rsocket-js servers crash when their
@@ -89,13 +91,13 @@ export class PeerConnection implements ConnectionHandler {
   private handler: StreamFrameHandler;
 
   private constructor(
-    socket: Socket,
+    carrier: FrameCarrier,
     handler: StreamHandlerSource,
     role: 'client' | 'server',
     options: FramedConnectionOptions,
   ) {
     this.isSetupReceived = role === 'client';
-    this.connection = new FramedConnection(socket, this, options);
+    this.connection = new FramedConnection(carrier, this, options);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.handler = typeof handler === 'function' ? handler(this) : handler;
   }
@@ -107,8 +109,8 @@ export class PeerConnection implements ConnectionHandler {
    * frame would otherwise reach a placeholder and be lost.
    */
   static async connect(options: PeerConnectOptions, handler: StreamHandlerSource): Promise<PeerConnection> {
-    const socket = await openSocket(options.host, options.port, options.connectTimeoutMs ?? 5_000);
-    const peer = new PeerConnection(socket, handler, 'client', options);
+    const carrier = await openCarrier(options, { tls: options.tls, connectTimeoutMs: options.connectTimeoutMs ?? 5_000, maxFrameLength: options.maxFrameLength });
+    const peer = new PeerConnection(carrier, handler, 'client', options);
     peer.onMetadataPush = options.onMetadataPush;
     try {
       await peer.performHandshake(options);
@@ -120,9 +122,9 @@ export class PeerConnection implements ConnectionHandler {
     return peer;
   }
 
-  /** Serves an accepted socket: the client's SETUP is expected first. */
-  static accept(socket: Socket, handler: StreamHandlerSource, options: FramedConnectionOptions = {}): PeerConnection {
-    return new PeerConnection(socket, handler, 'server', options);
+  /** Serves an accepted connection: the client's SETUP is expected first. */
+  static accept(carrier: FrameCarrier, handler: StreamHandlerSource, options: FramedConnectionOptions = {}): PeerConnection {
+    return new PeerConnection(carrier, handler, 'server', options);
   }
 
   /** Replaces the stream handler: lets a requester be built around a connection it did not open. */
@@ -131,7 +133,7 @@ export class PeerConnection implements ConnectionHandler {
   }
 
   private async performHandshake(options: PeerConnectOptions): Promise<void> {
-    const setup = encodeFrame(
+    const setup = encodeFrameBody(
       createSetupFrame(
         { app: options.app, services: options.services, authentication: setupAuthentication(options) },
         {
@@ -153,7 +155,7 @@ export class PeerConnection implements ConnectionHandler {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new ConnectError(`${options.host}:${options.port} did not answer SETUP within ${timeoutMs} ms`, 'Is it an RSocket server on TCP?')),
+        () => reject(new ConnectError(`${nameEndpoint(options)} did not answer SETUP within ${timeoutMs} ms`, 'Is it an RSocket server on that transport?')),
         timeoutMs,
       );
     });
@@ -215,14 +217,14 @@ export class PeerConnection implements ConnectionHandler {
       }
       case FRAME_TYPE.ERROR: {
         const code = readWireErrorCode(buf, start, end);
-        const message = buf.toString('utf8', start + 13, end);
+        const message = buf.toString('utf8', start + WIRE_OFFSET.BODY + 4, end);
         this.lossError = this.handshake ? new SetupRejectedError(code, message) : new ConnectionClosedError(`the peer closed the connection: ${message}`);
         this.handshake?.reject(this.lossError);
         this.connection.close();
         return;
       }
       case FRAME_TYPE.METADATA_PUSH: {
-        const frame = decodeWireFrame(buf, start, end);
+        const frame = decodeFrame(buf, start, end);
         if (frame.type === FRAME_TYPE.METADATA_PUSH) this.onMetadataPush?.(frame.metadata);
         return;
       }
@@ -258,30 +260,4 @@ export class PeerConnection implements ConnectionHandler {
 export function setupAuthentication(options: Pick<SetupOptions, 'authentication' | 'token'>): Authentication | undefined {
   if (options.authentication) return options.authentication;
   return options.token ? { type: 'bearer', token: options.token } : undefined;
-}
-
-/** A TCP connection to `host:port`, or a ConnectError worded as every rsb endpoint words it. */
-export function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new ConnectError(`could not connect to ${host}:${port} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(describeConnectFailure(host, port, error));
-    });
-  });
-}
-
-/** The error a failed TCP connect becomes, worded the same for every rsb endpoint. */
-export function describeConnectFailure(host: string, port: number, error: NodeJS.ErrnoException): ConnectError {
-  const hint = error.code === 'ECONNREFUSED' ? 'Is a broker running there? Start one with `rsb start`.' : undefined;
-  return new ConnectError(`could not connect to ${host}:${port}: ${error.code ?? error.message}`, hint, { cause: error });
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/index.js';
-import { decodeSetupMetadata, decodeWireFrame, FLAG, FRAME_TYPE, METADATA_FORMAT, parseRoute, readWireRoute, type PayloadFrame } from '../../src/protocol/index.js';
+import { decodeSetupMetadata, decodeWireFrame, FLAG, FRAME_LENGTH_SIZE, FRAME_TYPE, METADATA_FORMAT, parseRoute, readWireRoute, type PayloadFrame } from '../../src/protocol/index.js';
 import { bytesOf } from '../support/hex.js';
 import { RawClient } from '../support/raw-client.js';
 import { waitFor } from '../support/wait.js';
@@ -27,7 +27,7 @@ function entry(idHex: string, content: Buffer): Buffer {
   return Buffer.concat([bytesOf(`${idHex} ${u24(content.length)}`), content]);
 }
 
-/** A whole frame: the 24-bit length prefix, then the frame. */
+/** A frame as it goes on TCP: the 24-bit length prefix, then the frame (which readers count from its header, past the prefix). */
 function framed(frame: Buffer): Buffer {
   return Buffer.concat([bytesOf(u24(frame.length)), frame]);
 }
@@ -74,7 +74,7 @@ describe('the Alibaba SDK frames, byte for byte', () => {
 
   it('routes on the key of the binary routing entry 0x50, read in place from the frame', () => {
     const bytes = alibabaRequest('[1,2]');
-    const route = readWireRoute(bytes, 0, bytes.length, METADATA_FORMAT.COMPOSITE);
+    const route = readWireRoute(bytes, FRAME_LENGTH_SIZE, bytes.length, METADATA_FORMAT.COMPOSITE);
     expect(route).toBe(ROUTING_KEY);
     expect(parseRoute(route!)).toMatchObject({ service: 'com.example.Calc', method: 'add', version: '1.0.0', serviceKey: 'com.example.Calc:1.0.0' });
   });
@@ -83,13 +83,13 @@ describe('the Alibaba SDK frames, byte for byte', () => {
     const content = Buffer.concat([bytesOf('0000002a 00000007 00000001'), Buffer.from(`${ROUTING_KEY}?sticky=1&e=10.0.0.9`)]);
     const metadata = entry('d0', content);
     const bytes = framed(Buffer.concat([bytesOf(`00000001 | 1100 | ${u24(metadata.length)}`), metadata]));
-    expect(readWireRoute(bytes, 0, bytes.length, METADATA_FORMAT.COMPOSITE)).toBe(ROUTING_KEY);
+    expect(readWireRoute(bytes, FRAME_LENGTH_SIZE, bytes.length, METADATA_FORMAT.COMPOSITE)).toBe(ROUTING_KEY);
   });
 
   it('falls back to the routing entry when the binary routing entry holds ids alone (older SDKs)', () => {
     const metadata = Buffer.concat([entry('d0', bytesOf('0000002a 00000007')), entry('fe', Buffer.concat([Buffer.from([8]), Buffer.from('svc.echo')]))]);
     const bytes = framed(Buffer.concat([bytesOf(`00000001 | 1100 | ${u24(metadata.length)}`), metadata]));
-    expect(readWireRoute(bytes, 0, bytes.length, METADATA_FORMAT.COMPOSITE)).toBe('svc.echo');
+    expect(readWireRoute(bytes, FRAME_LENGTH_SIZE, bytes.length, METADATA_FORMAT.COMPOSITE)).toBe('svc.echo');
   });
 });
 

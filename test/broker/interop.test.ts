@@ -2,7 +2,7 @@ import type { Payload, RSocket } from 'rsocket-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODE } from '../../src/protocol/index.js';
 import { startBrokerProcess, type RsbProcess } from '../support/processes.js';
-import { connectRSocketJs, requestChannel, requestResponse, routed, service, waitForInstances } from '../support/rsocket-js.js';
+import { answerChannelUpperCased, connectRSocketJs, requestChannel, requestResponse, routed, service, waitForInstances } from '../support/rsocket-js.js';
 
 /**
  * `rsb start` as a real process, driven by rsocket-js 1.0.0-alpha.3 peers: a service that
@@ -56,24 +56,7 @@ describe('broker interop with rsocket-js', () => {
             onExtension() {},
           };
         },
-        requestChannel(first, _initialN, _isCompleted, subscriber) {
-          // Answers each inbound item upper-cased.
-          subscriber.onNext({ data: Buffer.from(first.data!.toString().toUpperCase()) }, false);
-          subscriber.request(16);
-          return {
-            onNext(payload, isComplete) {
-              subscriber.onNext({ data: Buffer.from(payload.data!.toString().toUpperCase()) }, false);
-              if (isComplete) subscriber.onComplete();
-            },
-            onComplete() {
-              subscriber.onComplete();
-            },
-            onError() {},
-            onExtension() {},
-            request() {},
-            cancel() {},
-          };
-        },
+        requestChannel: (first, _initialN, _isCompleted, subscriber) => answerChannelUpperCased(first, subscriber),
       },
     });
     requester = await connectRSocketJs({ port, app: { name: 'caller', uuid: 'caller-1' } });

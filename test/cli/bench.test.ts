@@ -9,7 +9,7 @@ describe('rsb bench', () => {
   it('measures every rsb set-up in child processes (the mock one a real rsb mock process) and reports them as JSON', async () => {
     // The nats set-up has a test of its own below.
     const { code, stdout, stderr } = await runRsb(
-      ['bench', '--runs', '1', '--warmup', '200ms', '--duration', '400ms', '--in-flight', '1,8', '--setups', 'rsb,rsb-managed,reference,direct,mock', '--json'],
+      ['bench', '--runs', '1', '--warmup', '200ms', '--duration', '400ms', '--in-flight', '1,8', '--setups', 'rsb,rsb-managed,reference,direct,mock,rsb-tls,rsb-ws', '--json'],
       { timeoutMs: 90_000 },
     );
     expect(code, stderr).toBe(0);
@@ -25,6 +25,10 @@ describe('rsb bench', () => {
       'direct/8',
       'mock/1',
       'mock/8',
+      'rsb-tls/1',
+      'rsb-tls/8',
+      'rsb-ws/1',
+      'rsb-ws/8',
     ]);
     for (const row of report.rows) {
       expect(row.errors).toBe(0);
@@ -105,5 +109,11 @@ describe('rsb bench', () => {
     const { code, stderr } = await runRsb(['bench', '--setups', 'rsb,kafka']);
     expect(code).toBe(2);
     expect(stderr).toContain('unknown set-up "kafka"');
+  });
+
+  it('refuses --rate with a set-up whose requester is not on TCP', async () => {
+    const { code, stderr } = await runRsb(['bench', '--rate', '1000', '--setups', 'rsb,rsb-ws']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--rate measures over TCP: set-up rsb-ws is measured closed loop only (leave out --rate)');
   });
 });

@@ -141,8 +141,8 @@ describe('rsb mock, rsb call and rsb services end to end', () => {
     expect(code).toBe(EXIT_CODE.OK);
     expect(stdout).toBe('hello\n');
     expect(stderr).toMatch(/^-> SETUP stream 0, flags 0x100 \(M\), \d+ bytes, version 1\.0/m);
-    expect(stderr).toMatch(/^-> REQUEST_RESPONSE stream 1, flags 0x100 \(M\), 30 bytes, route svc\.echo, data 5 bytes\n {3}0000 {2}00 00 1b 00 00 00 01 11 00/m);
-    expect(stderr).toMatch(/^<- PAYLOAD stream 1, flags 0x060 \(C N\), 14 bytes, data 5 bytes\n {3}0000 {2}00 00 0b 00 00 00 01 28 60 68 65 6c 6c 6f/m);
+    expect(stderr).toMatch(/^-> REQUEST_RESPONSE stream 1, flags 0x100 \(M\), 27 bytes, route svc\.echo, data 5 bytes\n {3}0000 {2}00 00 00 01 11 00/m);
+    expect(stderr).toMatch(/^<- PAYLOAD stream 1, flags 0x060 \(C N\), 11 bytes, data 5 bytes\n {3}0000 {2}00 00 00 01 28 60 68 65 6c 6c 6f/m);
   });
 
   it('calls the mock directly on its --listen port, with no broker', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffBrokerList } from '../../src/client/index.js';
+import { diffBrokerList, selectListedAddress } from '../../src/client/index.js';
 
 const entry = (id: string, port: number, host = '127.0.0.1') => ({ id, host, port });
 
@@ -23,5 +23,21 @@ describe('following a pushed broker list', () => {
     const changes = diffBrokerList([member, outsider], [entry('b1', 9999)]);
     expect(changes.removed).toEqual([member]);
     expect(changes.added).toEqual([entry('b1', 9999)]);
+  });
+});
+
+describe('choosing a listed broker\'s address by transport', () => {
+  const listed = { id: 'b1', host: '10.0.0.5', port: 9999, uris: ['tcp://10.0.0.5:9999', 'tcps://10.0.0.5:9443', 'ws://10.0.0.5:8080/rsocket'] };
+
+  it('follows the URI of the transport the client uses', () => {
+    expect(selectListedAddress(listed, undefined)).toEqual({ id: 'b1', host: '10.0.0.5', port: 9999 });
+    expect(selectListedAddress(listed, 'tcps')).toEqual({ id: 'b1', transport: 'tcps', host: '10.0.0.5', port: 9443 });
+    expect(selectListedAddress(listed, 'ws')).toEqual({ id: 'b1', transport: 'ws', host: '10.0.0.5', port: 8080, path: '/rsocket' });
+  });
+
+  it('skips a broker with no listener on that transport, and reads a list without URIs as TCP only', () => {
+    expect(selectListedAddress(listed, 'wss')).toBeUndefined();
+    expect(selectListedAddress({ id: 'old', host: '10.0.0.6', port: 9999 }, undefined)).toEqual({ id: 'old', host: '10.0.0.6', port: 9999 });
+    expect(selectListedAddress({ id: 'old', host: '10.0.0.6', port: 9999 }, 'ws')).toBeUndefined();
   });
 });

@@ -162,6 +162,27 @@ describe('rsb cluster, end to end with real broker processes', () => {
     expect(processesWithClusterFile(path.join(dir, 'default.json'))).toEqual([]);
   }, 90_000);
 
+  it('runs a TLS cluster on tcps only, whose CA clients given --cluster trust with no flag, and a broker address needs', async () => {
+    const dir = stateDir();
+    guard(dir, 'secure');
+    const up = await runCluster(dir, ['cluster', 'up', '-n', '2', '--base-port', '0', '--tls', '--name', 'secure', '--json']);
+    expect(up.code, up.stderr).toBe(0);
+    const { state } = JSON.parse(up.stdout) as StartClusterResult;
+    expect(state.brokers.map((broker) => broker.uris)).toEqual(state.brokers.map((broker) => [`tcps://${HOST}:${broker.port}`]));
+    expect(state.tls?.ca).toBe(path.join(dir, 'secure', 'tls', 'ca.pem'));
+    const mock = new RsbProcess(['mock', 'svc', '--cluster', 'secure', '--state-dir', dir]);
+    cleanups.push(() => mock.stop());
+    await mock.waitForOutput(new RegExp(`rsb mock svc ready: 1 instance on ${state.brokers.map((broker) => `tcps://${HOST}:${broker.port}`).join(', ')}`), 20_000);
+    expect(await runCluster(dir, ['call', 'svc.echo', '-d', 'over tls', '--cluster', 'secure'])).toMatchObject({ code: 0, stdout: 'over tls\n' });
+    const address = state.brokers[1]!.uris![0]!;
+    const untrusted = await runCluster(dir, ['call', 'svc.echo', '-d', 'x', '--broker', address]);
+    expect(untrusted.code).toBe(7);
+    expect(await runCluster(dir, ['call', 'svc.echo', '-d', 'trusted', '--broker', address, '--tls-ca', state.tls!.ca])).toMatchObject({ code: 0, stdout: 'trusted\n' });
+    const status = await runCluster(dir, ['cluster', 'status', '--name', 'secure', '--json']);
+    expect((JSON.parse(status.stdout) as ClusterStatusReport).brokers.map((broker) => broker.state)).toEqual(['up', 'up']);
+    expect((await runCluster(dir, ['cluster', 'down', '--name', 'secure'])).code).toBe(0);
+  }, 90_000);
+
   it('names the port in use, prints the end of the broker\'s log, and leaves no broker behind', async () => {
     const dir = stateDir();
     guard(dir, 'default');

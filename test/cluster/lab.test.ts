@@ -76,6 +76,27 @@ describe('rsb cluster up --hosts: a lab of hosts in network namespaces', () => {
     for (const broker of state.brokers) expect(isProcessRunning(broker.pid)).toBe(false);
   }, 120_000);
 
+  it('runs a TLS lab: certificates naming each host, brokers on tcps finding each other over it, clients trusting its CA', async () => {
+    const dir = labStateDir();
+    const up = await runCluster(dir, ['cluster', 'up', '-n', '2', '--hosts', '--tls', '--name', NAME, '--json'], 60_000);
+    expect(up.code, up.stderr).toBe(0);
+    const { state } = JSON.parse(up.stdout) as StartClusterResult;
+    const lab = state.lab!;
+    expect(state.brokers.map((broker) => broker.uris)).toEqual(state.brokers.map((broker) => [`tcps://${broker.host}:9999`]));
+    // A mock given the lab's name on tcps and the CA registers on both brokers; a call by --cluster trusts the CA from the state.
+    const mock = new RsbProcess(['mock', 'svc', '--broker', `dns+tcps://${lab.dnsName}:9999`, '--dns-server', lab.dnsServer, '--tls-ca', state.tls!.ca]);
+    cleanups.push(() => mock.stop());
+    await mock.waitForOutput(new RegExp(`rsb mock svc ready: 1 instance on ${state.brokers.map((broker) => `tcps://${broker.host.replace(/\./g, '\\.')}:9999`).join(', ')}`), 20_000);
+    const answer = await runCluster(dir, ['call', 'svc.echo', '-d', 'across tls', '--cluster', NAME]);
+    expect({ code: answer.code, stdout: answer.stdout }, answer.stderr).toEqual({ code: 0, stdout: 'across tls\n' });
+    const status = JSON.parse((await runCluster(dir, ['cluster', 'status', '--name', NAME, '--json'])).stdout) as ClusterStatusReport;
+    expect(status.up).toBe(2);
+    await mock.stop();
+    const down = await runCluster(dir, ['cluster', 'down', '--name', NAME]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(await labLeftovers([lab.tag])).toEqual([]);
+  }, 120_000);
+
   it('cleans up what a killed run left behind when it is started again', async () => {
     const dir = labStateDir();
     const first = await runCluster(dir, ['cluster', 'up', '-n', '2', '--hosts', '--name', NAME, '--json'], 60_000);

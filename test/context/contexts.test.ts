@@ -130,6 +130,30 @@ describe('where a command connects', () => {
     expect(resolveBrokerTarget({}, { env })).toEqual({ brokers: [{ host: '127.0.0.1', port: 9999 }], stateDir: undefined, token: undefined, origin: TARGET_ORIGIN.DEFAULT });
   });
 
+  it("carries a context's TLS files to its own brokers only; a TLS flag overrides that one setting", () => {
+    const [ca, cert, key, otherCa] = ['ca.pem', 'client.pem', 'client-key.pem', 'other-ca.pem'].map((name) => {
+      const file = path.join(configDir, name);
+      writeFileSync(file, 'PEM');
+      return file;
+    }) as [string, string, string, string];
+    const added = addContext({ name: 'edge', brokers: ['tcps://10.0.2.5:9443'], tls: { ca, cert, key }, env });
+    expect(added.context.tls).toEqual({ ca, cert, key });
+    expect(resolveBrokerTarget({ context: 'edge' }, { env })).toMatchObject({ brokers: [{ transport: 'tcps', host: '10.0.2.5', port: 9443 }], tls: { ca, cert, key, isVerificationSkipped: false } });
+    expect(resolveBrokerTarget({ context: 'edge', 'tls-ca': otherCa }, { env }).tls).toEqual({ ca: otherCa, cert, key, isVerificationSkipped: false });
+    expect(resolveBrokerTarget({ context: 'edge', 'insecure-skip-tls-verify': true }, { env }).tls).toMatchObject({ ca, isVerificationSkipped: true });
+    // A broker flag leaves the context out, its TLS files with it.
+    expect(resolveBrokerTarget({ broker: ['tcps://10.0.2.5:9443'] }, { env: { ...env, RSB_CONTEXT: 'edge' } }).tls).toBeUndefined();
+    expect(resolveBrokerTarget({ broker: ['tcps://10.0.2.5:9443'], 'tls-ca': otherCa }, { env: { ...env, RSB_CONTEXT: 'edge' } }).tls).toEqual({ ca: otherCa, isVerificationSkipped: false });
+  });
+
+  it('saves TLS files as absolute paths, and refuses a file it cannot read or a certificate without its key', () => {
+    writeFileSync(path.join(configDir, 'ca.pem'), 'PEM');
+    const relative = path.relative(process.cwd(), path.join(configDir, 'ca.pem'));
+    expect(addContext({ name: 'edge', brokers: ['tcps://10.0.2.5:9443'], tls: { ca: relative }, env }).context.tls).toEqual({ ca: path.join(configDir, 'ca.pem') });
+    expect(() => addContext({ name: 'x', brokers: ['tcps://10.0.2.5:9443'], tls: { ca: path.join(configDir, 'missing.pem') }, env })).toThrowError(usageError('cannot read --tls-ca file'));
+    expect(() => addContext({ name: 'x', brokers: ['tcps://10.0.2.5:9443'], tls: { cert: path.join(configDir, 'ca.pem') }, env })).toThrowError(usageError('--tls-cert and --tls-key go together'));
+  });
+
   it('refuses --context together with flags that name brokers', () => {
     expect(() => resolveBrokerTarget({ context: 'prod', broker: ['127.0.0.1:7000'] }, { env })).toThrowError(usageError('give --context or the brokers themselves'));
   });

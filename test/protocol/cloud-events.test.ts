@@ -48,6 +48,16 @@ describe('CloudEvents broker list', () => {
     expect(readBrokerList(event).brokers).toEqual([{ id: 'b1', host: '127.0.0.1', port: 9999, adminPort: 9998 }, { id: 'b2', host: '127.0.0.1', port: 10000 }]);
   });
 
+  it('keeps the URIs of a broker on several transports, and leaves out one that says no more than tcp://host:port', () => {
+    const brokers = [
+      { id: 'b1', host: '127.0.0.1', port: 9999, uris: ['tcp://127.0.0.1:9999'] },
+      { id: 'b2', host: '127.0.0.1', port: 10000, uris: ['tcp://127.0.0.1:10000', 'tcps://127.0.0.1:10443'] },
+      { id: 'b3', host: '10.0.0.7', port: 9443, uris: ['tcps://10.0.0.7:9443'] },
+    ];
+    const event = decodeCloudEvent(encodeCloudEvent(buildBrokerListEvent({ ...list, brokers }, 'e-4', new Date())));
+    expect(readBrokerList(event).brokers).toEqual([{ id: 'b1', host: '127.0.0.1', port: 9999 }, brokers[1], brokers[2]]);
+  });
+
   it('refuses to read a broker list from an event of another type', () => {
     expect(() => readBrokerList({ specversion: '1.0', id: '1', source: 's', type: 'com.example.other' })).toThrow(/expected a com.rsb.broker.list event/);
   });

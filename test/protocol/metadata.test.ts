@@ -5,7 +5,6 @@ import {
   decodeRoutingTags,
   encodeAuthentication,
   encodeCompositeMetadata,
-  encodeFrame,
   encodeRoutingTags,
   FLAG,
   FRAME_TYPE,
@@ -19,7 +18,8 @@ import {
   readWireRoute,
   readWireStreamId,
   writeWireStreamId,
-  decodeWireFrame,
+  decodeFrame,
+  encodeFrameBody,
 } from '../../src/protocol/index.js';
 
 const routing = (...tags: string[]) => ({ mimeType: 'message/x.rsocket.routing.v0', content: encodeRoutingTags(tags) });
@@ -96,7 +96,7 @@ describe('header-only readers', () => {
     { mimeType: 'message/x.rsocket.application+json', content: Buffer.from('{}') },
     routing('svc.echo', 'second'),
   ]);
-  const stream = encodeFrame({ type: FRAME_TYPE.REQUEST_STREAM, streamId: 9, flags: FLAG.METADATA, requestN: 16, metadata, data: Buffer.from('hi') });
+  const stream = encodeFrameBody({ type: FRAME_TYPE.REQUEST_STREAM, streamId: 9, flags: FLAG.METADATA, requestN: 16, metadata, data: Buffer.from('hi') });
 
   it('reads stream id, type, flags and initial request N without decoding the frame', () => {
     expect(readWireStreamId(stream, 0)).toBe(9);
@@ -119,19 +119,19 @@ describe('header-only readers', () => {
     const tags = encodeRoutingTags(['a.b']);
     const length = Buffer.from([0, 0, tags.length]);
     const custom = Buffer.concat([spelled, Buffer.from([27]), Buffer.from('message/x.rsocket.routing.v0'), length, tags]);
-    const frame = encodeFrame({ type: FRAME_TYPE.REQUEST_FNF, streamId: 1, flags: 0, metadata: custom, data: Buffer.alloc(0) });
+    const frame = encodeFrameBody({ type: FRAME_TYPE.REQUEST_FNF, streamId: 1, flags: 0, metadata: custom, data: Buffer.alloc(0) });
     expect(readWireRoute(frame, 0, frame.length, METADATA_FORMAT.COMPOSITE)).toBe('a.b');
   });
 
   it('reads the route from plain routing metadata', () => {
-    const frame = encodeFrame({ type: FRAME_TYPE.REQUEST_RESPONSE, streamId: 1, flags: 0, metadata: encodeRoutingTags(['x.y']), data: Buffer.alloc(0) });
+    const frame = encodeFrameBody({ type: FRAME_TYPE.REQUEST_RESPONSE, streamId: 1, flags: 0, metadata: encodeRoutingTags(['x.y']), data: Buffer.alloc(0) });
     expect(readWireRoute(frame, 0, frame.length, METADATA_FORMAT.ROUTING)).toBe('x.y');
   });
 
   it('returns null for a request without metadata or without a routing entry', () => {
-    const bare = encodeFrame({ type: FRAME_TYPE.REQUEST_RESPONSE, streamId: 1, flags: 0, metadata: null, data: Buffer.from('x') });
+    const bare = encodeFrameBody({ type: FRAME_TYPE.REQUEST_RESPONSE, streamId: 1, flags: 0, metadata: null, data: Buffer.from('x') });
     expect(readWireRoute(bare, 0, bare.length, METADATA_FORMAT.COMPOSITE)).toBeNull();
-    const noRoute = encodeFrame({
+    const noRoute = encodeFrameBody({
       type: FRAME_TYPE.REQUEST_RESPONSE, streamId: 1, flags: 0, metadata: encodeCompositeMetadata([{ mimeType: 0x05, content: Buffer.from('{}') }]), data: Buffer.alloc(0),
     });
     expect(readWireRoute(noRoute, 0, noRoute.length, METADATA_FORMAT.COMPOSITE)).toBeNull();
@@ -139,7 +139,7 @@ describe('header-only readers', () => {
 
   it('rejects a frame whose metadata length runs past its end', () => {
     const broken = Buffer.from(stream);
-    broken.writeUIntBE(0xffff, 3 + 6 + 4, 3);
+    broken.writeUIntBE(0xffff, 6 + 4, 3);
     expect(() => readWireRoute(broken, 0, broken.length, METADATA_FORMAT.COMPOSITE)).toThrowError(
       expect.objectContaining({ code: PROTOCOL_ERROR_CODE.METADATA_LENGTH }),
     );
@@ -148,11 +148,11 @@ describe('header-only readers', () => {
   it('rewrites the stream id in place and leaves every other byte alone', () => {
     const copy = Buffer.from(stream);
     writeWireStreamId(copy, 0, 0x7ffffffe);
-    expect(decodeWireFrame(copy)).toEqual({ ...decodeWireFrame(stream), streamId: 0x7ffffffe });
+    expect(decodeFrame(copy)).toEqual({ ...decodeFrame(stream), streamId: 0x7ffffffe });
   });
 
   it('reads the code of an ERROR frame', () => {
-    const error = encodeFrame({ type: FRAME_TYPE.ERROR, streamId: 3, flags: 0, code: 0x202, message: 'no' });
+    const error = encodeFrameBody({ type: FRAME_TYPE.ERROR, streamId: 3, flags: 0, code: 0x202, message: 'no' });
     expect(readWireErrorCode(error, 0, error.length)).toBe(0x202);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { AdminServer, Broker, type BrokerOptions } from '../../src/broker/index.js';
+import { AdminServer, Broker, type BrokerEvent, type BrokerOptions } from '../../src/broker/index.js';
 
 /**
  * Brokers and peers started in the test process, on 127.0.0.1 with free ports, each
@@ -7,7 +7,7 @@ import { AdminServer, Broker, type BrokerOptions } from '../../src/broker/index.
  * describe block, then `own(thing, stop)` for anything else a test starts.
  */
 export function useInProcessBrokers(): {
-  startBroker(options?: Partial<BrokerOptions>): Promise<Broker>;
+  startBroker(options?: Partial<BrokerOptions>, onEvent?: (event: BrokerEvent) => void): Promise<Broker>;
   startAdmin(broker: Broker): Promise<AdminServer>;
   own<T>(thing: T, stop: (thing: T) => unknown): T;
 } {
@@ -21,8 +21,8 @@ export function useInProcessBrokers(): {
   };
   return {
     own,
-    async startBroker(options = {}) {
-      const broker = new Broker({ port: 0, id: 'test', ...options });
+    async startBroker(options = {}, onEvent) {
+      const broker = new Broker({ port: 0, id: 'test', ...options }, onEvent);
       await broker.start();
       return own(broker, (started) => started.stop());
     },

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { createSetupFrame, decodeWireFrame, encodeFrame, FrameSplitter, type Frame, type SetupFrame } from '../../src/protocol/index.js';
+import { createSetupFrame, decodeFrame, encodeFrame, FrameSplitter, type Frame, type SetupFrame } from '../../src/protocol/index.js';
 import { waitForFrameIn } from './wait-for-frame.js';
 
 /** A bare TCP peer that writes whatever bytes a test gives it and decodes what comes back. */
@@ -9,7 +9,7 @@ export class RawClient {
   private readonly splitter = new FrameSplitter();
 
   private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => this.splitter.push(chunk, { onFrame: (buf, start, end) => this.frames.push(decodeWireFrame(buf, start, end)) }));
+    socket.on('data', (chunk: Buffer) => this.splitter.push(chunk, { onFrame: (buf, start, end) => this.frames.push(decodeFrame(buf, start, end)) }));
     socket.on('error', () => {});
     this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
   }

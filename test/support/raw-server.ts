@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { decodeWireFrame, encodeFrame, FLAG, FRAME_TYPE, FrameSplitter, type Frame } from '../../src/protocol/index.js';
+import { decodeFrame, encodeFrame, FLAG, FRAME_TYPE, FrameSplitter, type Frame } from '../../src/protocol/index.js';
 import { waitForFrameIn } from './wait-for-frame.js';
 
 /**
@@ -34,7 +34,7 @@ export class RawServer {
         }
         splitter.push(chunk, {
           onFrame: (buf, start, end) => {
-            const frame = decodeWireFrame(buf, start, end);
+            const frame = decodeFrame(buf, start, end);
             raw.frames.push(frame);
             if (!options.isSilent && frame.type === FRAME_TYPE.KEEPALIVE && frame.flags & FLAG.RESPOND) {
               socket.write(encodeFrame({ type: FRAME_TYPE.KEEPALIVE, streamId: 0, flags: 0, lastReceivedPosition: 0n, data: frame.data }));

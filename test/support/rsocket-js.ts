@@ -1,10 +1,15 @@
-import { RSocketConnector, type Payload, type RSocket } from 'rsocket-core';
+import { RSocketConnector, type ClientTransport, type RSocket } from 'rsocket-core';
 import { TcpClientTransport } from 'rsocket-tcp-client';
-import { encodeCompositeMetadata, encodeRoutingTags, encodeSetupMetadata, MIME, type ServiceId } from '../../src/protocol/index.js';
+import { encodeSetupMetadata, MIME, type ServiceId } from '../../src/protocol/index.js';
+import { requestResponse, routed } from './rsocket-js-requests.js';
+
+export { answerChannelUpperCased, requestChannel, requestResponse, routed } from './rsocket-js-requests.js';
 
 /** An rsocket-js 1.0.0-alpha.3 peer, the independent implementation the broker must interoperate with. */
 export async function connectRSocketJs(options: {
   port: number;
+  /** Another transport than TCP to 127.0.0.1:port (rsocket-js's WebSocket client, a TLS socket under its TCP client). */
+  transport?: ClientTransport;
   app?: { name: string; uuid: string };
   services?: ServiceId[];
   responder?: Partial<RSocket>;
@@ -19,50 +24,10 @@ export async function connectRSocketJs(options: {
       metadataMimeType: MIME.COMPOSITE_METADATA,
       payload: { data: null, metadata: encodeSetupMetadata({ app: options.app ?? { name: 'rsocket-js-test', uuid: `u-${Math.random()}` }, services: options.services ?? [] }) },
     },
-    transport: new TcpClientTransport({ connectionOptions: { host: '127.0.0.1', port: options.port } }),
+    transport: options.transport ?? new TcpClientTransport({ connectionOptions: { host: '127.0.0.1', port: options.port } }),
     ...(options.responder ? { responder: options.responder } : {}),
   });
   return connector.connect();
-}
-
-export function routed(route: string, data: string | Buffer): Payload {
-  return {
-    data: typeof data === 'string' ? Buffer.from(data) : data,
-    metadata: encodeCompositeMetadata([{ mimeType: MIME.ROUTING, content: encodeRoutingTags([route]) }]),
-  };
-}
-
-/** Request-response as a promise; rejects with the error rsocket-js reports (it carries `.code`). */
-export function requestResponse(rsocket: RSocket, payload: Payload): Promise<Payload> {
-  return new Promise((resolve, reject) => {
-    rsocket.requestResponse(payload, {
-      onNext: (answer) => resolve(answer),
-      onComplete: () => resolve({ data: null }),
-      onError: (error) => reject(error),
-      onExtension: () => {},
-    });
-  });
-}
-
-/**
- * Request-channel as a promise of the items answered: `first` opens the channel, and the
- * `rest` go out once the responder grants credit, the last one completing our side.
- */
-export function requestChannel(rsocket: RSocket, first: Payload, rest: string[]): Promise<string[]> {
-  const outbound = [...rest];
-  const received: string[] = [];
-  return new Promise((resolve, reject) => {
-    const channel = rsocket.requestChannel(first, 16, false, {
-      onNext: (payload) => void received.push(payload.data!.toString()),
-      onComplete: () => resolve(received),
-      onError: reject,
-      onExtension() {},
-      request() {
-        while (outbound.length) channel.onNext({ data: Buffer.from(outbound.shift()!) }, outbound.length === 0);
-      },
-      cancel() {},
-    });
-  });
 }
 
 export function service(name: string): ServiceId {
