@@ -222,6 +222,7 @@ export class NatsRequester<T> implements NatsHandler {
   onClose(error: Error): void {
     this.lostError = error;
     const pending = this.pending.toArray();
+    this.pending.clear();
     for (const context of pending) this.observer.onError(context, ERROR_CODE.CONNECTION_ERROR, error.message);
   }
 }

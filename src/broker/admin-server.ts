@@ -64,12 +64,20 @@ export class AdminServer {
 
   async start(): Promise<{ host: string; port: number }> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', (error: NodeJS.ErrnoException) => {
+      const onListenError = (error: NodeJS.ErrnoException): void => {
         const hint = error.code === 'EADDRINUSE' ? 'Another process listens there: pick another --admin-port, or turn the admin server off with --no-admin.' : undefined;
         reject(new ListenError(`admin server cannot listen on ${this.options.host}:${this.options.port}: ${error.code ?? error.message}`, hint, { cause: error }));
+      };
+      this.server.once('error', onListenError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', onListenError);
+        resolve();
       });
-      this.server.listen(this.options.port, this.options.host, () => resolve());
     });
+    // Once listening, a failed accept (out of file descriptors) is the server's 'error': with
+    // no listener it would end the broker. The client of that request sees its connection
+    // refused, and the broker's own listeners report the shortage.
+    this.server.on('error', () => {});
     const address = this.server.address();
     this.boundPort = typeof address === 'object' && address ? address.port : this.options.port;
     return { host: this.options.host, port: this.boundPort };

@@ -154,6 +154,7 @@ export class Broker implements AdminSource {
       accept: (connection: AcceptedConnection) => this.accept(connection),
       refuse: ({ transport, remoteAddress, message }: { transport: ListenerSpec['transport']; remoteAddress: string; message: string }) =>
         this.emit({ kind: 'handshake-failed', transport, remoteAddress, message }),
+      acceptFailed: ({ uri, message, count }: { uri: string; message: string; count: number }) => this.emit({ kind: 'accept-failed', uri, message, count }),
     };
     this.listeners = specs.map((spec) => new Listener(spec, settings, listenerPorts));
   }

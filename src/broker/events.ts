@@ -20,6 +20,8 @@ export type BrokerEvent =
   | { kind: 'cluster-changed'; cluster: string; brokers: BrokerListEntry[] }
   /** A connection closed before it could carry frames: a failed or stalled TLS handshake, a refused or stalled WebSocket upgrade. */
   | { kind: 'handshake-failed'; transport: Transport; remoteAddress: string; message: string }
+  /** A listener could not take connections (out of file descriptors); it goes on listening. */
+  | { kind: 'accept-failed'; uri: string; message: string; count: number }
   | { kind: 'cluster-file-error'; path: string; message: string };
 
 /** Hands an event to whoever runs the broker (the parts emit; the broker's owner shows or logs). */

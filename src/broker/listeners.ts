@@ -61,7 +61,12 @@ export interface RefusedConnection {
 export interface ListenerPorts {
   accept(connection: AcceptedConnection): void;
   refuse(refusal: RefusedConnection): void;
+  /** The listening socket could not take a connection (out of file descriptors: EMFILE); `count` failures since the last report. */
+  acceptFailed(failure: { uri: string; message: string; count: number }): void;
 }
+
+/** Failures to accept are reported at most this often: a flood of connections while out of descriptors fails every accept. */
+const ACCEPT_FAILURE_REPORT_MS = 1_000;
 
 /** A listener once bound: its URI carries the real port. */
 export interface BoundListener extends ListenerSpec {
@@ -97,17 +102,36 @@ export class Listener {
   async start(): Promise<BoundListener> {
     const { host, port } = this.spec;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', (error: NodeJS.ErrnoException) => {
+      const onListenError = (error: NodeJS.ErrnoException): void => {
         const hint = error.code === 'EADDRINUSE' ? 'Another process listens there: pick another port, or stop it.' : undefined;
         reject(new ListenError(`cannot listen on ${formatTransportUri(this.spec)}: ${error.code ?? error.message}`, hint, { cause: error }));
+      };
+      this.server.once('error', onListenError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onListenError);
+        resolve();
       });
-      this.server.listen(port, host, () => resolve());
     });
+    // Once listening, Node reports a failed accept as the server's 'error': with no listener
+    // that would end the broker; it is reported instead, and the listener goes on accepting.
+    this.server.on('error', (error: NodeJS.ErrnoException) => this.noteAcceptFailure(error));
     const address = this.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     const spec = { ...this.spec, port: boundPort };
     this.bound = { ...spec, uri: formatTransportUri(spec) };
     return this.bound;
+  }
+
+  private acceptFailures = 0;
+  private lastAcceptFailureReportAt = 0;
+
+  private noteAcceptFailure(error: NodeJS.ErrnoException): void {
+    this.acceptFailures++;
+    const now = Date.now();
+    if (now - this.lastAcceptFailureReportAt < ACCEPT_FAILURE_REPORT_MS) return;
+    this.lastAcceptFailureReportAt = now;
+    this.ports.acceptFailed({ uri: this.uri, message: error.code ?? error.message, count: this.acceptFailures });
+    this.acceptFailures = 0;
   }
 
   /** Stops accepting; connections already accepted are the broker's to close. */

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { DEFAULT_BROKER_PORT, formatTransportUri, isTransport, isWebSocketTransport, TRANSPORT, type Transport } from '../protocol/index.js';
+import { DEFAULT_BROKER_PORT, formatEndpoint, isTransport, isWebSocketTransport, TRANSPORT, type Transport } from '../protocol/index.js';
 
 export { TRANSPORT, type Transport };
 
@@ -103,12 +103,7 @@ export function resolveBrokerAddresses(given: readonly (string | BrokerAddress)[
  * brackets), a URI on the other transports (`tcps://host:port`, `ws://host:port/path`).
  */
 export function formatBrokerAddress(address: BrokerAddress): string {
-  const transport = address.transport ?? TRANSPORT.TCP;
-  return transport === TRANSPORT.TCP ? formatHostPort(address) : formatTransportUri(address);
-}
-
-function formatHostPort(address: BrokerAddress): string {
-  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  return formatEndpoint(address);
 }
 
 /** Whether two addresses reach the same broker: same transport, port and path; 127.0.0.1, localhost and ::1 name the same machine. */

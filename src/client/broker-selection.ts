@@ -120,13 +120,14 @@ export function resolveBrokerTlsFiles(selection: Pick<BrokerSelection, 'cluster'
 export function readTlsClientFiles(files: TlsClientFiles | undefined): TlsClientOptions | undefined {
   if (files === undefined) return undefined;
   return {
-    ...(files.ca !== undefined ? { ca: readTlsFile(files.ca, '--tls-ca') } : {}),
-    ...(files.cert !== undefined && files.key !== undefined ? { cert: readTlsFile(files.cert, '--tls-cert'), key: readTlsFile(files.key, '--tls-key') } : {}),
+    ...(files.ca !== undefined ? { ca: readPemFile(files.ca, '--tls-ca') } : {}),
+    ...(files.cert !== undefined && files.key !== undefined ? { cert: readPemFile(files.cert, '--tls-cert'), key: readPemFile(files.key, '--tls-key') } : {}),
     ...(files.isVerificationSkipped ? { isVerificationSkipped: true } : {}),
   };
 }
 
-function readTlsFile(file: string, what: string): Buffer {
+/** A PEM file's bytes; a file that cannot be read is a UsageError naming the flag (`what`) and the path. */
+export function readPemFile(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {

@@ -20,6 +20,7 @@ export {
   locateClusterBroker,
   openClusterAccess,
   PLAIN_CLUSTER_ACCESS,
+  readPemFile,
   readTlsClientFiles,
   resolveBrokers,
   resolveBrokerSources,

@@ -1,5 +1,6 @@
 import { parseHostPort, resolveBrokerSources, resolveBrokerTlsFiles, type BrokerSource, type TlsClientFiles } from '../client/index.js';
 import { UsageError } from '../errors.js';
+import { formatHostPort } from '../protocol/index.js';
 import { chooseContext, type ContextStoreOptions } from './context-store.js';
 
 /** Where the brokers a command connects to were named. */
@@ -108,6 +109,5 @@ function readTlsFlags(flags: TargetFlags): TlsClientFiles {
 
 /** `:9998` → `127.0.0.1:9998`: how an admin address is fetched and shown. */
 function formatAdmin(text: string, what = '--admin'): string {
-  const { host, port } = parseHostPort(text, what);
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return formatHostPort(parseHostPort(text, what));
 }

@@ -1,6 +1,5 @@
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { checkClusterName, parseBrokerAddress, parseHostPort, resolveStateDir } from '../client/index.js';
+import { checkClusterName, parseBrokerAddress, parseHostPort, readPemFile, resolveStateDir } from '../client/index.js';
 import { findClosest } from '../cli/suggest.js';
 import { UsageError } from '../errors.js';
 import { checkContextName, contextsFilePath, CONTEXT_ENV, readContextsFile, resolveConfigDir, writeContextsFile, type Context } from './context-file.js';
@@ -95,11 +94,7 @@ function readContextTls(name: string, given: AddContextInput['tls']): Pick<Conte
   const file = (text: string | undefined, flag: string): string | undefined => {
     if (text === undefined) return undefined;
     const absolute = path.resolve(text);
-    try {
-      accessSync(absolute, constants.R_OK);
-    } catch (error) {
-      throw new UsageError(`cannot read ${flag} file ${absolute}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, undefined, { cause: error });
-    }
+    readPemFile(absolute, flag);
     return absolute;
   };
   const tls = {

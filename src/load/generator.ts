@@ -375,10 +375,11 @@ export class OpenLoopGenerator implements RequestObserver<number> {
     this.ticks++;
     if (now - this.plannedTickAt > this.maxTickLate) this.maxTickLate = now - this.plannedTickAt;
     const windowEnd = this.lastSendAt + this.sendGapMs;
-    // Only the tick of a window's end sends (not the ticks that encode histograms or expire
-    // timeouts between): one batch, one write per window. A timer may fire up to a ms early
-    // (timers count whole ms): it closes the window it was set for, and the next window is
-    // counted from that window's end, so that windows keep their length.
+    // The tick of a window's end sends what is due: one batch, one write per window, and the
+    // next window is counted from that window's end, so that windows keep their length. A
+    // timer may fire up to a ms early (timers count whole ms), which the gate allows for; at
+    // windows of 1 ms (the default) that allowance spans the whole window, so a tick that
+    // encodes histograms or expires timeouts also sends what is due by then.
     if (!this.isStopping && this.nextAt <= now && now >= windowEnd - (this.isTimerPaced ? TIMER_EARLY_MS : 0)) {
       this.lastSendAt = Math.max(now, windowEnd);
       while (this.nextAt <= now) {

@@ -54,7 +54,7 @@ export function watchLegCpu(brokers: readonly WatchedProcess[], mocks: readonly 
     spent = { ownUs: own.user + own.system, brokersUs: watchedBrokers.map(spentSince(brokersAtStart)), mocksUs: watchedMocks.map(spentSince(mocksAtStart)) };
   };
   const priceEach = (watched: readonly WatchedProcess[], spentUs: (number | undefined)[], handled: number[]): ProcessCpu[] =>
-    watched.flatMap((process, i) => (process.pid === undefined ? [] : [priceProcess(process.name, process.pid, spentUs[i], handled[i] ?? 0)]));
+    watched.flatMap((child, i) => (child.pid === undefined ? [] : [priceProcess(child.name, child.pid, spentUs[i], handled[i] ?? 0)]));
   return {
     stop,
     price(requests) {

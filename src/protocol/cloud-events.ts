@@ -1,4 +1,5 @@
 import { PROTOCOL_ERROR_CODE, ProtocolError } from './errors.js';
+import { formatHostPort } from './transports.js';
 
 /**
  * Broker-to-client events travel as METADATA_PUSH whose metadata is one CloudEvents 1.0
@@ -188,5 +189,5 @@ export function buildUpstreamClusterEvent(list: BrokerList, id: string, time: Da
 /** The URI a TCP client dials for this broker: its first `tcp://` or `tcps://`, else `tcp://host:port`. */
 export function describeBrokerUri(entry: BrokerListEntry): string {
   const stream = entry.uris?.find((uri) => uri.startsWith('tcp://') || uri.startsWith('tcps://'));
-  return stream ?? `tcp://${entry.host.includes(':') ? `[${entry.host}]` : entry.host}:${entry.port}`;
+  return stream ?? `tcp://${formatHostPort(entry)}`;
 }

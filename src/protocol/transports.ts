@@ -36,6 +36,18 @@ export interface TransportEndpoint {
 /** `tcp://127.0.0.1:9999`, `wss://[::1]:8443/rsocket`: an endpoint as a URI, an IPv6 host in brackets. */
 export function formatTransportUri(endpoint: TransportEndpoint): string {
   const transport = endpoint.transport ?? TRANSPORT.TCP;
-  const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
-  return `${transport}://${host}:${endpoint.port}${isWebSocketTransport(transport) ? (endpoint.path ?? '/') : ''}`;
+  return `${transport}://${formatHostPort(endpoint)}${isWebSocketTransport(transport) ? (endpoint.path ?? '/') : ''}`;
+}
+
+/** `127.0.0.1:9999`, `[::1]:9999`: a host and port, an IPv6 host in brackets. */
+export function formatHostPort({ host, port }: { host: string; port: number }): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * How every message and report names an endpoint: `host:port` on plain TCP, the URI on the
+ * other transports (`tcps://host:port`, `ws://host:port/path`).
+ */
+export function formatEndpoint(endpoint: TransportEndpoint): string {
+  return (endpoint.transport ?? TRANSPORT.TCP) === TRANSPORT.TCP ? formatHostPort(endpoint) : formatTransportUri(endpoint);
 }

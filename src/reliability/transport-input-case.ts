@@ -294,7 +294,14 @@ function openWebSocket(endpoint: TransportEndpoint, headers: { origin?: string }
       for (const message of messages) websocket.send(message, { binary: typeof message !== 'string' });
     });
     websocket.on('message', (data: Buffer) => {
-      const frame: Frame = decodeFrame(data);
+      // A reply that does not decode is the broker's fault, for this case to report, not the runner's end.
+      let frame: Frame;
+      try {
+        frame = decodeFrame(data);
+      } catch {
+        finish(true);
+        return;
+      }
       if (frame.type === FRAME_TYPE.ERROR) error = { code: frame.code, streamId: frame.streamId };
     });
     websocket.on('close', (code) => finish(true, code));

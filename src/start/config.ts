@@ -18,7 +18,7 @@ import {
   type TlsClientAuth,
 } from '../broker/index.js';
 import { parseDuration } from '../cli/parse.js';
-import { isBrokerName, parseBrokerAddress, resolveBrokerSources, type BrokerSource } from '../client/index.js';
+import { isBrokerName, parseBrokerAddress, readPemFile, resolveBrokerSources, type BrokerSource } from '../client/index.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_ADMIN_PORT, DEFAULT_BROKER_PORT, TRANSPORT } from '../protocol/index.js';
 
@@ -305,14 +305,6 @@ function resolveTls(flags: StartFlags, file: z.output<typeof tls> | undefined, b
     ...(caPath !== undefined ? { ca: readPemFile(caPath, '--tls-ca') } : {}),
     clientAuth,
   };
-}
-
-function readPemFile(file: string, what: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new UsageError(`cannot read ${what} file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, undefined, { cause: error });
-  }
 }
 
 type FileCircuitBreaker = z.output<typeof circuitBreaker>;

@@ -150,6 +150,7 @@ function describeEvent(event: BrokerEvent): string {
     return `cluster ${event.cluster}: ${event.brokers.length} broker${event.brokers.length === 1 ? '' : 's'} (${brokers}), pushed to every client`;
   }
   if (event.kind === 'cluster-file-error') return `! cluster file ignored, keeping the last list: ${event.message}`;
+  if (event.kind === 'accept-failed') return `! ${event.uri} could not accept ${event.count === 1 ? 'a connection' : `${formatCount(event.count)} connections`}: ${event.message}; still listening`;
   if (event.kind === 'handshake-failed') return `! ${event.transport} connection from ${event.remoteAddress} closed: ${event.message}`;
   const { session } = event;
   // A connection on TCP is named as before; others say their transport, and mTLS its certificate's subject.

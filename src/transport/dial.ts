@@ -2,7 +2,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { WebSocket } from 'ws';
 import { ConnectError } from '../errors.js';
-import { formatTransportUri, isTlsTransport, isWebSocketTransport, MAX_FRAME_LENGTH, TRANSPORT, type TransportEndpoint } from '../protocol/index.js';
+import { formatEndpoint, formatTransportUri, isTlsTransport, isWebSocketTransport, MAX_FRAME_LENGTH, TRANSPORT, type TransportEndpoint } from '../protocol/index.js';
 import type { FrameCarrier } from './framed-connection.js';
 
 /** What a client trusts and shows on TLS (tcps, wss). */
@@ -23,13 +23,6 @@ export interface DialOptions {
   maxFrameLength?: number | undefined;
 }
 
-/** How a dial is named in errors: `host:port` on TCP, the URI otherwise. */
-export function nameEndpoint(endpoint: TransportEndpoint): string {
-  const transport = endpoint.transport ?? TRANSPORT.TCP;
-  if (transport !== TRANSPORT.TCP) return formatTransportUri(endpoint);
-  return endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
-}
-
 /**
  * Connects to an endpoint on its transport and resolves once it can carry frames: TCP
  * connected, TLS handshake done (the broker's certificate verified unless told not to),
@@ -38,7 +31,7 @@ export function nameEndpoint(endpoint: TransportEndpoint): string {
  */
 export function openCarrier(endpoint: TransportEndpoint, options: DialOptions): Promise<FrameCarrier> {
   const transport = endpoint.transport ?? TRANSPORT.TCP;
-  const name = nameEndpoint(endpoint);
+  const name = formatEndpoint(endpoint);
   return isWebSocketTransport(transport) ? openWebSocket(endpoint, name, options) : openStream(endpoint, name, options);
 }
 

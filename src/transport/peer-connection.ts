@@ -6,6 +6,7 @@ import {
   DEFAULT_LIFETIME_MS,
   encodeFrameBody,
   ERROR_CODE,
+  formatEndpoint,
   FLAG,
   FRAME_TYPE,
   MIME,
@@ -22,7 +23,7 @@ import {
   type ServiceId,
   type TransportEndpoint,
 } from '../protocol/index.js';
-import { nameEndpoint, openCarrier, type TlsClientOptions } from './dial.js';
+import { openCarrier, type TlsClientOptions } from './dial.js';
 import { FramedConnection, type ConnectionHandler, type FrameCarrier, type FramedConnectionOptions } from './framed-connection.js';
 
 /** What a requester or responder does with the frames of its streams. */
@@ -155,7 +156,7 @@ export class PeerConnection implements ConnectionHandler {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new ConnectError(`${nameEndpoint(options)} did not answer SETUP within ${timeoutMs} ms`, 'Is it an RSocket server on that transport?')),
+        () => reject(new ConnectError(`${formatEndpoint(options)} did not answer SETUP within ${timeoutMs} ms`, 'Is it an RSocket server on that transport?')),
         timeoutMs,
       );
     });
