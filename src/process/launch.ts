@@ -211,7 +211,7 @@ export function childTarget(child: ChildProcess, exited: Promise<ExitStatus>): S
   };
 }
 
-function describeExit(status: ExitStatus): string {
+export function describeExit(status: ExitStatus): string {
   return status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
 }
 
@@ -227,7 +227,7 @@ function formatSeconds(ms: number): string {
 }
 
 /** The last lines a piped child wrote on stdout and stderr, both read all along so that it never blocks on a full pipe. */
-class OutputTail {
+export class OutputTail {
   private readonly kept: string[] = [];
 
   follow(child: ChildProcess): void {

@@ -4,7 +4,7 @@ import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { PROCESS_START_FAILURE, ProcessStartError, type ProcessStartFailure } from '../errors.js';
 import { killOnExit } from './exit-hook.js';
-import { childTarget, type ExitStatus, type LaunchedProcess } from './launch.js';
+import { childTarget, describeExit, OutputTail, type ExitStatus, type LaunchedProcess } from './launch.js';
 import { kill, terminate } from './stop.js';
 
 /** A program that is not rsb's (it cannot report on fd 3): ready once it accepts connections on its port. */
@@ -21,7 +21,6 @@ export interface ProgramLaunchOptions {
 }
 
 const PROBE_INTERVAL_MS = 20;
-const OUTPUT_TAIL_LINES = 20;
 
 /** The executable of this name on PATH, or undefined when there is none. */
 export function findExecutable(name: string): string | undefined {
@@ -58,25 +57,22 @@ export function findFreePort(host: string): Promise<number> {
  */
 export async function launchProgram(options: ProgramLaunchOptions): Promise<LaunchedProcess<{ port: number }>> {
   const child = spawn(options.executable, options.args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  const keep = (text: string): void => {
-    tail.push(...text.split('\n').filter((line) => line.trim() !== ''));
-    tail.splice(0, Math.max(0, tail.length - OUTPUT_TAIL_LINES));
-  };
-  child.stdout.setEncoding('utf8').on('data', keep);
-  child.stderr.setEncoding('utf8').on('data', keep);
+  const output = new OutputTail();
+  output.follow(child);
   const release = killOnExit(() => child.kill('SIGKILL'));
   const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   void exited.then(release);
   const spawnFailed = new Promise<string>((resolve) => child.once('error', (error) => resolve(error.message)));
   const target = childTarget(child, exited);
-  const fail = (failure: ProcessStartFailure, detail: string): ProcessStartError =>
-    new ProcessStartError(failure, detail, `${options.name} ${detail}${tail.length ? `:\n${tail.join('\n')}` : ''}`, [...tail], undefined);
+  const fail = (failure: ProcessStartFailure, detail: string): ProcessStartError => {
+    const tail = output.lines();
+    return new ProcessStartError(failure, detail, `${options.name} ${detail}${tail.length ? `:\n${tail.join('\n')}` : ''}`, tail, undefined);
+  };
   const deadline = Date.now() + options.readyTimeoutMs;
   for (;;) {
     const outcome = await Promise.race([
       isAccepting(options.host, options.port).then((isUp) => ({ kind: isUp ? ('up' as const) : ('not-yet' as const) })),
-      exited.then((status) => ({ kind: 'exited' as const, detail: `exited with ${status.signal ?? `code ${status.code}`} before it was listening` })),
+      exited.then((status) => ({ kind: 'exited' as const, detail: `${describeExit(status)} before it was listening` })),
       spawnFailed.then((message) => ({ kind: 'spawn-failed' as const, detail: `could not be started: ${message}` })),
     ]);
     if (outcome.kind === 'up') break;

@@ -195,7 +195,9 @@ export class FramedConnection implements Flushable {
    * The broker's forwarding step: queues the frame `buf[start, end)` it received under the
    * stream id it has on this connection, in this connection's envelope — whatever the
    * transport it came on. The id is rewritten where the frame lies (the frame splitter and
-   * `ws` never reuse what they hand over), so the bytes must not change until written.
+   * `ws` never reuse what they hand over), so the bytes must not change until written — and
+   * a received frame goes to one connection only: forwarding one frame to several (a
+   * fan-out) would need a copy per destination.
    *
    * From TCP or TLS to TCP or TLS the frame still has its length prefix in place before it —
    * the very bytes this connection's envelope would write — and it joins the run of frames
