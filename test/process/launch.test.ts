@@ -167,9 +167,10 @@ describe('launchProcess', () => {
 describe('terminateProcess', () => {
   it('counts a process that died but was never reaped (a zombie) as stopped', async () => {
     // sh starts a long sleep in the background and becomes another long sleep, which never reaps it: once killed, it stays a zombie.
-    const parent = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The child is taken only once sh has become sleep: sh itself might still reap it.
+    const parent = spawn('sh', ['-c', 'sleep 30 & exec sleep 30'], { stdio: 'ignore' });
     try {
-      const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (text: Buffer) => resolve(text.toString()))));
+      const pid = await waitForOnlyChildOfSleep(parent.pid!);
       expect(await terminateProcess(pid, 5_000)).toBe(TERMINATION.STOPPED);
       expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toMatch(/\) Z /);
       expect(isProcessRunning(pid)).toBe(false);
@@ -182,3 +183,14 @@ describe('terminateProcess', () => {
     expect(await terminateProcess(2 ** 22 + 1, 1_000)).toBe(TERMINATION.NOT_RUNNING);
   });
 });
+
+/** The one child of `parentPid` once that process runs `sleep` (sh has exec'd), from /proc. */
+async function waitForOnlyChildOfSleep(parentPid: number): Promise<number> {
+  for (let attempt = 0; attempt < 250; attempt++) {
+    const command = readFileSync(`/proc/${parentPid}/cmdline`, 'utf8').split('\0')[0];
+    const children = readFileSync(`/proc/${parentPid}/task/${parentPid}/children`, 'utf8').trim();
+    if (command === 'sleep' && children !== '') return Number(children);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`process ${parentPid} did not become sleep with a child within 5 s`);
+}
