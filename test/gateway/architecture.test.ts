@@ -32,8 +32,9 @@ describe('HTTP gateway and proxy around a broker', () => {
     processes.push(broker);
     brokerAddress = `127.0.0.1:${port}`;
     const proxy = new RsbProcess(['proxy', '--service', 'users', '--target', `http://127.0.0.1:${backendPort}/api`, '--broker', brokerAddress, '--timeout', '500ms']);
-    const mock = new RsbProcess(['mock', 'svc', '--methods', 'echo,ticks,fail,slow', '--stream', 'ticks=3@5ms', '--broker', brokerAddress]);
-    const gateway = new RsbProcess(['gateway', '--port', '0', '--broker', brokerAddress, '--timeout', '150ms', '--max-body', '64']);
+    // The gateway's timeout sits well between a cold first request on a busy machine and the slow method's answer.
+    const mock = new RsbProcess(['mock', 'svc', '--methods', 'echo,ticks,fail,slow', '--stream', 'ticks=3@5ms', '--latency', 'slow=3s', '--broker', brokerAddress]);
+    const gateway = new RsbProcess(['gateway', '--port', '0', '--broker', brokerAddress, '--timeout', '1s', '--max-body', '64']);
     processes.push(proxy, mock, gateway);
     await Promise.all([proxy.waitForOutput(/ready/), mock.waitForOutput(/ready/)]);
     gatewayUrl = (await gateway.waitForOutput(/listening on (http:\/\/[\d.]+:\d+)/))[1]!;
